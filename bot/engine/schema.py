@@ -28,10 +28,15 @@ class _Strict(BaseModel):
 
 
 class ButtonSpec(_Strict):
-    """A button under a state's reply; pressing it fires ``trigger``."""
+    """A button under a state's reply; pressing it fires ``trigger``.
+
+    ``flow`` names another flow whose ``*``-sourced transition on ``trigger`` the press follows;
+    without it the trigger belongs to this flow.
+    """
 
     label: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     trigger: Identifier
+    flow: Identifier | None = None
 
 
 class StateSpec(_Strict):
