@@ -18,7 +18,9 @@ class Route(StrEnum):
     CRISIS = "crisis"
     MEDICAL_ADVICE = "medical_advice"
     FALLBACK = "fallback"
-    SYSTEM = "system"  # /privacy, /country, /forget and similar: no flow content, no treatment content
+    SYSTEM = (
+        "system"  # /privacy, /country, /forget and similar: no flow content, no treatment content
+    )
     HANDOFF = "handoff"  # relayed to a human on the team
 
 

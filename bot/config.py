@@ -1,0 +1,238 @@
+"""Configuration: a YAML file, then environment overrides, validated on load.
+
+Precedence, lowest first: built-in defaults, the YAML file, ``CRISISBOT_<SECTION>__<KEY>``
+environment variables (for example ``CRISISBOT_STORAGE__URL``), and ``TELEGRAM_API_BASE_URL``.
+The Telegram token is never read from a file: only from ``TELEGRAM_BOT_TOKEN``, wrapped so that
+``repr`` and logs never show it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token)
+API_BASE_ENV = "TELEGRAM_API_BASE_URL"
+MAX_CONFIG_BYTES = 1024 * 1024
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", to_upper=True)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HumanContactConfig(_Section):
+    """A person or team a person in crisis can reach, shown in every crisis reply."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+    reach: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    hours: Annotated[str, StringConstraints(min_length=1, max_length=120)]
+
+
+class StorageConfig(_Section):
+    """Where conversations, the outbox and cases are kept."""
+
+    url: str = "sqlite:///data/crisisbot.db"
+
+
+class CrisisConfig(_Section):
+    """The crisis route. There is deliberately no key that turns the gate off."""
+
+    default_country: CountryCode = "US"
+    cooldown_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    human_contacts: tuple[HumanContactConfig, ...] = ()
+    lexicon_extra: Path | None = None
+    lines_file: Path | None = None
+
+
+class TelegramConfig(_Section):
+    """How the bot talks to the Bot API."""
+
+    api_base_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    log_text: bool = False
+
+    @field_validator("api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class RealertConfig(_Section):
+    """Minutes before an unclaimed case is announced again."""
+
+    imminent: float = Field(default=5.0, gt=0)
+    other: float = Field(default=15.0, gt=0)
+
+
+class ModerationConfig(_Section):
+    """The moderators' chat and who may act in it."""
+
+    chat_id: int | None = None
+    moderators: tuple[int, ...] = ()
+    realert_minutes: RealertConfig = RealertConfig()
+    retention_days: int = Field(default=30, ge=1)
+
+
+class EvalConfig(_Section):
+    """Thresholds below which ``crisisbot eval`` exits 1."""
+
+    min_crisis_recall: float = Field(default=1.0, ge=0, le=1)
+    max_false_crisis_rate: float = Field(default=0.0, ge=0, le=1)
+    min_advice_accuracy: float = Field(default=1.0, ge=0, le=1)
+
+
+class Config(BaseSettings):
+    """The whole configuration. Build it with :func:`load_config`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRISISBOT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    flows_dir: Path = Path("flows")
+    entry_flow: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")] = "ketamine"
+    storage: StorageConfig = StorageConfig()
+    crisis: CrisisConfig = CrisisConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    eval: EvalConfig = EvalConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment variables win over the file (passed as init values)."""
+        return (env_settings, init_settings)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read, override and validate the configuration; relative paths resolve against the file.
+
+    Raises :class:`ConfigError` naming the file, the line, the key and the bad value.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_yaml(path)
+    try:
+        config = Config(**data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path)) from None
+    api_base = os.environ.get(API_BASE_ENV)
+    if api_base:
+        if not api_base.startswith(("http://", "https://")):
+            raise ConfigError(f"{API_BASE_ENV}={api_base!r}: must start with http:// or https://")
+        config = config.model_copy(
+            update={"telegram": config.telegram.model_copy(update={"api_base_url": api_base})}
+        )
+    if path is not None:
+        config = _resolve_paths(config, path.parent)
+    return config
+
+
+def telegram_token() -> SecretStr | None:
+    """The bot token from ``TELEGRAM_BOT_TOKEN`` (never from a file), or ``None`` when unset."""
+    value = os.environ.get(TOKEN_ENV, "").strip()
+    return SecretStr(value) if value else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error.strerror})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: config file is {len(raw)} bytes; the limit is {MAX_CONFIG_BYTES}"
+        )
+    try:
+        loaded = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: error: invalid YAML: {error.problem}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}:1:1: error: the config file must be a mapping of keys to values")
+    return loaded
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        where = f"{path}:{_line_of(path, item['loc'])}" if path is not None else "config"
+        if item["type"] == "extra_forbidden":
+            message = f"unknown key {key!r}; check its spelling against config.example.yaml"
+        else:
+            message = f"{key}: {item['msg']} (got {item.get('input')!r})"
+        lines.append(f"{where}: error: {message}")
+    return "\n".join(lines)
+
+
+def _line_of(path: Path | None, loc: tuple[int | str, ...]) -> str:
+    """``line:col`` of the node at ``loc`` in the file, or of its nearest existing parent."""
+    if path is None:
+        return "1:1"
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "1:1"
+    mark = node.start_mark if node is not None else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    child, mark = value_node, key_node.start_mark
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+            mark = child.start_mark
+        if child is None:
+            break
+        node = child
+    return f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(value: Path | None) -> Path | None:
+        return value if value is None or value.is_absolute() else base / value
+
+    crisis = config.crisis.model_copy(
+        update={
+            "lexicon_extra": resolve(config.crisis.lexicon_extra),
+            "lines_file": resolve(config.crisis.lines_file),
+        }
+    )
+    return config.model_copy(update={"flows_dir": resolve(config.flows_dir), "crisis": crisis})

@@ -1,0 +1,102 @@
+"""Compile a flow spec, once, into one ``transitions`` machine shared by every conversation.
+
+A conversation's state is a plain string in its stored record. To move it, the engine puts that
+string on a throw-away :class:`Cursor` and fires the event on the shared machine
+(``machine.events[name].trigger(cursor)``): no machine per person, no ``add_model``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine
+
+from bot.core.models import ConversationRecord
+from bot.engine.matcher import TriggerPattern, build_patterns
+from bot.engine.schema import FlowSpec, StateSpec
+
+# The allow-list of conditions (names in bot.engine.schema.ALLOWED_CONDITIONS) as real callables.
+# Operator YAML never names a callable that is looked up by string.
+_CONDITIONS: dict[str, Callable[[EventData], bool]] = {
+    "country_known": lambda event: event.model.record.country is not None,
+    "country_unknown": lambda event: event.model.record.country is None,
+    "first_turn": lambda event: event.model.record.turns <= 1,
+}
+
+
+@dataclass(slots=True)
+class Cursor:
+    """The light model a shared machine moves: one state string and the record it belongs to."""
+
+    state: str
+    record: ConversationRecord
+
+
+@dataclass(frozen=True)
+class CompiledFlow:
+    """A validated flow, its shared machine and what the engine needs to answer quickly."""
+
+    spec: FlowSpec
+    version: str
+    machine: Machine = field(repr=False)
+    states: dict[str, StateSpec]
+    patterns: tuple[TriggerPattern, ...]
+    global_triggers: frozenset[str]
+    commands: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """The flow's name."""
+        return self.spec.name
+
+    def fire(self, state: str, trigger: str, record: ConversationRecord) -> str | None:
+        """The state after ``trigger`` from ``state``, or ``None`` when no transition applies."""
+        event = self.machine.events.get(trigger)
+        if event is None or state not in self.states:
+            return None
+        cursor = Cursor(state=state, record=record)
+        if not event.trigger(cursor):
+            return None
+        return cursor.state
+
+
+def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
+    """Build the one machine of ``spec``. The spec must already have passed the flow checks."""
+    state_names = tuple(state.name for state in spec.states)
+    transitions: list[dict[str, Any]] = [
+        {
+            "trigger": item.trigger,
+            "source": list(item.sources(state_names)),
+            "dest": item.dest,
+            "conditions": [_CONDITIONS[name] for name in item.conditions],
+            "unless": [_CONDITIONS[name] for name in item.unless],
+        }
+        for item in spec.transitions
+    ]
+    machine = Machine(
+        model=None,
+        states=list(state_names),
+        transitions=transitions,
+        initial=spec.initial,
+        auto_transitions=False,
+        ignore_invalid_triggers=True,
+        send_event=True,
+        name=spec.name,
+    )
+    global_triggers = frozenset(item.trigger for item in spec.transitions if item.source == "*")
+    patterns = build_patterns(
+        spec.name,
+        ((name, trig.phrases, trig.keywords) for name, trig in spec.triggers.items()),
+    )
+    commands = {command: name for name, trig in spec.triggers.items() for command in trig.commands}
+    return CompiledFlow(
+        spec=spec,
+        version=version,
+        machine=machine,
+        states={state.name: state for state in spec.states},
+        patterns=patterns,
+        global_triggers=global_triggers,
+        commands=commands,
+    )

@@ -1,0 +1,189 @@
+"""The flow engine: moves one conversation record through the compiled flows.
+
+It never sees crisis content: the core calls it only after the crisis gate and the medical-advice
+guard have passed the text. It is pure: a record and an input in, a new record and a reply out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.models import Button, ConversationRecord, Reply, Route
+from bot.engine.compiler import CompiledFlow
+from bot.engine.matcher import TriggerPattern, best_match
+
+BUTTON_PREFIX = "f:"
+DEFAULT_FALLBACK = (
+    "I'm not sure I understood that. I'm an automated assistant that shares general, sourced "
+    "information about ketamine and esketamine treatment for depression. Pick a topic below, or "
+    'ask a question such as "how does ketamine work?" I can\'t advise on your own treatment: '
+    "that is for your clinician. If you are going through a hard time, /crisis shows crisis lines."
+)
+STALE_BUTTON = "That button belongs to an earlier message, so here is where we are now."
+FLOW_CHANGED = "This conversation's topics were updated since we last spoke, so let's start again."
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStep:
+    """The engine's answer to one input."""
+
+    route: Route
+    reply: Reply
+    record: ConversationRecord
+    trigger: str | None = None
+
+
+def button_action(flow: str, trigger: str) -> str:
+    """The payload a flow button sends back when pressed."""
+    return f"{BUTTON_PREFIX}{flow}:{trigger}"
+
+
+class FlowEngine:
+    """All compiled flows of one version of ``flows/``, with one entry flow."""
+
+    def __init__(self, flows: Iterable[CompiledFlow], entry: str) -> None:
+        self.flows = {flow.name: flow for flow in flows}
+        if entry not in self.flows:
+            known = ", ".join(sorted(self.flows)) or "none"
+            raise ValueError(f"entry flow {entry!r} is not among the loaded flows ({known})")
+        self.entry = self.flows[entry]
+        self._global_patterns: tuple[TriggerPattern, ...] = tuple(
+            pattern
+            for flow in self.flows.values()
+            for pattern in flow.patterns
+            if pattern.trigger in flow.global_triggers
+        )
+
+    # -- records -----------------------------------------------------------------------------
+
+    def new_record(self, conversation_id: str, now: float) -> ConversationRecord:
+        """A fresh conversation at the entry flow's initial state."""
+        return ConversationRecord(
+            conversation_id=conversation_id,
+            flow=self.entry.name,
+            flow_version=self.entry.version,
+            state=self.entry.spec.initial,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def revalidate(self, record: ConversationRecord) -> tuple[ConversationRecord, str | None]:
+        """Keep ``record`` if its flow and state still exist; otherwise restart it with a notice."""
+        flow = self.flows.get(record.flow)
+        if flow is not None and record.state in flow.states:
+            if record.flow_version != flow.version:
+                record = record.with_changes(flow_version=flow.version)
+            return record, None
+        restarted = record.with_changes(
+            flow=self.entry.name, flow_version=self.entry.version, state=self.entry.spec.initial
+        )
+        return restarted, FLOW_CHANGED
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def on_command(self, record: ConversationRecord, command: str) -> FlowStep | None:
+        """The step for ``/command`` when a flow binds it, else ``None``."""
+        current = self.flows[record.flow]
+        for flow in (current, *self.flows.values()):
+            trigger = flow.commands.get(command)
+            if trigger is not None:
+                step = self._fire(flow, record, trigger)
+                if step is not None:
+                    return step
+        return None
+
+    def on_button(self, record: ConversationRecord, action: str) -> FlowStep:
+        """The step for a pressed flow button; an old or unknown one shows where we are."""
+        flow_name, _, trigger = action.removeprefix(BUTTON_PREFIX).partition(":")
+        flow = self.flows.get(flow_name)
+        if flow is not None:
+            step = self._fire(flow, record, trigger)
+            if step is not None:
+                return step
+        return self._here(record, STALE_BUTTON)
+
+    def on_text(self, record: ConversationRecord, text: str) -> FlowStep:
+        """The step for free text: the best matching trigger, else the fallback."""
+        current = self.flows[record.flow]
+        local = best_match(text, current.patterns)
+        if local is not None:
+            step = self._fire(current, record, local.trigger)
+            if step is not None:
+                return step
+        match = best_match(text, self._global_patterns)
+        if match is not None:
+            step = self._fire(self.flows[match.flow], record, match.trigger)
+            if step is not None:
+                return step
+        return self.fallback(record)
+
+    def fallback(self, record: ConversationRecord) -> FlowStep:
+        """Say what the bot can do and show the topics; the state does not change."""
+        current = self.flows[record.flow]
+        text = current.spec.fallback or DEFAULT_FALLBACK
+        topics = self.render(self.entry, self.entry.spec.initial).buttons
+        return FlowStep(Route.FALLBACK, Reply(text, topics), record)
+
+    def restart(self, record: ConversationRecord) -> FlowStep:
+        """Back to the entry flow's first state."""
+        moved = record.with_changes(
+            flow=self.entry.name, flow_version=self.entry.version, state=self.entry.spec.initial
+        )
+        return FlowStep(Route.ANSWER, self.render(self.entry, self.entry.spec.initial), moved)
+
+    def topic_action(self, trigger: str) -> tuple[str, str] | None:
+        """``(label, action)`` of a button leading to ``trigger`` in any flow, if one exists."""
+        for flow in self.flows.values():
+            if trigger in flow.global_triggers:
+                for state in flow.spec.states:
+                    for button in state.buttons:
+                        if button.trigger == trigger and button.flow in (None, flow.name):
+                            return button.label, button_action(flow.name, trigger)
+                return trigger.replace("_", " ").capitalize(), button_action(flow.name, trigger)
+        return None
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def render(self, flow: CompiledFlow, state_name: str) -> Reply:
+        """The reply shown on entering ``state_name``: its text, sources, review date, buttons."""
+        state = flow.states[state_name]
+        text = state.reply.strip()
+        if state.sources:
+            text += "\n\nSources: " + "; ".join(state.sources)
+        if state.reviewed is not None:
+            text += f"\nReviewed: {state.reviewed.isoformat()}"
+        buttons = tuple(
+            Button(button.label, button_action(button.flow or flow.name, button.trigger))
+            for button in state.buttons
+        )
+        return Reply(text, buttons)
+
+    def all_replies(self) -> Sequence[tuple[str, str, Reply]]:
+        """Every reply the flows can produce, as ``(flow, state, reply)`` (for content checks)."""
+        return [
+            (flow.name, state, self.render(flow, state))
+            for flow in self.flows.values()
+            for state in flow.states
+        ]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _fire(
+        self, flow: CompiledFlow, record: ConversationRecord, trigger: str
+    ) -> FlowStep | None:
+        source = record.state if flow.name == record.flow else None
+        if source is None:
+            if trigger not in flow.global_triggers:
+                return None
+            source = flow.spec.initial
+        dest = flow.fire(source, trigger, record)
+        if dest is None:
+            return None
+        moved = record.with_changes(flow=flow.name, flow_version=flow.version, state=dest)
+        return FlowStep(Route.ANSWER, self.render(flow, dest), moved, trigger)
+
+    def _here(self, record: ConversationRecord, notice: str) -> FlowStep:
+        flow = self.flows[record.flow]
+        reply = self.render(flow, record.state)
+        return FlowStep(Route.ANSWER, Reply(f"{notice}\n\n{reply.text}", reply.buttons), record)
