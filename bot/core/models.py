@@ -1,7 +1,8 @@
 """Plain data passed through the core: what comes in, what goes out, what is remembered.
 
 Nothing here knows Telegram. The Telegram layer builds an :class:`Inbound` from an update and
-sends the :class:`Reply` objects it gets back; the terminal chat and ``crisisbot triage`` do the same.
+sends the :class:`Reply` objects it gets back; the terminal chat and ``crisisbot triage`` do
+the same.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class CrisisState:
-    """Crisis mode of one conversation: sticky until a moderator resolves it or the cool-down ends."""
+    """Crisis mode of a conversation: sticky until a moderator resolves it or the cool-down ends."""
 
     since: float
     risk: Risk

@@ -1,0 +1,75 @@
+"""Wiring: build the core and the service from a validated configuration.
+
+This is the only module that knows how the parts fit together; every entry point (terminal chat,
+triage, Telegram) calls it, so all of them run the same gate, guard and flows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import Config
+from bot.core.pipeline import Core, CoreSettings
+from bot.core.service import Service
+from bot.crisis import CrisisReplies, HumanContact, load_crisis_lines
+from bot.engine.check import check_flows
+from bot.engine.compiler import compile_flow
+from bot.engine.engine import FlowEngine
+from bot.engine.loader import load_flow_dir
+from bot.errors import ConfigError, FlowError
+from bot.gate import AdviceGuard, CrisisGate, load_lexicon
+from bot.storage import Storage
+
+
+def load_engine(flows_dir: Path, entry: str) -> FlowEngine:
+    """Load, check and compile every flow in ``flows_dir``; :class:`FlowError` lists all errors."""
+    if not flows_dir.is_dir():
+        raise ConfigError(
+            f"flows_dir {str(flows_dir)!r} is not a folder; set flows_dir in the config file "
+            "to the folder that holds the flow YAML files"
+        )
+    loaded = load_flow_dir(flows_dir)
+    errors = [d for d in check_flows(loaded) if d.severity == "error"]
+    if errors:
+        raise FlowError(errors)
+    compiled = [compile_flow(flow.spec, flow.version) for flow in loaded]
+    try:
+        return FlowEngine(compiled, entry)
+    except ValueError as error:
+        raise ConfigError(f"entry_flow: {error}") from None
+
+
+def build_core(config: Config, *, handoff_available: bool | None = None) -> Core:
+    """The pure pipeline for ``config``: gate, advice guard, crisis replies and flows."""
+    lines = load_crisis_lines(config.crisis.lines_file)
+    contacts = [
+        HumanContact(name=c.name, reach=c.reach, hours=c.hours)
+        for c in config.crisis.human_contacts
+    ]
+    if handoff_available is None:
+        handoff_available = config.moderation.chat_id is not None
+    settings = CoreSettings(
+        default_country=config.crisis.default_country,
+        cooldown_seconds=config.crisis.cooldown_hours * 3600.0,
+        handoff_available=handoff_available,
+    )
+    return Core(
+        gate=CrisisGate(load_lexicon(config.crisis.lexicon_extra)),
+        advice=AdviceGuard.default(),
+        replies=CrisisReplies(lines, contacts),
+        engine=load_engine(config.flows_dir, config.entry_flow),
+        settings=settings,
+    )
+
+
+def build_service(
+    config: Config, *, storage_url: str | None = None, upgrade: bool = True
+) -> tuple[Service, Storage]:
+    """The core behind storage. ``upgrade`` brings an embedded database to the current schema."""
+    core = build_core(config)
+    storage = Storage.from_url(storage_url or config.storage.url)
+    if upgrade:
+        storage.ensure_schema()
+    else:
+        storage.check_schema()
+    return Service(core, storage), storage

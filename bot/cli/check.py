@@ -1,0 +1,79 @@
+"""``crisisbot check``, ``crisisbot graph`` and ``crisisbot db upgrade``: operator tools."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.config import load_config
+from bot.engine.check import check_paths
+from bot.engine.graph import flow_to_mermaid, render_graph
+from bot.engine.loader import load_flow_file
+from bot.errors import CrisisbotError
+from bot.storage import Storage
+
+
+def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: bool) -> int:
+    """Print one ``path:line:col: severity: message`` line per problem; 1 if any counts."""
+    problems: list[str] = []
+    try:
+        config = load_config(config_path)
+    except CrisisbotError as error:
+        problems.extend(str(error).splitlines())
+        config = None
+    if files:
+        paths = files
+    elif config is not None:
+        paths = sorted([*config.flows_dir.glob("*.yaml"), *config.flows_dir.glob("*.yml")])
+        if not paths:
+            problems.append(f"{config.flows_dir}: error: no flow files (*.yaml) in flows_dir")
+    else:
+        paths = []
+    diagnostics = check_paths(paths)
+    flow_errors = any(d.severity == "error" for d in diagnostics)
+    if config is not None and not files and paths and not flow_errors:
+        problems.extend(_check_runtime_parts(config_path))
+    for line in problems:
+        print(line)
+    for diagnostic in diagnostics:
+        print(diagnostic)
+    errors = len(problems) + sum(d.severity == "error" for d in diagnostics)
+    warnings = sum(d.severity == "warning" for d in diagnostics)
+    checked = f"{len(paths)} flow file{'s' if len(paths) != 1 else ''}"
+    print(f"checked {checked}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors or (fail_on_warnings and warnings) else 0
+
+
+def _check_runtime_parts(config_path: Path | None) -> list[str]:
+    """Build the whole core once, so entry flow, lexicon and crisis lines are checked too."""
+    from bot.app import build_core
+
+    try:
+        build_core(load_config(config_path))
+    except CrisisbotError as error:
+        return str(error).splitlines()
+    return []
+
+
+def run_graph(flow_path: Path, output: Path | None, fmt: str) -> int:
+    """Print or write the flow's diagram."""
+    flow = load_flow_file(flow_path)
+    if output is None:
+        if fmt != "mmd":
+            raise CrisisbotError(f"--format {fmt} needs --output FILE; only mmd prints to stdout")
+        sys.stdout.write(flow_to_mermaid(flow.spec))
+        return 0
+    render_graph(flow.spec, fmt, output)
+    return 0
+
+
+def run_db_upgrade(config_path: Path | None) -> int:
+    """Migrate the configured database to the current schema."""
+    config = load_config(config_path)
+    storage = Storage.from_url(config.storage.url)
+    try:
+        storage.upgrade()
+    finally:
+        storage.close()
+    print("database schema is up to date", file=sys.stderr)
+    return 0

@@ -1,0 +1,321 @@
+"""The core pipeline: crisis gate first, then system commands, the advice guard, and the flows.
+
+``Core.process`` is pure: a stored record (or none) and one inbound in, an :class:`Outcome` out.
+Every inbound of every kind passes :meth:`CrisisGate.assess` before anything else looks at it,
+and while a conversation is in crisis mode nothing but crisis replies and the crisis-safe system
+commands can be produced.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from bot.core import system
+from bot.core.models import (
+    ConversationRecord,
+    CrisisState,
+    Inbound,
+    InboundKind,
+    Outcome,
+    Reply,
+    Risk,
+    Route,
+    Signal,
+)
+from bot.crisis import CrisisReplies, country_from_language
+from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
+from bot.gate import AdviceGuard, Assessment, CrisisGate
+
+MAX_MATCH_CHARS = 10_000  # longer text is still gated in full, but not matched to a topic
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    """Tunables of the core, from config."""
+
+    default_country: str | None = "US"
+    cooldown_seconds: float = 24 * 3600.0
+    signal_window_seconds: float = 24 * 3600.0
+    max_signals: int = 20
+    handoff_available: bool = False
+
+
+class Core:
+    """Gate, guard and flows, wired together."""
+
+    def __init__(
+        self,
+        *,
+        gate: CrisisGate,
+        advice: AdviceGuard,
+        replies: CrisisReplies,
+        engine: FlowEngine,
+        settings: CoreSettings,
+    ) -> None:
+        self.gate = gate
+        self.advice = advice
+        self.replies = replies
+        self.engine = engine
+        self.settings = settings
+
+    def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
+        """Decide what to answer to ``inbound`` and how the conversation record changes."""
+        now = inbound.received_at or time.time()
+        if record is None:
+            record = self.engine.new_record(inbound.conversation_id, now)
+        record = record.with_changes(
+            updated_at=now,
+            turns=record.turns + 1,
+            language_code=inbound.language_code or record.language_code,
+            country=record.country or _valid_country(inbound.country),
+        )
+        history = self._recent_signals(record, now)
+        assessment = self.gate.assess(inbound.gate_text(), history, now)
+        record = record.with_changes(signals=self._kept_signals(history, assessment, now))
+        events: list[str] = []
+        crisis = record.crisis
+        if (
+            crisis is not None
+            and not assessment.crisis
+            and now - crisis.last_signal_at >= self.settings.cooldown_seconds
+        ):
+            record = record.with_changes(crisis=None)
+            events.append("crisis_cooled_down")
+        if assessment.crisis:
+            return self._enter_crisis(record, inbound, assessment, now, events)
+        if record.crisis is not None:
+            return self._stay_in_crisis(record, inbound, events)
+        return self._normal(record, inbound, events)
+
+    def end_crisis(self, record: ConversationRecord) -> ConversationRecord:
+        """Crisis mode off (a moderator resolved the case); remembered signals are kept."""
+        return record.with_changes(crisis=None)
+
+    # -- crisis --------------------------------------------------------------------------------
+
+    def _enter_crisis(
+        self,
+        record: ConversationRecord,
+        inbound: Inbound,
+        assessment: Assessment,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
+        risk = assessment.risk or Risk.CONCERN
+        category = assessment.category or "mention"
+        rule = assessment.rule or "unknown"
+        previous = record.crisis
+        if previous is None:
+            crisis = CrisisState(now, risk, category, rule, last_signal_at=now)
+            events.append("crisis_opened")
+        elif risk.rank > previous.risk.rank:
+            crisis = replace(previous, risk=risk, category=category, rule=rule, last_signal_at=now)
+            events.append("crisis_raised")
+        else:
+            crisis = replace(previous, last_signal_at=now)
+            events.append("crisis_signal")
+        record = record.with_changes(crisis=crisis)
+        if _system_action(inbound) == system.HUMAN:
+            events.append("human_requested")
+        reply = self._crisis_reply(record, category_override=category, risk_override=risk)
+        return self._crisis_outcome(record, (reply,), events, rule=rule)
+
+    def _stay_in_crisis(
+        self, record: ConversationRecord, inbound: Inbound, events: list[str]
+    ) -> Outcome:
+        action = _system_action(inbound)
+        country = self._country(record)
+        lines = self.replies.crisis_lines_only(country=country)
+        if action == system.HUMAN:
+            events.append("human_requested")
+            ack = Reply(self._human_text(), ())
+            return self._crisis_outcome(record, (system.with_lines(ack, lines),), events)
+        if action is not None and action.startswith(system.COUNTRY):
+            record, reply = self._country_choice(record, action)
+            if record.country is not None and reply.buttons == ():
+                reply = self._crisis_reply(record)
+            return self._crisis_outcome(record, (reply,), events)
+        if action in (system.FORGET_YES, system.FORGET_NO) or inbound.command in (
+            "privacy",
+            "forget",
+            "stop",
+        ):
+            outcome = self._system(record, inbound, action, events)
+            replies = tuple(system.with_lines(reply, lines) for reply in outcome.replies)
+            return self._crisis_outcome(outcome.record, replies, list(outcome.events))
+        return self._crisis_outcome(record, (self._crisis_reply(record),), events)
+
+    def _crisis_reply(
+        self,
+        record: ConversationRecord,
+        *,
+        category_override: str | None = None,
+        risk_override: Risk | None = None,
+    ) -> Reply:
+        crisis = record.crisis
+        assert crisis is not None
+        return self.replies.crisis(
+            risk=risk_override or crisis.risk,
+            category=category_override or crisis.category,
+            country=self._country(record),
+            repeat=crisis.replies_sent,
+            handoff_available=self.settings.handoff_available,
+        )
+
+    def _crisis_outcome(
+        self,
+        record: ConversationRecord,
+        replies: tuple[Reply, ...],
+        events: list[str],
+        *,
+        rule: str | None = None,
+    ) -> Outcome:
+        crisis = record.crisis
+        assert crisis is not None
+        crisis = replace(crisis, replies_sent=crisis.replies_sent + 1)
+        return Outcome(
+            Route.CRISIS,
+            replies,
+            record.with_changes(crisis=crisis),
+            risk=crisis.risk,
+            category=crisis.category,
+            rule=rule or crisis.rule,
+            events=tuple(events),
+        )
+
+    # -- not in crisis -------------------------------------------------------------------------
+
+    def _normal(self, record: ConversationRecord, inbound: Inbound, events: list[str]) -> Outcome:
+        action = _system_action(inbound)
+        if action is not None or (inbound.command in system.SYSTEM_COMMANDS):
+            return self._system(record, inbound, action, events)
+        if inbound.kind is InboundKind.NON_TEXT:
+            reply = self.replies.non_text(country=self._country(record))
+            return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
+        record, notice = self.engine.revalidate(record)
+        if notice is not None:
+            events.append("flow_restarted")
+        step = self._flow_step(record, inbound)
+        if isinstance(step, Outcome):
+            return step
+        reply = step.reply
+        if notice is not None:
+            reply = Reply(f"{notice}\n\n{reply.text}", reply.buttons)
+        return Outcome(step.route, (reply,), step.record, events=tuple(events))
+
+    def _flow_step(self, record: ConversationRecord, inbound: Inbound) -> FlowStep | Outcome:
+        if inbound.kind is InboundKind.BUTTON and inbound.button is not None:
+            if inbound.button == system.MENU or not inbound.button.startswith(BUTTON_PREFIX):
+                return self.engine.restart(record)
+            return self.engine.on_button(record, inbound.button)
+        if inbound.kind is InboundKind.COMMAND and inbound.command:
+            step = self.engine.on_command(record, inbound.command)
+            if step is not None:
+                return step
+            if not inbound.text.strip():
+                return self.engine.fallback(record)
+        text = inbound.text.strip()
+        if len(text) > MAX_MATCH_CHARS:
+            topics = self.engine.fallback(record).reply.buttons
+            return FlowStep(Route.FALLBACK, Reply(system.TOO_LONG, topics), record)
+        advice = self.advice.check(text) if text else None
+        if advice is not None:
+            topic = self.engine.topic_action(advice.topic) if advice.topic else None
+            reply = self.replies.medical_advice(
+                reason=advice.reason,
+                topic_label=topic[0] if topic else None,
+                topic_action=topic[1] if topic else None,
+            )
+            return Outcome(Route.MEDICAL_ADVICE, (reply,), record, rule=advice.rule)
+        if not text:
+            return self.engine.fallback(record)
+        return self.engine.on_text(record, text)
+
+    def _system(
+        self,
+        record: ConversationRecord,
+        inbound: Inbound,
+        action: str | None,
+        events: list[str],
+    ) -> Outcome:
+        command = inbound.command
+        country = self._country(record)
+        if action == system.HUMAN or command == "human":
+            events.append("human_requested")
+            ack = Reply(self._human_text(), ())
+            reply = system.with_lines(ack, self.replies.crisis_lines_only(country=country))
+        elif (action or "").startswith(system.COUNTRY) or command == "country":
+            if command == "country" and inbound.text.strip():
+                action = f"{system.COUNTRY}:{inbound.text.strip().split()[0].upper()[:8]}"
+            record, reply = self._country_choice(record, action or system.COUNTRY)
+        elif command == "crisis":
+            reply = self.replies.crisis_lines_only(country=country)
+        elif command == "privacy":
+            reply = Reply(system.PRIVACY, ())
+        elif command == "forget":
+            reply = system.forget_confirmation()
+        elif action == system.FORGET_YES:
+            events.append("forget")
+            reply = Reply(system.FORGET_DONE, ())
+        elif action == system.FORGET_NO:
+            reply = Reply(system.FORGET_KEPT, ())
+        elif command == "stop":
+            reply = Reply(system.STOP, ())
+        else:
+            step = self.engine.restart(record)
+            return Outcome(step.route, (step.reply,), step.record, events=tuple(events))
+        return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
+
+    def _country_choice(
+        self, record: ConversationRecord, action: str
+    ) -> tuple[ConversationRecord, Reply]:
+        code = action.removeprefix(system.COUNTRY).lstrip(":").upper()
+        if not code:
+            return record, system.country_picker()
+        if code in system.COUNTRY_NAMES:
+            record = record.with_changes(country=code)
+            text = system.COUNTRY_SET.format(name=system.COUNTRY_NAMES[code])
+            lines = self.replies.crisis_lines_only(country=code)
+            return record, system.with_lines(Reply(text, ()), lines)
+        record = record.with_changes(country="XX")
+        lines = self.replies.crisis_lines_only(country=None)
+        picker = system.country_picker(system.COUNTRY_UNKNOWN.format(code=code or "that country"))
+        return record, Reply(f"{lines.text}\n\n{picker.text}", picker.buttons)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _country(self, record: ConversationRecord) -> str | None:
+        if record.country == "XX":
+            return None
+        return (
+            record.country
+            or country_from_language(record.language_code)
+            or self.settings.default_country
+        )
+
+    def _human_text(self) -> str:
+        return system.HUMAN_ACK if self.settings.handoff_available else system.HUMAN_UNAVAILABLE
+
+    def _recent_signals(self, record: ConversationRecord, now: float) -> tuple[Signal, ...]:
+        horizon = now - self.settings.signal_window_seconds
+        return tuple(signal for signal in record.signals if signal.at >= horizon)
+
+    def _kept_signals(
+        self, history: tuple[Signal, ...], assessment: Assessment, now: float
+    ) -> tuple[Signal, ...]:
+        kept = (*history, *assessment.signals)
+        return kept[-self.settings.max_signals :]
+
+
+def _system_action(inbound: Inbound) -> str | None:
+    button = inbound.button
+    if inbound.kind is InboundKind.BUTTON and button and button != system.MENU:
+        return button if button.startswith(system.SYSTEM_PREFIX) else None
+    return None
+
+
+def _valid_country(code: str | None) -> str | None:
+    if code and len(code) == 2 and code.isalpha():
+        return code.upper()
+    return None

@@ -1,0 +1,57 @@
+"""The core behind a storage transaction: what every channel (Telegram, the terminal) calls.
+
+One inbound is one transaction: skip it if its ``update_id`` was seen, lock and load the
+conversation, run the pipeline, save the record, put the replies in the outbox, let listeners
+(moderation) write in the same transaction, commit. Nothing is sent before the commit, so a crash
+loses nothing and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.models import Inbound, Outcome
+from bot.core.pipeline import Core
+
+if TYPE_CHECKING:
+    from bot.storage import ConversationTx, Storage
+
+
+class OutcomeListener(Protocol):
+    """Something that acts on an outcome inside the same transaction (for example, moderation)."""
+
+    def on_outcome(self, tx: ConversationTx, inbound: Inbound, outcome: Outcome) -> None:
+        """Record what ``outcome`` means for this listener; raise to roll everything back."""
+
+
+class Service:
+    """The core plus storage. Thread-safe: storage serialises each conversation."""
+
+    def __init__(
+        self, core: Core, storage: Storage, listeners: Sequence[OutcomeListener] = ()
+    ) -> None:
+        self.core = core
+        self.storage = storage
+        self.listeners = tuple(listeners)
+
+    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
+        """Process ``inbound`` durably; ``None`` when its ``update_id`` was already processed.
+
+        With ``deliver_to`` the replies go into the outbox for that chat, committed together
+        with the new state; without it (terminal, triage) the caller shows them itself.
+        """
+        with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
+            if tx is None:
+                return None
+            outcome = self.core.process(tx.load(), inbound)
+            if "forget" in outcome.events:
+                tx.delete()
+            else:
+                tx.save(outcome.record)
+            if deliver_to is not None:
+                for reply in outcome.replies:
+                    tx.enqueue(deliver_to, reply)
+            for listener in self.listeners:
+                listener.on_outcome(tx, inbound, outcome)
+            return outcome

@@ -1,0 +1,77 @@
+"""Fixed replies of the system commands: /privacy, /forget, /stop, /country and /human.
+
+None of them carries treatment content; while a person is in crisis mode the core adds the crisis
+lines to each of them.
+"""
+
+from __future__ import annotations
+
+from bot.core.models import Button, Reply
+
+SYSTEM_PREFIX = "sys:"
+HUMAN = "sys:human"
+COUNTRY = "sys:country"
+MENU = "sys:menu"
+FORGET_YES = "sys:forget:yes"
+FORGET_NO = "sys:forget:no"
+SYSTEM_COMMANDS = frozenset({"crisis", "country", "human", "privacy", "forget", "stop"})
+COUNTRY_NAMES = {
+    "US": "United States",
+    "CA": "Canada",
+    "GB": "United Kingdom",
+    "IE": "Ireland",
+    "AU": "Australia",
+}
+
+PRIVACY = (
+    "What this bot keeps: where you are in the conversation, the country you chose for crisis "
+    "lines, and short-lived risk signals used to keep you safe. If the bot alerts the team "
+    "because you may be at risk, a team member can read a short excerpt of recent messages. "
+    "Message text is not written to logs. You can delete your data at any time with /forget. "
+    "docs/privacy.md in the project describes this in full."
+)
+FORGET_ASK = (
+    "Do you want me to delete your conversation data? This cannot be undone. "
+    "(A case the team opened to keep you safe stays, without your messages.)"
+)
+FORGET_DONE = "Your conversation data is deleted. If you write again, we start fresh."
+FORGET_KEPT = "Nothing was deleted."
+STOP = (
+    "Okay. I won't send you anything unless you write to me again. Your data stays until you use "
+    "/forget."
+)
+HUMAN_ACK = (
+    "I've asked a person from the team to join this chat. They are people, not clinicians, and "
+    "they reply when they are available. If you might be in danger before then, please use one of "
+    "the lines below now."
+)
+HUMAN_UNAVAILABLE = (
+    "There is no team member connected to this bot right now. The lines below are answered by "
+    "trained people at any hour."
+)
+COUNTRY_ASK = "Which country are you in? I'll show the crisis lines that work there."
+COUNTRY_SET = "Got it: I'll show crisis lines for {name}."
+COUNTRY_UNKNOWN = (
+    "I don't have checked crisis lines for {code} yet, so I'll show the international directory "
+    "instead. Pick one of these if it fits:"
+)
+TOO_LONG = (
+    "That message is very long, so I can't match it to a topic. Could you ask one question at a "
+    "time? Pick a topic below if that is easier."
+)
+
+
+def country_picker(prefix: str = COUNTRY_ASK) -> Reply:
+    """The question and one button per country with checked lines, plus one for anywhere else."""
+    buttons = tuple(Button(name, f"{COUNTRY}:{code}") for code, name in COUNTRY_NAMES.items())
+    return Reply(prefix, (*buttons, Button("Somewhere else", f"{COUNTRY}:XX")))
+
+
+def forget_confirmation() -> Reply:
+    """Ask before deleting anything."""
+    return Reply(FORGET_ASK, (Button("Yes, delete", FORGET_YES), Button("No, keep it", FORGET_NO)))
+
+
+def with_lines(reply: Reply, lines: Reply) -> Reply:
+    """``reply`` with the crisis lines under it (for any reply sent while in crisis mode)."""
+    return Reply(f"{reply.text}\n\n{lines.text}", reply.buttons or lines.buttons)
