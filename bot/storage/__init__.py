@@ -1,0 +1,22 @@
+"""Storage of conversations, processed updates and the outbox: SQLite by default, PostgreSQL too.
+
+    storage = Storage.from_url("sqlite:///data/crisisbot.db")
+    storage.ensure_schema()
+    with storage.conversation(chat_id, update_id=update_id) as tx:
+        if tx is None:
+            return  # this update was handled before
+        record = tx.load()
+        tx.save(new_record)
+        tx.enqueue(chat_id, reply)
+    # after commit, a sender calls storage.claim_outbox(...) and mark_sent/mark_retry/mark_dead
+
+Modules: ``engine`` (URLs, SQLite pragmas), ``tables`` (the schema as Core tables),
+``schema`` (Alembic from code), ``conversation`` (one conversation's transaction),
+``outbox`` (queued messages), ``storage`` (the :class:`Storage` facade).
+"""
+
+from bot.storage.conversation import ConversationTx
+from bot.storage.outbox import OutboxMessage
+from bot.storage.storage import Storage
+
+__all__ = ["ConversationTx", "OutboxMessage", "Storage"]

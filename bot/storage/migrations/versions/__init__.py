@@ -1,0 +1,1 @@
+"""One module per schema revision, chained by ``down_revision``; see ../README.md."""

@@ -1,0 +1,171 @@
+"""The storage facade: one object per process, safe to share between threads.
+
+Every method runs in its own short transaction. SQLite write transactions start with
+``BEGIN IMMEDIATE`` (one writer at a time, across threads and processes); PostgreSQL runs READ
+COMMITTED with a per-conversation advisory lock and ``FOR UPDATE SKIP LOCKED`` for the outbox.
+In-memory SQLite has a single connection, so its transactions are serialised by a lock here.
+
+Do not call a :class:`Storage` method while holding a :meth:`Storage.conversation` transaction
+in the same thread: it would wait for the lock its own thread holds. Use the transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.storage import outbox, schema
+from bot.storage.conversation import (
+    ConversationTx,
+    SqlConversationTx,
+    claim_update,
+    forget_updates,
+    lock_conversation,
+)
+from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
+from bot.storage.outbox import OutboxMessage
+from bot.storage.tables import conversations
+
+
+class Storage:
+    """Conversations, processed updates and the outbox in SQLite or PostgreSQL."""
+
+    def __init__(self, setup: EngineSetup) -> None:
+        """Wrap a configured engine; use :meth:`from_url` rather than calling this."""
+        self._setup = setup
+        self._engine = setup.engine
+        self._shared_connection_lock = threading.Lock() if setup.shared_connection else None
+
+    @classmethod
+    def from_url(cls, url: str) -> Storage:
+        """Open the database at ``url`` and check that it answers.
+
+        Raises :class:`~bot.errors.StorageError` naming the URL (password hidden) and what to
+        do when the URL is invalid or the database cannot be reached. The schema is not checked
+        here: call :meth:`check_schema` or :meth:`ensure_schema`.
+        """
+        setup = build_engine(url)
+        try:
+            with setup.engine.connect():
+                pass
+        except DBAPIError as exc:
+            setup.engine.dispose()
+            raise connect_error(setup, exc, "connect to") from None
+        return cls(setup)
+
+    def __repr__(self) -> str:
+        return f"Storage({self._setup.shown_url!r})"
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Apply every pending migration (``crisisbot db upgrade``)."""
+        with self._transaction(write=True) as connection:
+            schema.upgrade(connection)
+
+    def check_schema(self) -> None:
+        """Raise :class:`~bot.errors.StorageError` unless the schema is the one this code needs."""
+        with self._transaction(write=False) as connection:
+            schema.check(connection, self._setup.shown_url)
+
+    def ensure_schema(self) -> None:
+        """Create or upgrade the schema if the database is new or behind (embedded SQLite)."""
+        with self._transaction(write=True) as connection:
+            schema.ensure(connection, self._setup.shown_url)
+
+    # -- conversations ------------------------------------------------------------------------
+
+    @contextmanager
+    def conversation(
+        self, conversation_id: str, *, update_id: int | None = None
+    ) -> Iterator[ConversationTx | None]:
+        """One transaction for one conversation, with the conversation locked.
+
+        If ``update_id`` is given and was already processed, yields ``None`` (the caller skips
+        the update); otherwise records it as processed in the same transaction. Commits on
+        normal exit, rolls back on exception, so a failure leaves no partial state and the
+        update can be retried.
+        """
+        with self._transaction(write=True) as connection:
+            lock_conversation(connection, conversation_id)
+            if update_id is not None and not claim_update(connection, update_id, now=time.time()):
+                yield None
+            else:
+                yield SqlConversationTx(connection, conversation_id)
+
+    def count_conversations(self) -> int:
+        """How many conversations have a stored record."""
+        with self._transaction(write=False) as connection:
+            count = connection.execute(select(func.count()).select_from(conversations))
+            return int(count.scalar_one())
+
+    def forget_processed_updates(self, *, older_than: float) -> int:
+        """Housekeeping: drop processed-update marks older than ``older_than``; return how many."""
+        with self._transaction(write=True) as connection:
+            return forget_updates(connection, older_than=older_than)
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def claim_outbox(
+        self, *, now: float, limit: int = 50, lease_seconds: float = 30.0
+    ) -> list[OutboxMessage]:
+        """Unsent messages due at ``now``, oldest first, at most one per chat, leased.
+
+        A chat contributes only its oldest unsent message, and nothing while that message is
+        leased by another claimer or not yet due. Claimed messages are leased until
+        ``now + lease_seconds`` so another sender or replica does not take them meanwhile.
+        """
+        with self._transaction(write=True) as connection:
+            return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
+
+    def mark_sent(self, message_id: int, *, now: float, sent_ref: str | None = None) -> None:
+        """Record that a claimed message went out (``sent_ref``: e.g. Telegram's message id)."""
+        with self._transaction(write=True) as connection:
+            outbox.mark_sent(connection, message_id, now=now, sent_ref=sent_ref)
+
+    def mark_retry(self, message_id: int, *, not_before: float, error: str) -> None:
+        """Count a failed attempt, clear the lease, and make the message due at ``not_before``."""
+        with self._transaction(write=True) as connection:
+            outbox.mark_retry(connection, message_id, not_before=not_before, error=error)
+
+    def mark_dead(self, message_id: int, *, error: str) -> None:
+        """Count a final failed attempt; the message is never retried (e.g. the bot is blocked)."""
+        with self._transaction(write=True) as connection:
+            outbox.mark_dead(connection, message_id, error=error)
+
+    def outbox_depth(self) -> int:
+        """How many messages wait to be sent (due or not)."""
+        with self._transaction(write=False) as connection:
+            return outbox.depth(connection)
+
+    def forget_sent_messages(self, *, older_than: float) -> int:
+        """Housekeeping: delete messages sent before ``older_than``; return how many."""
+        with self._transaction(write=True) as connection:
+            return outbox.forget_sent(connection, older_than=older_than)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        """A connection in a transaction: committed on normal exit, rolled back on exception."""
+        lock: AbstractContextManager[object] = self._shared_connection_lock or nullcontext()
+        with lock:
+            try:
+                with self._engine.connect() as connection:
+                    connection.execution_options(**{WRITE_OPTION: write})
+                    with connection.begin():
+                        yield connection
+            except OperationalError as exc:
+                raise connect_error(self._setup, exc, "complete a transaction on") from exc
+
+
+__all__ = ["Storage"]

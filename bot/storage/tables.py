@@ -1,0 +1,95 @@
+"""The tables as SQLAlchemy Core objects, used by the queries.
+
+The schema itself is made by the Alembic migrations in ``bot/storage/migrations``; this module
+describes the result. ``tests/storage/test_schema.py`` checks that the two agree, so a new
+migration must be mirrored here (and the other way round).
+
+Times are seconds since the epoch (``time.time()``) as double precision floats.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    and_,
+    false,
+    not_,
+    text,
+)
+from sqlalchemy.sql import ColumnElement, FromClause
+
+metadata = MetaData()
+
+#: One row per conversation: the JSON of ``ConversationRecord.to_dict()`` plus a few columns
+#: copied out of it for queries (which flow and state, when, whether in crisis mode).
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("conversation_id", Text, primary_key=True),
+    Column("record", Text, nullable=False),
+    Column("flow", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("in_crisis", Boolean, nullable=False, server_default=false()),
+)
+
+#: Telegram update ids already handled, so a re-delivered update is skipped.
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", Double, nullable=False),
+)
+
+#: Messages to send, written in the same transaction as the state change that caused them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer().with_variant(BigInteger, "postgresql"), primary_key=True),
+    Column("conversation_id", Text, nullable=False),
+    Column("chat_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("not_before", Double, nullable=False),
+    Column("leased_until", Double, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("sent_at", Double, nullable=True),
+    Column("sent_ref", Text, nullable=True),
+    Column("dead", Boolean, nullable=False, server_default=false()),
+)
+
+
+def is_pending(table: FromClause) -> ColumnElement[bool]:
+    """Whether an outbox row (of ``table``, ``outbox`` or an alias) still waits to be sent.
+
+    The partial index below uses the same expression, so each dialect renders both alike and
+    its planner can match them (SQLite compares the wording).
+    """
+    return and_(table.c.sent_at.is_(None), not_(table.c.dead))
+
+
+Index(
+    "ix_outbox_pending_by_chat",
+    outbox.c.chat_id,
+    outbox.c.id,
+    sqlite_where=is_pending(outbox),
+    postgresql_where=is_pending(outbox),
+)
+Index(
+    "ix_conversations_in_crisis",
+    conversations.c.updated_at,
+    sqlite_where=text("in_crisis"),
+    postgresql_where=text("in_crisis"),
+)
+
+__all__ = ["conversations", "is_pending", "metadata", "outbox", "processed_updates"]
