@@ -82,15 +82,43 @@ class Core:
         ):
             record = record.with_changes(crisis=None)
             events.append("crisis_cooled_down")
+        if record.handoff_case is not None:
+            return self._in_handoff(record, inbound, assessment, now, events)
         if assessment.crisis:
             return self._enter_crisis(record, inbound, assessment, now, events)
         if record.crisis is not None:
             return self._stay_in_crisis(record, inbound, events)
         return self._normal(record, inbound, events)
 
+    def _in_handoff(
+        self,
+        record: ConversationRecord,
+        inbound: Inbound,
+        assessment: Assessment,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
+        """A person from the team is talking with this person: relay, but keep gating."""
+        events.append("relay")
+        if assessment.crisis:
+            return self._enter_crisis(record, inbound, assessment, now, events)
+        if inbound.command in system.SYSTEM_COMMANDS or _system_action(inbound) is not None:
+            if record.crisis is not None:
+                return self._stay_in_crisis(record, inbound, events)
+            return self._system(record, inbound, _system_action(inbound), events)
+        crisis = record.crisis
+        return Outcome(
+            Route.HANDOFF,
+            (),
+            record,
+            risk=crisis.risk if crisis else None,
+            category=crisis.category if crisis else None,
+            events=tuple(events),
+        )
+
     def end_crisis(self, record: ConversationRecord) -> ConversationRecord:
-        """Crisis mode off (a moderator resolved the case); remembered signals are kept."""
-        return record.with_changes(crisis=None)
+        """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
+        return record.with_changes(crisis=None, handoff_case=None)
 
     # -- crisis --------------------------------------------------------------------------------
 
