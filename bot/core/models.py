@@ -194,3 +194,4 @@ class Outcome:
     category: str | None = None
     rule: str | None = None
     events: tuple[str, ...] = field(default=())
+    trigger: str | None = None  # the flow trigger that fired, for answers

@@ -230,7 +230,9 @@ class Core:
         reply = step.reply
         if notice is not None:
             reply = Reply(f"{notice}\n\n{reply.text}", reply.buttons)
-        return Outcome(step.route, (reply,), step.record, events=tuple(events))
+        return Outcome(
+            step.route, (reply,), step.record, events=tuple(events), trigger=step.trigger
+        )
 
     def _flow_step(self, record: ConversationRecord, inbound: Inbound) -> FlowStep | Outcome:
         if inbound.kind is InboundKind.BUTTON and inbound.button is not None:
