@@ -1,0 +1,184 @@
+"""Crisis lines per country, loaded from ``lines.yaml`` and validated on load.
+
+``load_crisis_lines()`` reads the packaged file (or another path an operator gives);
+``CrisisLines.for_country(code)`` gives the card for one country, or for an unknown country the
+international card, which also carries a short list of every known country's lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.crisis._yaml import read_yaml_mapping, validation_error
+
+DEFAULT_LINES_PATH = Path(__file__).with_name("lines.yaml")
+INTERNATIONAL = "international"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Number = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9 -]{1,18}[0-9]$")
+]
+Web = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}(/\S*)?$"),
+]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notes: Text | None = None
+    web: Web | None = None
+    status: Literal["A", "S"]
+    verified: dt.date
+
+
+class Emergency(_Entry):
+    """A country's emergency number (``call``), with an optional note such as "112 also works"."""
+
+    call: Number
+
+
+class Service(_Entry):
+    """One crisis service: how to call it, how to text it, its website and how it was checked.
+
+    Status ``S`` (from a secondary source) must carry ``web`` so the person can confirm the number.
+    """
+
+    name: Text
+    call: Number | None = None
+    text: Number | None = None
+    text_keyword: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,20}$")] | None = None
+
+    @model_validator(mode="after")
+    def _reachable_and_confirmable(self) -> Service:
+        if self.call is None and self.text is None and self.web is None:
+            raise ValueError("give at least one of call, text or web")
+        if self.text_keyword is not None and self.text is None:
+            raise ValueError("text_keyword needs the text number it is sent to")
+        if self.status == "S" and self.web is None:
+            raise ValueError("status S needs web, so the person can confirm the number")
+        return self
+
+
+class CountryLines(BaseModel):
+    """What the crisis reply shows for one country.
+
+    ``other_countries`` is filled by :class:`CrisisLines` on the international card only: a short
+    list of every known country, for a person whose country is not known.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = ""
+    name: Text
+    emergency: Emergency
+    services: tuple[Service, ...] = Field(min_length=1)
+    other_countries: tuple[CountryLines, ...] = ()
+
+    @property
+    def is_international(self) -> bool:
+        """True for the card shown when the person's country is not known."""
+        return self.code == INTERNATIONAL
+
+    def callable_services(self) -> tuple[Service, ...]:
+        """The services that take phone calls, in file order."""
+        return tuple(service for service in self.services if service.call is not None)
+
+    def textable_services(self) -> tuple[Service, ...]:
+        """The services that take text messages, in file order."""
+        return tuple(service for service in self.services if service.text is not None)
+
+    def entries(self) -> tuple[_Entry, ...]:
+        """The emergency entry and every service, for checks that apply to all of them."""
+        return (self.emergency, *self.services)
+
+
+class _LinesFile(BaseModel):
+    """The shape of ``lines.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    countries: dict[CountryCode, CountryLines] = Field(min_length=1)
+    international: CountryLines
+
+    @field_validator("countries")
+    @classmethod
+    def _call_and_text_everywhere(cls, value: dict[str, CountryLines]) -> dict[str, CountryLines]:
+        for code, country in value.items():
+            if not country.callable_services() or not country.textable_services():
+                raise ValueError(f"{code}: list at least one service with call and one with text")
+        return value
+
+    @model_validator(mode="after")
+    def _no_derived_keys(self) -> _LinesFile:
+        for country in (*self.countries.values(), self.international):
+            derived = sorted(country.model_fields_set & {"code", "other_countries"})
+            if derived:
+                raise ValueError(f"{', '.join(derived)} is filled in by the loader; remove it")
+        return self
+
+
+class CrisisLines:
+    """All crisis lines, looked up by ISO 3166 alpha-2 country code."""
+
+    def __init__(self, countries: Mapping[str, CountryLines], international: CountryLines) -> None:
+        self._countries = {
+            code: country.model_copy(update={"code": code, "other_countries": ()})
+            for code, country in countries.items()
+        }
+        self._international = international.model_copy(
+            update={"code": INTERNATIONAL, "other_countries": tuple(self._countries.values())}
+        )
+
+    def known_countries(self) -> tuple[str, ...]:
+        """The country codes with their own lines, in file order."""
+        return tuple(self._countries)
+
+    def for_country(self, code: str | None) -> CountryLines:
+        """The lines for ``code`` (any case); for ``None`` or an unknown code, the international."""
+        if code is None:
+            return self._international
+        return self._countries.get(code.strip().upper(), self._international)
+
+    def stale_entries(self, *, today: dt.date, max_age_days: int = 120) -> list[str]:
+        """Entries whose ``verified`` date is more than ``max_age_days`` before ``today``."""
+        oldest = today - dt.timedelta(days=max_age_days)
+        stale: list[str] = []
+        for country in (*self._countries.values(), self._international):
+            if country.emergency.verified < oldest:
+                stale.append(f"{country.code} emergency (verified {country.emergency.verified})")
+            stale.extend(
+                f"{country.code} {service.name} (verified {service.verified})"
+                for service in country.services
+                if service.verified < oldest
+            )
+        return stale
+
+
+def load_crisis_lines(path: Path | None = None) -> CrisisLines:
+    """Read and validate a crisis-lines file (the packaged ``lines.yaml`` by default).
+
+    Raises :class:`~bot.errors.ConfigError` naming the file and the key when anything is wrong.
+    """
+    source = path or DEFAULT_LINES_PATH
+    data = read_yaml_mapping(source)
+    try:
+        parsed = _LinesFile.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(source, exc) from exc
+    return CrisisLines(parsed.countries, parsed.international)
