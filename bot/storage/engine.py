@@ -90,7 +90,10 @@ def connect_error(setup: EngineSetup, exc: DBAPIError, action: str) -> StorageEr
         else "Check that the server is running and reachable, and the user, password and "
         "database name are right."
     )
-    return StorageError(f"Could not {action} the database at {setup.shown_url}: {reason}. {hint}")
+    ending = "" if reason.endswith((".", "?", "!")) else "."
+    return StorageError(
+        f"Could not {action} the database at {setup.shown_url}: {reason}{ending} {hint}"
+    )
 
 
 def _sqlite_engine(url: URL, shown: str) -> EngineSetup:

@@ -1,0 +1,1 @@
+"""Tests of bot.storage, run over SQLite and PostgreSQL."""
