@@ -1,0 +1,1 @@
+"""Helpers shared by tests: Bot API stand-in, update builders."""
