@@ -9,21 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.crisis import DEFAULT_LINES_PATH, CrisisLines, CrisisReplies, HumanContact
+from bot.crisis import DEFAULT_LINES_PATH, CrisisLines, CrisisReplies
 from bot.crisis import load_crisis_lines as _load
 from bot.crisis.wording import DEFAULT_WORDING_PATH
-
-# Invented team contacts: plain names, long enough to test the length limit with several.
-CONTACTS = (
-    HumanContact(
-        name="Robin from the support team",
-        reach="@crisisbot.team.example",
-        hours="Mon-Fri 9:00-17:00",
-    ),
-    HumanContact(
-        name="Alex, weekend volunteer", reach="alex@team.example", hours="Sat-Sun 10:00-16:00"
-    ),
-)
+from tests.crisis.invented import CONTACTS
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,218 @@
+"""The wording of the fixed replies, loaded from ``wording.yaml`` and checked on load.
+
+The checks keep the safe-messaging rules that can be checked mechanically: plain text only, no
+question mark outside ``crisis.questions``, one question per variant, known placeholders only, and
+at least two variants wherever the crisis reply varies on repeats.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from bot.core.models import Risk
+from bot.crisis._yaml import read_yaml_mapping, validation_error
+
+DEFAULT_WORDING_PATH = Path(__file__).with_name("wording.yaml")
+
+Voice = Literal["self", "self_harm", "means", "helper", "mention"]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+Variants = Annotated[tuple[Line, ...], Field(min_length=2)]
+
+PLACEHOLDERS = frozenset({"emergency", "button", "topic", "country", "points", "line"})
+MARKUP = ("*", "_", "`", "<", ">", "[", "]")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ByRisk(_Strict):
+    """Variants per risk level; ``default`` covers every level not given its own."""
+
+    concern: Variants | None = None
+    high: Variants | None = None
+    imminent: Variants | None = None
+    default: Variants | None = None
+
+    @model_validator(mode="after")
+    def _every_level_covered(self) -> ByRisk:
+        if self.default is None and None in (self.concern, self.high, self.imminent):
+            raise ValueError("give concern, high and imminent, or a default")
+        return self
+
+    def for_risk(self, risk: Risk) -> tuple[str, ...]:
+        """The variants for ``risk``."""
+        chosen: tuple[str, ...] | None = getattr(self, risk.value)
+        if chosen is None:
+            assert self.default is not None  # guaranteed by the validator
+            return self.default
+        return chosen
+
+
+class Urgent(_Strict):
+    """The imminent-risk paragraph shown first, for the person and for a helper."""
+
+    person: Line
+    helper: Line
+
+
+class Support(_Strict):
+    """Encouragement towards professional help and a trusted person; ``helper`` for helpers."""
+
+    default: Variants
+    helper: Variants
+
+
+class HumanWording(_Strict):
+    """The offer of a person from the team."""
+
+    offer: Line
+    contacts: Line
+    caveat: Line
+
+
+class CrisisWording(_Strict):
+    """Everything the crisis reply says around the lines."""
+
+    voices: dict[str, Voice]
+    openings: dict[Voice, ByRisk]
+    urgent: Urgent
+    notices: Variants
+    barriers: Variants
+    support: Support
+    human: HumanWording
+    questions: dict[Voice, ByRisk]
+    closings: Variants
+
+    @model_validator(mode="after")
+    def _every_voice_worded(self) -> CrisisWording:
+        for section in ("openings", "questions"):
+            missing = sorted(set(get_args(Voice)) - set(getattr(self, section)))
+            if missing:
+                raise ValueError(f"{section} lacks the voices {', '.join(missing)}")
+        return self
+
+    def voice_for(self, category: str) -> Voice:
+        """The voice used for a gate ``category`` (``self`` for any category not mapped)."""
+        return self.voices.get(category, "self")
+
+
+class CardWording(_Strict):
+    """Headers and labels of the plain-text crisis-lines card."""
+
+    header: Line
+    elsewhere_header: Line
+    international_header: Line
+    emergency: Line
+    local_emergency: Line
+    confirm: Line
+    unknown_country: Line
+
+
+class ButtonWording(_Strict):
+    """Labels of the buttons the fixed replies carry."""
+
+    human: Line
+    country_known: Line
+    country_unknown: Line
+    menu: Line
+
+
+class LinesOnlyWording(_Strict):
+    """The reply to a request for crisis lines (a /crisis command)."""
+
+    intro: Line
+
+
+class NonTextWording(_Strict):
+    """The reply to a message with nothing to read (sticker, voice note, photo)."""
+
+    text: Line
+    line: Line
+
+
+class AdviceWording(_Strict):
+    """The medical-advice reply; ``reasons``: gate reason -> what a clinician would look at."""
+
+    intro: Line
+    why: Line
+    look_at: Line
+    next: Line
+    topic: Line
+    reasons: dict[str, Line]
+
+    @model_validator(mode="after")
+    def _has_general(self) -> AdviceWording:
+        if "general" not in self.reasons:
+            raise ValueError("reasons needs a 'general' entry for reasons not listed")
+        return self
+
+    def points_for(self, reason: str) -> str:
+        """What a clinician would look at for ``reason`` (the general list when unknown)."""
+        return self.reasons.get(reason.strip().lower(), self.reasons["general"])
+
+
+class Wording(_Strict):
+    """The whole ``wording.yaml``."""
+
+    crisis: CrisisWording
+    cards: CardWording
+    buttons: ButtonWording
+    lines_only: LinesOnlyWording
+    non_text: NonTextWording
+    advice: AdviceWording
+
+    @model_validator(mode="after")
+    def _plain_single_question_text(self) -> Wording:
+        for where, text in _strings(self.model_dump(exclude={"crisis": {"voices"}})):
+            if any(mark in text for mark in MARKUP):
+                raise ValueError(f"{where}: plain text only, no {' '.join(MARKUP)}")
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+            if names - PLACEHOLDERS:
+                raise ValueError(f"{where}: unknown placeholder {sorted(names - PLACEHOLDERS)}")
+            in_questions = where.startswith("crisis.questions.")
+            if in_questions and (text.count("?") != 1 or not text.endswith("?")):
+                raise ValueError(f"{where}: a question variant is exactly one question")
+            if not in_questions and "?" in text:
+                raise ValueError(f"{where}: only crisis.questions may ask a question")
+        return self
+
+
+def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a dumped model, with its dotted path."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _strings(value, f"{path}.{index}")
+
+
+def load_wording(path: Path | None = None) -> Wording:
+    """Read and check a wording file (the packaged ``wording.yaml`` by default)."""
+    source = path or DEFAULT_WORDING_PATH
+    try:
+        return Wording.model_validate(read_yaml_mapping(source))
+    except ValidationError as exc:
+        raise validation_error(source, exc) from exc
+
+
+@cache
+def default_wording() -> Wording:
+    """The packaged wording, read once per process."""
+    return load_wording()
