@@ -20,17 +20,17 @@ from bot.crisis import (
 from tests.crisis.invented import CONTACTS
 
 COUNTRIES: tuple[str | None, ...] = (*load_crisis_lines().known_countries(), None, "FR")
-CATEGORIES = (
+CATEGORIES = (  # the gate's categories, plus one the wording does not map (the person's voice)
     "explicit",
     "passive",
-    "slang",
-    "typos",
+    "coded",
+    "self_harm",
     "means",
     "planning",
-    "self_harm",
     "third_party",
     "mention",
-    "across_turns",  # a category the wording does not map: the person's own voice
+    "accumulated",
+    "unmapped_category",
 )
 REPEATS = range(4)
 
