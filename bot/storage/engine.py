@@ -16,6 +16,7 @@ Passwords never appear in messages: every URL shown is rendered with :func:`reda
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ WRITE_OPTION = "crisisbot_write"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
-_POSTGRES_NAMES = {"postgresql", "postgres", "postgresql+psycopg", "postgres+psycopg"}
+_POSTGRES_NAMES = {"postgresql", "postgres", "postgresql+psycopg"}
 _SQLITE_NAMES = {"sqlite", "sqlite+pysqlite"}
 _MEMORY_DATABASES = {None, "", ":memory:"}
 
@@ -127,7 +128,7 @@ def _create_parent_folder(path: Path, shown_url: str) -> None:
         ) from None
 
 
-def _sqlite_on_connect(*, wal: bool) -> Any:
+def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, ConnectionPoolEntry], None]:
     """A ``connect`` hook that sets the pragmas and hands BEGIN over to SQLAlchemy."""
 
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -65,17 +65,17 @@ class Storage:
 
     def upgrade(self) -> None:
         """Apply every pending migration (``crisisbot db upgrade``)."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             schema.upgrade(connection)
 
     def check_schema(self) -> None:
         """Raise :class:`~bot.errors.StorageError` unless the schema is the one this code needs."""
-        with self._transaction(write=False) as connection:
+        with self.transaction(write=False) as connection:
             schema.check(connection, self._setup.shown_url)
 
     def ensure_schema(self) -> None:
         """Create or upgrade the schema if the database is new or behind (embedded SQLite)."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             schema.ensure(connection, self._setup.shown_url)
 
     # -- conversations ------------------------------------------------------------------------
@@ -91,7 +91,7 @@ class Storage:
         normal exit, rolls back on exception, so a failure leaves no partial state and the
         update can be retried.
         """
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             lock_conversation(connection, conversation_id)
             if update_id is not None and not claim_update(connection, update_id, now=time.time()):
                 yield None
@@ -100,13 +100,13 @@ class Storage:
 
     def count_conversations(self) -> int:
         """How many conversations have a stored record."""
-        with self._transaction(write=False) as connection:
+        with self.transaction(write=False) as connection:
             count = connection.execute(select(func.count()).select_from(conversations))
             return int(count.scalar_one())
 
     def forget_processed_updates(self, *, older_than: float) -> int:
         """Housekeeping: drop processed-update marks older than ``older_than``; return how many."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             return forget_updates(connection, older_than=older_than)
 
     # -- outbox -------------------------------------------------------------------------------
@@ -120,32 +120,32 @@ class Storage:
         leased by another claimer or not yet due. Claimed messages are leased until
         ``now + lease_seconds`` so another sender or replica does not take them meanwhile.
         """
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
 
     def mark_sent(self, message_id: int, *, now: float, sent_ref: str | None = None) -> None:
         """Record that a claimed message went out (``sent_ref``: e.g. Telegram's message id)."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             outbox.mark_sent(connection, message_id, now=now, sent_ref=sent_ref)
 
     def mark_retry(self, message_id: int, *, not_before: float, error: str) -> None:
         """Count a failed attempt, clear the lease, and make the message due at ``not_before``."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             outbox.mark_retry(connection, message_id, not_before=not_before, error=error)
 
     def mark_dead(self, message_id: int, *, error: str) -> None:
         """Count a final failed attempt; the message is never retried (e.g. the bot is blocked)."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             outbox.mark_dead(connection, message_id, error=error)
 
     def outbox_depth(self) -> int:
         """How many messages wait to be sent (due or not)."""
-        with self._transaction(write=False) as connection:
+        with self.transaction(write=False) as connection:
             return outbox.depth(connection)
 
     def forget_sent_messages(self, *, older_than: float) -> int:
         """Housekeeping: delete messages sent before ``older_than``; return how many."""
-        with self._transaction(write=True) as connection:
+        with self.transaction(write=True) as connection:
             return outbox.forget_sent(connection, older_than=older_than)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -155,8 +155,13 @@ class Storage:
         self._engine.dispose()
 
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Connection]:
-        """A connection in a transaction: committed on normal exit, rolled back on exception."""
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """A connection in a transaction: committed on normal exit, rolled back on exception.
+
+        For work that is not about one conversation (timer sweeps, moderator listings, tables
+        added by later migrations). ``write=False`` lets SQLite readers run beside the writer.
+        No conversation is locked: for one conversation's data use :meth:`conversation`.
+        """
         lock: AbstractContextManager[object] = self._shared_connection_lock or nullcontext()
         with lock:
             try:

@@ -1,13 +1,18 @@
 """The tables as SQLAlchemy Core objects, used by the queries.
 
 The schema itself is made by the Alembic migrations in ``bot/storage/migrations``; this module
-describes the result. ``tests/storage/test_schema.py`` checks that the two agree, so a new
-migration must be mirrored here (and the other way round).
+describes the result. Other packages put their tables on the same :data:`metadata` in a module
+named ``tables`` (``bot/moderation/tables.py``); :func:`load_all_tables` imports them all.
+``tests/storage/test_schema.py`` checks that the migrations and the tables agree, so a new
+migration must be mirrored in a ``tables`` module (and the other way round).
 
 Times are seconds since the epoch (``time.time()``) as double precision floats.
 """
 
 from __future__ import annotations
+
+import importlib
+from pathlib import Path
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +30,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.sql import ColumnElement, FromClause
+
+import bot
 
 metadata = MetaData()
 
@@ -92,4 +99,20 @@ Index(
     postgresql_where=text("in_crisis"),
 )
 
-__all__ = ["conversations", "is_pending", "metadata", "outbox", "processed_updates"]
+
+def load_all_tables() -> MetaData:
+    """:data:`metadata` with the tables of every ``bot.<package>.tables`` module registered."""
+    for folder in bot.__path__:
+        for module in sorted(Path(folder).glob("*/tables.py")):
+            importlib.import_module(f"bot.{module.parent.name}.tables")
+    return metadata
+
+
+__all__ = [
+    "conversations",
+    "is_pending",
+    "load_all_tables",
+    "metadata",
+    "outbox",
+    "processed_updates",
+]

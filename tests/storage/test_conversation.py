@@ -225,3 +225,18 @@ def test_sqlite_data_survives_closing_and_reopening(tmp_path: Path) -> None:
 def test_advisory_key_is_pinned(conversation_id: str, key: int) -> None:
     # Replicas running different releases must take the same lock for the same chat.
     assert advisory_key(conversation_id) == key
+
+
+def test_plain_transaction_rolls_back_on_exception(storage: Storage) -> None:
+    def insert_then_fail() -> None:
+        with storage.transaction() as connection:
+            connection.execute(
+                conversations.insert().values(
+                    conversation_id="chat-100", record="{}", flow="f", state="s", updated_at=0.0
+                )
+            )
+            raise Boom
+
+    with pytest.raises(Boom):
+        insert_then_fail()
+    assert storage.count_conversations() == 0

@@ -102,7 +102,7 @@ def test_sqlite_folder_that_cannot_be_made_is_reported(tmp_path: Path) -> None:
 def test_sqlite_connections_are_configured(tmp_path: Path, pragma: str, expected: object) -> None:
     storage = Storage.from_url(f"sqlite:///{tmp_path / 'crisisbot.db'}")
     try:
-        with storage._transaction(write=False) as connection:
+        with storage.transaction(write=False) as connection:
             value = connection.execute(text(f"PRAGMA {pragma}")).scalar_one()
     finally:
         storage.close()

@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 
 from bot.errors import StorageError
 from bot.storage import Storage, schema
-from bot.storage.tables import metadata
+from bot.storage.tables import load_all_tables
 
 StorageFactory = Callable[[], Storage]
 
@@ -43,7 +43,7 @@ def test_upgrade_twice_changes_nothing(storage: Storage) -> None:
 
 
 def test_database_from_a_newer_crisisbot_is_refused(storage: Storage) -> None:
-    with storage._transaction(write=True) as connection:
+    with storage.transaction(write=True) as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     for attempt in (storage.check_schema, storage.ensure_schema):
         with pytest.raises(StorageError, match="revision 9999, which this version"):
@@ -51,13 +51,13 @@ def test_database_from_a_newer_crisisbot_is_refused(storage: Storage) -> None:
 
 
 def test_tables_module_matches_the_migrations(storage: Storage) -> None:
-    with storage._transaction(write=False) as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    with storage.transaction(write=False) as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), load_all_tables())
     assert differences == []
 
 
 def test_partial_indexes_exist(storage: Storage) -> None:
-    with storage._transaction(write=False) as connection:
+    with storage.transaction(write=False) as connection:
         inspector = inspect(connection)
         outbox_indexes = {index["name"] for index in inspector.get_indexes("outbox")}
         conversation_indexes = {index["name"] for index in inspector.get_indexes("conversations")}
@@ -66,7 +66,7 @@ def test_partial_indexes_exist(storage: Storage) -> None:
 
 
 def test_downgrade_to_base_and_up_again(storage: Storage) -> None:
-    with storage._transaction(write=True) as connection:
+    with storage.transaction(write=True) as connection:
         command.downgrade(schema.alembic_config(connection), "base")
     with pytest.raises(StorageError, match="no crisisbot tables yet"):
         storage.check_schema()
@@ -86,9 +86,11 @@ def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 def test_new_revision_follows_the_current_head(migrations_copy: Path) -> None:
-    path = schema.new_revision("add moderation cases")
-    assert path == migrations_copy / "versions" / "v0002_add_moderation_cases.py"
+    head = schema.head_revision()
+    following = f"{int(head) + 1:04d}"
+    path = schema.new_revision("add reminders")
+    assert path == migrations_copy / "versions" / f"v{following}_add_reminders.py"
     written = path.read_text(encoding="utf-8")
-    assert "revision = '0002'" in written
-    assert "down_revision = '0001'" in written
-    assert schema.head_revision() == "0002"
+    assert f"revision = '{following}'" in written
+    assert f"down_revision = '{head}'" in written
+    assert schema.head_revision() == following

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot.errors import StorageError
-from bot.storage.tables import metadata
+from bot.storage.tables import load_all_tables
 
 
 def run_migrations() -> None:
@@ -23,7 +23,7 @@ def run_migrations() -> None:
         )
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=load_all_tables(),
         render_as_batch=True,  # SQLite changes columns by copying the table
         compare_type=True,
     )
