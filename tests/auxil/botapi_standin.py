@@ -7,6 +7,8 @@ confirms), ``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``, ``sendMessage`
 :meth:`BotApiStandIn.post_to_webhook`, read what the bot called with :meth:`BotApiStandIn.calls`,
 and make the next ``sendMessage`` calls fail with :meth:`BotApiStandIn.fail_next_sends`.
 
+:func:`offline_transport` serves the same answers in-process for offline unit tests.
+
 Requests come form-encoded with JSON-encoded values (what python-telegram-bot sends) or as a JSON
 body; both are read. A token other than the configured one gets 401, as Telegram answers.
 """
@@ -35,6 +37,11 @@ _STRING_FIELDS = frozenset(
     {"text", "url", "secret_token", "callback_query_id", "parse_mode", "inline_message_id"}
 )
 _LONGEST_POLL_SECONDS = 30.0
+_DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    403: "Forbidden: bot was blocked by the user",
+    500: "Internal Server Error",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ class BotApiStandIn:
         self._message_ids: defaultdict[int, itertools.count[int]] = defaultdict(
             lambda: itertools.count(100_000)
         )
-        self._failures: list[_Failure] = []
+        self._failures: list[_Failure | None] = []  # per coming sendMessage; None lets it pass
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -166,10 +173,13 @@ class BotApiStandIn:
         response = httpx.post(url, json=update, headers=headers, timeout=30)
         return response.status_code
 
-    def fail_next_sends(self, count: int, *, status: int = 429, retry_after: int = 1) -> None:
-        """Make the next ``count`` sendMessage calls fail: 429 (``retry_after``) or ``status``."""
+    def fail_next_sends(
+        self, count: int, *, status: int = 429, retry_after: int = 1, after: int = 0
+    ) -> None:
+        """Let ``after`` sendMessage calls through, then fail ``count``: 429 or ``status``."""
         with self._lock:
             wait = retry_after if status == HTTPStatus.TOO_MANY_REQUESTS else None
+            self._failures.extend([None] * after)
             self._failures.extend(_Failure(status, wait) for _ in range(count))
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
@@ -212,13 +222,13 @@ class BotApiStandIn:
         if method == "getUpdates":
             return self._get_updates(params)
         with self._lock:
-            if method == "sendMessage" and self._failures:
-                failure = self._failures.pop(0)
+            failure = self._failures.pop(0) if method == "sendMessage" and self._failures else None
+            if failure is not None:
                 self._record(method, {**params, "_failed": failure.status})
                 if failure.retry_after is not None:
                     description = f"Too Many Requests: retry after {failure.retry_after}"
                     return _error(failure.status, description, retry_after=failure.retry_after)
-                return _error(failure.status, "Internal Server Error")
+                return _error(failure.status, _DESCRIPTIONS.get(failure.status, "Server Error"))
             self._record(method, params)
             answer = self._answer(method, params)
         if answer is None:
@@ -296,6 +306,22 @@ class BotApiStandIn:
                 self._lock.wait(timeout=remaining)
             batch = self._pending[:limit]
         return HTTPStatus.OK, {"ok": True, "result": batch}
+
+
+def offline_transport(standin: BotApiStandIn) -> httpx.MockTransport:
+    """An httpx transport that answers from ``standin`` in-process, with no server or socket.
+
+    For offline tests: ``HTTPXRequest(httpx_kwargs={"transport": offline_transport(s)})``. Long
+    polls would block the event loop, so ``getUpdates`` here must use ``timeout=0``.
+    """
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        prefix, _, method = request.url.path.rpartition("/")
+        params = decode_params(request.headers.get("content-type", ""), request.content)
+        status, body = standin.handle(prefix.removeprefix("/bot"), method, params)
+        return httpx.Response(status, json=body)
+
+    return httpx.MockTransport(answer)
 
 
 def _error(status: int, description: str, *, retry_after: int | None = None) -> tuple[int, Any]:

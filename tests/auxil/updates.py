@@ -102,13 +102,13 @@ class UpdateFactory:
         }
         return self._update(message=self._message(chat_id, sticker=sticker, **options))
 
-    def photo(self, chat_id: int, caption: str | None = None) -> dict[str, Any]:
+    def photo(self, chat_id: int, caption: str | None = None, **options: Any) -> dict[str, Any]:
         """A photo, with a caption when given."""
         size = {"file_id": "photo-file", "file_unique_id": "photo-unique", "width": 9, "height": 9}
         fields: dict[str, Any] = {"photo": [size]}
         if caption is not None:
             fields["caption"] = caption
-        return self._update(message=self._message(chat_id, **fields))
+        return self._update(message=self._message(chat_id, **fields, **options))
 
     def callback(
         self,
@@ -130,10 +130,12 @@ class UpdateFactory:
         return self._update(callback_query=query)
 
     def bot_message(
-        self, chat_id: int, text: str, buttons: list[tuple[str, str]]
+        self, chat_id: int, text: str, buttons: list[tuple[str, str]], chat_type: str = "private"
     ) -> dict[str, Any]:
         """A message the bot sent earlier, with its keyboard, for building button presses."""
-        message = self._message(chat_id, text=text, reply_markup=keyboard_payload(buttons))
+        message = self._message(
+            chat_id, chat_type=chat_type, text=text, reply_markup=keyboard_payload(buttons)
+        )
         message["from"] = {"id": BOT_USER_ID, "is_bot": True, "first_name": "Crisisbot"}
         return message
 

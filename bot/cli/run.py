@@ -1,0 +1,53 @@
+"""``crisisbot run [--config FILE]``: run the Telegram bot until SIGINT or SIGTERM.
+
+The token comes only from ``TELEGRAM_BOT_TOKEN``; the Bot API base from ``telegram.api_base_url``
+or ``TELEGRAM_API_BASE_URL``. Exit 0 after a clean stop; exit 2 with one line on stderr when the
+token is missing or rejected, or the configuration or storage is unusable.
+"""
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from bot.cli.main import ConfigOption
+from bot.errors import CrisisbotError
+
+_OWN_LOGGERS = "bot"
+_QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request URLs (the token)
+
+
+def run_command(config_path: Path | None) -> int:
+    """Run the bot with the configuration at ``config_path``; return the exit code."""
+    from bot.config import load_config, telegram_token
+    from bot.telegram.runner import require_token, serve
+
+    _configure_logging()
+    try:
+        config = load_config(config_path)
+        secret = telegram_token()
+        token = require_token(secret.get_secret_value() if secret is not None else None)
+        asyncio.run(serve(config, token))
+    except CrisisbotError as error:
+        print(f"crisisbot: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _configure_logging() -> None:
+    """Per-update lines and start/stop lines at INFO; HTTP client internals stay quiet."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger(_OWN_LOGGERS).setLevel(logging.INFO)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command to the ``crisisbot`` command line."""
+
+    @app.command("run")
+    def run(config: ConfigOption = None) -> None:
+        """Run the Telegram bot (long polling or webhook, as configured)."""
+        raise typer.Exit(run_command(config))

@@ -1,0 +1,95 @@
+"""Assemble the python-telegram-bot Application with crisisbot's processor, handlers and sender.
+
+The Application has no ``Updater``: updates come from :class:`~bot.telegram.poller.DurablePoller`
+or the webhook app, both of which hand each update to :meth:`TelegramBot.process`. Requests go
+through ``AIORateLimiter`` (Telegram's overall and per-group limits; flood-control answers are
+not retried there but rescheduled by the outbox sender).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.telegram.handlers import AnyApplication, CoreService, TelegramHandlers
+from bot.telegram.logs import UpdateLog, hash_key_from_token
+from bot.telegram.processor import ChatOrderedProcessor
+from bot.telegram.sender import OutboxSender, SenderSettings
+
+if TYPE_CHECKING:
+    from bot.storage import Storage
+
+PTB_TIMEDELTA_ENV = "PTB_TIMEDELTA"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramBot:
+    """The running parts: the Application, its handlers and the outbox sender."""
+
+    application: AnyApplication
+    handlers: TelegramHandlers
+    sender: OutboxSender
+
+    async def process(self, update: Update) -> bool:
+        """Handle one update in its chat's order; ``True`` once it is committed."""
+        return await self.handlers.process(self.application, update)
+
+
+def build_application(
+    token: str,
+    *,
+    base_url: str,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limited: bool = True,
+    max_active_chats: int = 64,
+) -> AnyApplication:
+    """An Application without an Updater, with the per-chat processor and the rate limiter.
+
+    ``request`` and ``get_updates_request`` replace the HTTP clients (offline tests, benchmarks).
+    Opts in to python-telegram-bot's ``timedelta`` time periods (``PTB_TIMEDELTA``), the v23
+    behaviour: without it every flood-control answer raises a deprecation warning inside PTB.
+    """
+    os.environ.setdefault(PTB_TIMEDELTA_ENV, "true")
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .updater(None)
+        .concurrent_updates(ChatOrderedProcessor(max_active_chats))
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    return builder.build()
+
+
+def assemble(
+    application: AnyApplication,
+    service: CoreService,
+    storage: Storage,
+    *,
+    token: str,
+    moderation_chat_id: int | None = None,
+    log_text: bool = False,
+    sender_settings: SenderSettings | None = None,
+) -> TelegramBot:
+    """Register the handlers on ``application`` and connect them to a new outbox sender."""
+    sender = OutboxSender(application.bot, storage, sender_settings)
+    handlers = TelegramHandlers(
+        service,
+        storage,
+        update_log=UpdateLog(hash_key_from_token(token), log_text=log_text),
+        moderation_chat_id=moderation_chat_id,
+        on_commit=sender.wake,
+    )
+    handlers.register(application)
+    return TelegramBot(application, handlers, sender)

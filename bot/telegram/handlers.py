@@ -1,0 +1,216 @@
+"""The Application's handlers: one catch-all per update kind, each ending in the core.
+
+A private chat's update becomes one :class:`~bot.core.models.Inbound` and goes through
+``Service.handle``, which gates it, saves the conversation and puts the replies in the outbox in
+one transaction; the outbox sender is woken right after the commit. A group's message gets the
+fixed group notice through the same outbox, deduplicated by ``update_id`` the same way. Button
+presses are always answered so the spinner stops, even when the button is old or unknown.
+
+:meth:`TelegramHandlers.process` runs one update through the update processor and the
+Application's handlers and reports whether everything it had to store was committed; the poller
+confirms an update and the webhook answers 200 only then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core.models import Inbound, Outcome
+from bot.telegram.adapter import (
+    GroupNotice,
+    ToCore,
+    adapt,
+    conversation_id_for,
+    group_notice,
+)
+from bot.telegram.logs import UpdateLog
+
+if TYPE_CHECKING:
+    from bot.storage import Storage
+
+_LOGGER = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+# The failures of the update being processed in this task (see TelegramHandlers.process).
+_failures: ContextVar[list[BaseException] | None] = ContextVar("_failures", default=None)
+
+
+class CoreService(Protocol):
+    """What the handlers need of :class:`bot.core.service.Service`."""
+
+    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
+        """Process ``inbound`` durably; ``None`` for an already processed ``update_id``."""
+        ...
+
+
+class TelegramHandlers:
+    """Connects updates to the core and the outbox; register it on an Application."""
+
+    def __init__(
+        self,
+        service: CoreService,
+        storage: Storage,
+        *,
+        update_log: UpdateLog,
+        moderation_chat_id: int | None = None,
+        on_commit: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._service = service
+        self._storage = storage
+        self._log = update_log
+        self._moderation_chat_id = moderation_chat_id
+        self._on_commit = on_commit
+        self._clock = clock
+
+    def register(self, application: AnyApplication) -> None:
+        """Add one handler per update kind and the error handler."""
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
+        application.add_handler(
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE, self.on_edited_message)
+        )
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(TypeHandler(Update, self.on_other_update))
+        application.add_error_handler(self.on_error)
+
+    async def process(self, application: AnyApplication, update: Update) -> bool:
+        """Run ``update`` through the processor and the handlers; ``True`` once committed.
+
+        ``False`` means something could not be stored: the update must be offered again (the
+        poller does not confirm it, the webhook answers 500 so Telegram re-sends it).
+        """
+        failures: list[BaseException] = []
+        token = _failures.set(failures)
+        try:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        finally:
+            _failures.reset(token)
+        return not failures
+
+    async def on_message(self, update: Update, context: Context) -> None:
+        """A new message: text, command, caption, or something without text."""
+        await self._handle(update, context)
+
+    async def on_edited_message(self, update: Update, context: Context) -> None:
+        """An edited message: gated like a new one."""
+        await self._handle(update, context)
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        """A button press: handled like a message, then answered so the spinner stops."""
+        try:
+            await self._handle(update, context)
+        finally:
+            query = update.callback_query
+            if query is not None:
+                try:
+                    await context.bot.answer_callback_query(query.id)
+                except TelegramError as error:  # an old query cannot be answered; no harm
+                    _LOGGER.info("callback query not answered: %s", error)
+
+    async def on_other_update(self, update: Update, context: Context) -> None:
+        """Any other update kind (channel posts, membership changes): logged, not read."""
+        self._log.record(
+            update_id=update.update_id,
+            chat_id=None,
+            kind="other",
+            result="ignored:unhandled_kind",
+            latency_ms=0.0,
+        )
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log a failed update by id and kind only; the text stays out of the log."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        _LOGGER.error(
+            "update %s failed and will be offered again", update_id, exc_info=context.error
+        )
+
+    async def _handle(self, update: Update, context: Context) -> None:
+        started = time.perf_counter()
+        adapted = adapt(
+            update,
+            moderation_chat_id=self._moderation_chat_id,
+            bot_username=context.bot.username,
+            now=self._clock(),
+        )
+        outcome: Outcome | None = None
+        chat_id: int | None = None
+        kind, text = _kind_of(update), None
+        try:
+            if isinstance(adapted, ToCore):
+                chat_id, kind, text = (
+                    adapted.chat_id,
+                    adapted.inbound.kind.value,
+                    adapted.inbound.text,
+                )
+                outcome = await asyncio.to_thread(
+                    self._service.handle, adapted.inbound, deliver_to=str(adapted.chat_id)
+                )
+                result = "handled" if outcome is not None else "duplicate"
+            elif isinstance(adapted, GroupNotice):
+                chat_id = adapted.chat_id
+                queued = await asyncio.to_thread(
+                    self._queue_group_notice, adapted.chat_id, update.update_id
+                )
+                result = "group_notice" if queued else "duplicate"
+            else:
+                result = f"ignored:{adapted.reason}"
+        except Exception as error:
+            sink = _failures.get()
+            if sink is not None:
+                sink.append(error)
+            result = "failed"
+            raise
+        finally:
+            latency = (time.perf_counter() - started) * 1000
+            self._log.record(
+                update_id=update.update_id,
+                chat_id=chat_id,
+                kind=kind,
+                result=result,
+                latency_ms=latency,
+                outcome=outcome,
+                text=text,
+            )
+        if result in {"handled", "group_notice"}:
+            self._on_commit()
+
+    def _queue_group_notice(self, chat_id: int, update_id: int) -> bool:
+        """Queue the group notice once per update; ``False`` for an update seen before."""
+        with self._storage.conversation(conversation_id_for(chat_id), update_id=update_id) as tx:
+            if tx is None:
+                return False
+            tx.enqueue(str(chat_id), group_notice(), kind="notice")
+            return True
+
+
+def _kind_of(update: Update) -> str:
+    if update.callback_query is not None:
+        return "button"
+    if update.edited_message is not None:
+        return "edit"
+    if update.message is not None:
+        return "message"
+    return "other"
+
+
+__all__ = ["CoreService", "TelegramHandlers"]

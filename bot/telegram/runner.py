@@ -1,0 +1,222 @@
+"""``crisisbot run``: the bot's life from start-up to a clean stop.
+
+Start: check the token's shape, open storage and the core, ask Telegram who the bot is (a rejected
+token stops here with :class:`~bot.errors.TelegramSetupError`), start the outbox sender, then take
+updates by long polling or through the webhook app. Whatever was committed but not sent before a
+crash is in the outbox and goes out now.
+
+Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, flush the outbox
+for a few seconds (what is left is sent on the next start), close storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import uvicorn
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_service
+from bot.config import API_BASE_ENV, TOKEN_ENV, Config
+from bot.errors import ConfigError, TelegramSetupError
+from bot.telegram.application import TelegramBot, assemble, build_application
+from bot.telegram.handlers import AnyApplication
+from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
+from bot.telegram.webhook import create_webhook_app, webhook_secret
+
+_LOGGER = logging.getLogger(__name__)
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+FLUSH_SECONDS = 5.0
+WEBHOOK_GRACE_SECONDS = 30
+
+
+def require_token(token: str | None) -> str:
+    """The token if it looks like one; otherwise a :class:`TelegramSetupError` saying what to do."""
+    if not token:
+        raise TelegramSetupError(
+            f"{TOKEN_ENV} is not set; export the token @BotFather gave you "
+            f"(for example {TOKEN_ENV}=123456:ABC...) and run again"
+        )
+    if not _TOKEN_SHAPE.match(token):
+        raise TelegramSetupError(
+            f"{TOKEN_ENV} does not look like a bot token (digits, a colon, then letters, digits, "
+            "_ or -); copy it again from @BotFather"
+        )
+    return token
+
+
+async def serve(config: Config, token: str) -> None:
+    """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
+    service, storage = build_service(config)
+    try:
+        bot = assemble(
+            build_application(token, base_url=config.telegram.api_base_url),
+            service,
+            storage,
+            token=token,
+            moderation_chat_id=config.moderation.chat_id,
+            log_text=config.telegram.log_text,
+        )
+        async with _started(bot.application, token, config.telegram.api_base_url):
+            await _serve_started(bot, config, token, storage.check_schema)
+    finally:
+        storage.close()
+
+
+async def _serve_started(
+    bot: TelegramBot, config: Config, token: str, storage_ready: Callable[[], object]
+) -> None:
+    stop = asyncio.Event()
+    with _stop_on_signals(stop):
+        sender_task = asyncio.create_task(bot.sender.run(), name="outbox-sender")
+        try:
+            if config.telegram.mode == "webhook":
+                await _serve_webhook(bot, config, token, storage_ready, stop)
+            else:
+                await _serve_polling(bot, stop)
+        finally:
+            bot.sender.stop()
+            await sender_task
+            flushed = await bot.sender.flush(FLUSH_SECONDS)
+            _LOGGER.info("stopped; %d queued messages sent while stopping", flushed)
+
+
+async def _serve_polling(bot: TelegramBot, stop: asyncio.Event) -> None:
+    telegram = bot.application.bot
+    await telegram.delete_webhook(drop_pending_updates=False)  # getUpdates needs no webhook
+    poller = DurablePoller(telegram, bot.process)
+    _LOGGER.info("crisisbot running as @%s (long polling)", telegram.username)
+    polling = asyncio.create_task(poller.run(), name="poller")
+    await _until_stopped(stop, polling)
+    poller.stop()
+    try:
+        await polling
+    except InvalidToken as error:
+        raise TelegramSetupError(_token_rejected(error)) from None
+
+
+async def _serve_webhook(
+    bot: TelegramBot,
+    config: Config,
+    token: str,
+    storage_ready: Callable[[], object],
+    stop: asyncio.Event,
+) -> None:
+    settings = config.telegram
+    secret = webhook_secret(token)
+    app = create_webhook_app(
+        bot=bot.application.bot,
+        secret=secret,
+        process=bot.process,
+        storage_ready=storage_ready,
+        path=settings.webhook_path,
+    )
+    listener = _listen(settings.webhook_listen, settings.webhook_port)
+    server = _Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=WEBHOOK_GRACE_SECONDS,
+        )
+    )
+    serving = asyncio.create_task(server.serve(sockets=[listener]), name="webhook-server")
+    try:
+        if settings.webhook_url:
+            await bot.application.bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+            )
+        else:
+            _LOGGER.warning("telegram.webhook_url is not set: not calling setWebhook")
+        _LOGGER.info(
+            "crisisbot running as @%s (webhook on %s:%s%s)",
+            bot.application.bot.username,
+            settings.webhook_listen,
+            settings.webhook_port,
+            settings.webhook_path,
+        )
+        await _until_stopped(stop, serving)
+    finally:
+        server.should_exit = True  # stop accepting; requests in progress finish and commit
+        await serving
+        listener.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: ``crisisbot run`` owns SIGINT and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Leave signals to the runner, which sets ``should_exit``."""
+        yield
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the webhook's socket here, so a busy port is a clear error and not an exit."""
+    try:
+        return socket.create_server((host, port), reuse_port=False)
+    except OSError as error:
+        raise ConfigError(
+            f"telegram.webhook_listen/webhook_port: cannot listen on {host}:{port} "
+            f"({error.strerror}); free the port or choose another one"
+        ) from None
+
+
+@contextlib.asynccontextmanager
+async def _started(application: AnyApplication, token: str, base_url: str) -> AsyncIterator[None]:
+    """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error."""
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        raise TelegramSetupError(_token_rejected(error)) from None
+    except NetworkError as error:
+        reason = str(error).replace(token, "<token>")
+        raise TelegramSetupError(
+            f"cannot reach the Bot API at {base_url} ({reason}); check {API_BASE_ENV} or "
+            "telegram.api_base_url, and the network"
+        ) from None
+    try:
+        yield
+    finally:
+        await application.shutdown()
+
+
+async def _until_stopped(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Wait for a stop signal or for ``task`` to end on its own (an error it raises)."""
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    handled = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
+    try:
+        yield
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+
+
+def _token_rejected(error: Exception) -> str:
+    return (
+        f"Telegram rejected the token in {TOKEN_ENV} ({error}); check it with @BotFather, "
+        f"and check that {API_BASE_ENV} or telegram.api_base_url points at the Bot API"
+    )
+
+
+__all__ = ["require_token", "serve"]

@@ -1,0 +1,197 @@
+"""The outbox sender: deliver committed replies to Telegram, retrying until they go out.
+
+The sender claims due messages (at most one per chat, oldest first, leased), sends each as one or
+more plain-text ``sendMessage`` calls, and records the result:
+
+- sent: ``mark_sent`` with Telegram's message ids as ``sent_ref``;
+- ``RetryAfter`` (flood control): due again after the time Telegram asks for;
+- network errors, Telegram 5xx, other transient errors: due again after an exponential backoff
+  with jitter, capped at :attr:`SenderSettings.backoff_cap`;
+- the bot was blocked, the chat is gone, or Telegram rejects the message itself: ``mark_dead``
+  (retrying cannot help) and an error in the log.
+
+It is woken right after every commit (:meth:`OutboxSender.wake`) and otherwise checks on a short
+tick, which picks up retries that became due and leases that ran out (a crashed sender's
+messages). Telegram's rate limits are kept by the bot's ``AIORateLimiter``.
+
+A reply longer than one message is sent as several; the parts already sent are remembered per
+outbox message while the process lives, so a retry resumes with the first unsent part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.telegram.outgoing import message_parts
+
+if TYPE_CHECKING:
+    from bot.storage import Storage
+    from bot.storage.outbox import OutboxMessage
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """How the sender paces itself."""
+
+    batch_size: int = 50  # chats served per round
+    lease_seconds: float = 120.0  # longer than a round can take, rate limiting included
+    tick_seconds: float = 1.0  # how often to look for due retries without a wake-up
+    backoff_base: float = 1.0  # seconds before the first retry after a network error
+    backoff_cap: float = 300.0  # the longest wait between two attempts
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, whichever type this python-telegram-bot version returns."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return float(value.total_seconds() if isinstance(value, timedelta) else value)
+
+
+def backoff_seconds(
+    attempts: int, settings: SenderSettings, jitter: Callable[[], float] = random.random
+) -> float:
+    """Exponential backoff after ``attempts`` earlier failures, with 50-100% jitter, capped."""
+    ceiling = min(settings.backoff_cap, settings.backoff_base * 2.0 ** min(attempts, 30))
+    return ceiling * (0.5 + 0.5 * jitter())
+
+
+class OutboxSender:
+    """Sends what the outbox holds; run :meth:`run` as a task and :meth:`stop` it at shutdown."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        settings: SenderSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._bot = bot
+        self._storage = storage
+        self.settings = settings or SenderSettings()
+        self._clock = clock
+        self._jitter = jitter
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
+
+    def wake(self) -> None:
+        """Look at the outbox now (called after each commit)."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the current round, then let :meth:`run` return."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Send rounds until stopped; a storage failure is logged and retried on the next tick."""
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                if await self.send_due():
+                    continue  # a chat may have more queued behind what was just sent
+            except Exception:
+                _LOGGER.exception(
+                    "outbox round failed; retrying in %ss", self.settings.tick_seconds
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.settings.tick_seconds)
+
+    async def send_due(self) -> int:
+        """One round: claim what is due, send it chat by chat concurrently; return how many."""
+        messages = await asyncio.to_thread(
+            self._storage.claim_outbox,
+            now=self._clock(),
+            limit=self.settings.batch_size,
+            lease_seconds=self.settings.lease_seconds,
+        )
+        results = await asyncio.gather(
+            *(self._deliver(message) for message in messages), return_exceptions=True
+        )
+        for message, result in zip(messages, results, strict=True):
+            if isinstance(result, BaseException):
+                # Storage failed while recording the result: the lease runs out and the message
+                # is claimed again, so it is sent at least once.
+                _LOGGER.error("outbox message %s: %r", message.id, result)
+        return len(messages)
+
+    async def flush(self, timeout: float) -> int:
+        """Send until nothing is due or ``timeout`` seconds passed; return how many were sent.
+
+        Used at shutdown; whatever is left stays in the outbox for the next start.
+        """
+        handled = 0
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while count := await self.send_due():
+                    handled += count
+        return handled
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        """Send one outbox message (all its parts) and record the result."""
+        sent_ids = self._parts_sent.setdefault(message.id, [])
+        try:
+            parts = message_parts(message.reply)
+            if not parts:
+                raise ValueError("the reply has no text")
+            for text, keyboard in parts[len(sent_ids) :]:
+                sent = await self._bot.send_message(
+                    chat_id=int(message.chat_id), text=text, reply_markup=keyboard
+                )
+                sent_ids.append(sent.message_id)
+        except RetryAfter as error:
+            wait = retry_after_seconds(error)
+            await self._retry(message, wait, f"flood control: retry after {wait:g}s")
+        except ChatMigrated as error:
+            await self._give_up(message, f"the group became supergroup {error.new_chat_id}")
+        except (Forbidden, BadRequest) as error:  # BadRequest first: it is a NetworkError too
+            await self._give_up(message, f"{type(error).__name__}: {error.message}")
+        except TelegramError as error:  # NetworkError, TimedOut, 5xx, a revoked token
+            wait = backoff_seconds(message.attempts, self.settings, self._jitter)
+            await self._retry(message, wait, f"{type(error).__name__}: {error.message}")
+        except ValueError as error:
+            await self._give_up(message, f"cannot be sent: {error}")
+        else:
+            self._parts_sent.pop(message.id, None)
+            reference = ",".join(str(message_id) for message_id in sent_ids)
+            await asyncio.to_thread(
+                self._storage.mark_sent, message.id, now=self._clock(), sent_ref=reference
+            )
+
+    async def _retry(self, message: OutboxMessage, wait: float, reason: str) -> None:
+        _LOGGER.warning(
+            "outbox message %s (%s) not sent, attempt %s: %s; next try in %.1fs",
+            message.id,
+            message.kind,
+            message.attempts + 1,
+            reason,
+            wait,
+        )
+        await asyncio.to_thread(
+            self._storage.mark_retry, message.id, not_before=self._clock() + wait, error=reason
+        )
+
+    async def _give_up(self, message: OutboxMessage, reason: str) -> None:
+        self._parts_sent.pop(message.id, None)
+        _LOGGER.error(
+            "outbox message %s (%s) will not be sent: %s", message.id, message.kind, reason
+        )
+        await asyncio.to_thread(self._storage.mark_dead, message.id, error=reason)

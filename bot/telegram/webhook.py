@@ -1,0 +1,137 @@
+"""The webhook: an ASGI app that answers Telegram only after the update is committed.
+
+python-telegram-bot's own webhook server answers 200 before the update is processed, so a crash
+right after loses it and Telegram does not send it again. Here ``POST <path>``:
+
+- 403 unless ``X-Telegram-Bot-Api-Secret-Token`` matches the secret (constant-time compare);
+- 413 for a body over :data:`MAX_BODY_BYTES`, 400 for one that is not an update: nothing changes;
+- otherwise runs the update through the same processor and handlers as polling and answers 200
+  once its state change and replies are committed (a re-sent, already processed update also gets
+  200), or 500 if they could not be stored, so that Telegram sends it again.
+
+``GET /healthz`` says the process is up; ``GET /readyz`` says whether storage answers.
+
+The secret comes from ``TELEGRAM_WEBHOOK_SECRET``; without it, :func:`webhook_secret` derives a
+stable one from the bot token (HMAC-SHA256, hex), which ``crisisbot run`` registers with
+``setWebhook``. Set the variable explicitly when a proxy or another tool must know the secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Bot, Update
+
+from bot.errors import ConfigError
+
+SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+MAX_BODY_BYTES = 1024 * 1024
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def webhook_secret(token: str) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``, or a secret derived from the token when it is unset."""
+    configured = os.environ.get(SECRET_ENV, "").strip()
+    if configured:
+        if not _SECRET_SHAPE.match(configured):
+            raise ConfigError(
+                f"{SECRET_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for webhook secrets); choose a new value"
+            )
+        return configured
+    return hmac.new(token.encode("utf-8"), b"crisisbot webhook secret", hashlib.sha256).hexdigest()
+
+
+def create_webhook_app(
+    *,
+    bot: Bot,
+    secret: str,
+    process: Callable[[Update], Awaitable[bool]],
+    storage_ready: Callable[[], object],
+    path: str = "/telegram",
+) -> Starlette:
+    """The Starlette app; ``process`` returns ``True`` once the update is committed.
+
+    ``storage_ready`` is called in a worker thread by ``/readyz`` and raises when storage is
+    unreachable.
+    """
+    expected = secret.encode("utf-8")
+
+    async def receive_update(request: Request) -> Response:
+        """Telegram delivers one update."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
+        if not hmac.compare_digest(given, expected):
+            return PlainTextResponse("forbidden", status_code=403)
+        body = await _read_limited(request)
+        if body is None:
+            return PlainTextResponse("update too large", status_code=413)
+        update = _parse_update(body, bot)
+        if update is None:
+            return PlainTextResponse("not a Telegram update", status_code=400)
+        if not await process(update):
+            return PlainTextResponse("not stored; send again", status_code=500)
+        return PlainTextResponse("ok")
+
+    async def healthz(request: Request) -> Response:
+        """The process is up."""
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> Response:
+        """Storage answers, so updates can be committed."""
+        try:
+            await asyncio.to_thread(storage_ready)
+        except Exception as error:
+            _LOGGER.warning("readiness check failed: %s", error)
+            return JSONResponse({"ready": False, "reason": "storage unreachable"}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    return Starlette(
+        routes=[
+            Route(path, receive_update, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ]
+    )
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or ``None`` once it grows past :data:`MAX_BODY_BYTES`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_update(body: bytes, bot: Bot) -> Update | None:
+    """The update in ``body``, or ``None`` when it is not JSON or not an update."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None

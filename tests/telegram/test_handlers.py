@@ -1,0 +1,183 @@
+"""Updates through the real Application (process_update), offline, with the echo core."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from bot.core.models import InboundKind
+from bot.storage import Storage
+from bot.telegram.application import TelegramBot
+from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token
+from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.updates import UpdateFactory
+from tests.telegram.conftest import MODERATION_CHAT, TOKEN, EchoService, as_update
+
+
+async def deliver(bot: TelegramBot, payload: dict[str, Any]) -> bool:
+    return await bot.process(as_update(payload, bot))
+
+
+@pytest.mark.parametrize(
+    ("build", "kind"),
+    [
+        (lambda make: make.text(7, "what is it"), InboundKind.TEXT),
+        (lambda make: make.command(7, "crisis"), InboundKind.COMMAND),
+        (lambda make: make.edited(7, 1, "changed words"), InboundKind.EDIT),
+        (lambda make: make.photo(7, caption="look"), InboundKind.CAPTION),
+        (lambda make: make.sticker(7), InboundKind.NON_TEXT),
+    ],
+    ids=["text", "command", "edit", "caption", "sticker"],
+)
+async def test_each_message_kind_reaches_the_core_once_and_its_reply_is_queued(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    build: Any,
+    kind: InboundKind,
+) -> None:
+    assert await deliver(telegram_bot, build(updates))
+    [inbound] = echo_service.inbounds
+    assert inbound.kind is kind
+    [queued] = sqlite_storage.claim_outbox(now=inbound.received_at + 1)
+    assert queued.chat_id == "7"
+    assert queued.reply.text.startswith(kind.value)
+
+
+async def test_button_press_reaches_the_core_and_the_spinner_is_stopped(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    standin: BotApiStandIn,
+    updates: UpdateFactory,
+) -> None:
+    message = updates.bot_message(7, "Pick", [("How it works", "f:ketamine:how")])
+    press = updates.callback(7, "f:ketamine:how", message=message)
+    assert await deliver(telegram_bot, press)
+    [inbound] = echo_service.inbounds
+    assert (inbound.kind, inbound.button, inbound.text) == (
+        InboundKind.BUTTON,
+        "f:ketamine:how",
+        "How it works",
+    )
+    [answer] = standin.calls("answerCallbackQuery")
+    assert answer.params["callback_query_id"] == press["callback_query"]["id"]
+
+
+async def test_button_is_answered_even_when_storing_fails(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    standin: BotApiStandIn,
+    updates: UpdateFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    echo_service.failing = True
+    press = updates.callback(7, "f:x", message=updates.bot_message(7, "Pick", [("X", "f:x")]))
+    with caplog.at_level(logging.ERROR):
+        assert not await deliver(telegram_bot, press)
+    assert len(standin.calls("answerCallbackQuery")) == 1
+
+
+async def test_a_redelivered_update_is_processed_once(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+) -> None:
+    payload = updates.text(7, "hello")
+    assert await deliver(telegram_bot, payload)
+    assert await deliver(telegram_bot, payload)  # committed before: still success, no new work
+    assert len(echo_service.inbounds) == 1
+    assert sqlite_storage.outbox_depth() == 1
+
+
+async def test_failure_to_store_is_reported_so_the_update_is_offered_again(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    echo_service.failing = True
+    payload = updates.text(7, "this must not be lost")
+    with caplog.at_level(logging.ERROR):
+        assert not await deliver(telegram_bot, payload)
+    assert "this must not be lost" not in caplog.text
+    echo_service.failing = False
+    assert await deliver(telegram_bot, payload)
+    assert [inbound.text for inbound in echo_service.inbounds] == ["this must not be lost"]
+
+
+async def test_group_gets_one_notice_per_update_and_its_words_are_not_read(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+) -> None:
+    payload = updates.text(-42, "words in a group", chat_type="group")
+    assert await deliver(telegram_bot, payload)
+    assert await deliver(telegram_bot, payload)
+    assert echo_service.inbounds == []
+    [notice] = sqlite_storage.claim_outbox(now=2e9)
+    assert (notice.chat_id, notice.kind) == ("-42", "notice")
+    assert "private message" in notice.reply.text
+    assert sqlite_storage.outbox_depth() == 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda make: make.text(MODERATION_CHAT, "moderators talking", chat_type="supergroup"),
+        lambda make: make.channel_post(-1007, "channel news"),
+        lambda make: make.text(9, "from another bot", from_bot=True),
+    ],
+    ids=["moderation-chat", "channel-post", "other-bot"],
+)
+async def test_ignored_updates_change_nothing(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    build: Any,
+) -> None:
+    assert await deliver(telegram_bot, build(updates))
+    assert echo_service.inbounds == []
+    assert sqlite_storage.outbox_depth() == 0
+
+
+async def test_one_log_line_per_update_with_hashed_chat_and_no_text(
+    telegram_bot: TelegramBot, updates: UpdateFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger=UPDATE_LOGGER):
+        await deliver(telegram_bot, updates.text(777001, "private words"))
+    [record] = [r for r in caplog.records if r.name == UPDATE_LOGGER]
+    line = json.loads(record.getMessage())
+    assert line["kind"] == "text"
+    assert line["result"] == "handled"
+    assert line["route"] == "answer"
+    assert line["latency_ms"] >= 0
+    assert len(line["chat"]) == 12
+    assert "777001" not in record.getMessage()
+    assert "private words" not in caplog.text
+
+
+def test_log_text_adds_the_words_only_when_configured(caplog: pytest.LogCaptureFixture) -> None:
+    key = hash_key_from_token(TOKEN)
+    with caplog.at_level(logging.INFO, logger=UPDATE_LOGGER):
+        for log_text in (False, True):
+            UpdateLog(key, log_text=log_text).record(
+                update_id=1, chat_id=5, kind="text", result="handled", latency_ms=1.0, text="hi"
+            )
+    without, with_text = (json.loads(r.getMessage()) for r in caplog.records)
+    assert "text" not in without
+    assert with_text["text"] == "hi"
+
+
+def test_chat_hash_depends_on_the_token() -> None:
+    one = UpdateLog(hash_key_from_token("1:a")).chat_hash(5)
+    two = UpdateLog(hash_key_from_token("2:b")).chat_hash(5)
+    assert one != two
+    assert UpdateLog(hash_key_from_token("1:a")).chat_hash(None) == "-"

@@ -1,0 +1,155 @@
+"""The webhook app: secret check, 200 only after commit, bad bodies change nothing, probes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.errors import ConfigError, StorageError
+from bot.storage import Storage
+from bot.telegram.application import TelegramBot
+from bot.telegram.webhook import (
+    MAX_BODY_BYTES,
+    SECRET_ENV,
+    SECRET_HEADER,
+    create_webhook_app,
+    webhook_secret,
+)
+from tests.auxil.updates import UpdateFactory
+from tests.telegram.conftest import TOKEN, EchoService
+
+SECRET = "s3cret-for-tests"
+GOOD = {SECRET_HEADER: SECRET}
+
+
+class Probe:
+    """Storage readiness the test can switch off."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def __call__(self) -> None:
+        if self.down:
+            raise StorageError("storage unreachable (test)")
+
+
+@pytest.fixture
+def probe() -> Probe:
+    return Probe()
+
+
+@pytest.fixture
+async def client(telegram_bot: TelegramBot, probe: Probe) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the webhook app in-process."""
+    app = create_webhook_app(
+        bot=telegram_bot.application.bot,
+        secret=SECRET,
+        process=telegram_bot.process,
+        storage_ready=probe,
+        path="/telegram",
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://webhook.test") as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}],
+    ids=["missing", "wrong", "longer"],
+)
+async def test_without_the_secret_the_answer_is_403_and_nothing_is_processed(
+    client: httpx.AsyncClient,
+    echo_service: EchoService,
+    updates: UpdateFactory,
+    headers: dict[str, str],
+) -> None:
+    response = await client.post("/telegram", json=updates.text(7, "hi"), headers=headers)
+    assert response.status_code == 403
+    assert echo_service.inbounds == []
+
+
+async def test_update_is_committed_before_the_200(
+    client: httpx.AsyncClient,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+) -> None:
+    response = await client.post("/telegram", json=updates.text(7, "hi"), headers=GOOD)
+    assert response.status_code == 200
+    assert len(echo_service.inbounds) == 1
+    assert sqlite_storage.outbox_depth() == 1
+
+
+async def test_resent_update_gets_200_and_is_processed_once(
+    client: httpx.AsyncClient, echo_service: EchoService, updates: UpdateFactory
+) -> None:
+    payload = updates.text(7, "hi")
+    for _ in range(2):
+        response = await client.post("/telegram", json=payload, headers=GOOD)
+        assert response.status_code == 200
+    assert len(echo_service.inbounds) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[]", b'{"message": {}}', b'{"update_id": "x"}', b"\xff\xfe"],
+    ids=["not-json", "not-object", "no-update-id", "bad-update-id", "not-utf8"],
+)
+async def test_malformed_body_is_400_and_changes_nothing(
+    client: httpx.AsyncClient, echo_service: EchoService, sqlite_storage: Storage, body: bytes
+) -> None:
+    response = await client.post("/telegram", content=body, headers=GOOD)
+    assert response.status_code == 400
+    assert echo_service.inbounds == []
+    assert sqlite_storage.outbox_depth() == 0
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    body = json.dumps({"update_id": 1, "pad": "x" * MAX_BODY_BYTES}).encode()
+    response = await client.post("/telegram", content=body, headers=GOOD)
+    assert response.status_code == 413
+
+
+async def test_storage_failure_is_500_so_telegram_sends_it_again(
+    client: httpx.AsyncClient, echo_service: EchoService, updates: UpdateFactory
+) -> None:
+    payload = updates.text(7, "keep me")
+    echo_service.failing = True
+    assert (await client.post("/telegram", json=payload, headers=GOOD)).status_code == 500
+    echo_service.failing = False
+    assert (await client.post("/telegram", json=payload, headers=GOOD)).status_code == 200
+    assert [inbound.text for inbound in echo_service.inbounds] == ["keep me"]
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient, probe: Probe) -> None:
+    assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/readyz")).json() == {"ready": True}
+    probe.down = True
+    response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["ready"] is False
+    assert (await client.get("/healthz")).status_code == 200
+
+
+def test_secret_from_the_environment_or_derived_from_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    derived = webhook_secret(TOKEN)
+    assert derived == webhook_secret(TOKEN)
+    assert derived != webhook_secret("999:other")
+    assert TOKEN not in derived
+    monkeypatch.setenv(SECRET_ENV, "chosen_secret-1")
+    assert webhook_secret(TOKEN) == "chosen_secret-1"
+
+
+def test_secret_with_characters_telegram_refuses_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, "has spaces!")
+    with pytest.raises(ConfigError, match=SECRET_ENV):
+        webhook_secret(TOKEN)
