@@ -26,6 +26,7 @@ from bot.engine.check_text import (
 )
 from bot.engine.check_triggers import check_across_flows, check_trigger_texts, check_trigger_use
 from bot.engine.loader import LoadedFlow, flow_files, load_flow_file
+from bot.engine.schema import FlowSpec
 from bot.errors import Diagnostic, FlowError
 
 
@@ -78,23 +79,32 @@ def _check_transitions(report: FlowReport, names: list[str]) -> None:
                 )
 
 
-def _leaves(report: FlowReport, state: str, trigger: str) -> bool:
-    """Whether some transition on ``trigger`` leaves ``state`` (or any state, ``*``)."""
-    return any(
-        item.trigger == trigger and (item.source == "*" or state in item.sources((state,)))
-        for item in report.flow.spec.transitions
-    )
+def _star_triggers(spec: FlowSpec) -> set[str]:
+    """Triggers with a ``*`` transition: they fire from any state, and from other flows."""
+    return {item.trigger for item in spec.transitions if item.source == "*"}
+
+
+def _moves(spec: FlowSpec) -> dict[str, list[tuple[str, str]]]:
+    """``state -> [(trigger, dest)]`` for the transitions that name their source states."""
+    moves: dict[str, list[tuple[str, str]]] = {}
+    for item in spec.transitions:
+        if item.source != "*":
+            for source in item.sources(()):
+                moves.setdefault(source, []).append((item.trigger, item.dest))
+    return moves
 
 
 def _check_buttons(report: FlowReport, flows: dict[str, FlowReport]) -> None:
     """A button's trigger must move the conversation: here, or in the flow it names."""
     spec = report.flow.spec
+    star, moves = _star_triggers(spec), _moves(spec)
     for index, state in enumerate(spec.states):
+        leaving = star | {trigger for trigger, _ in moves.get(state.name, ())}
         for number, button in enumerate(state.buttons):
             here: Loc = ("states", index, "buttons", number)
             named = f"button {button.label!r} in state {state.name!r}"
             if button.flow is None or button.flow == spec.name:
-                if not _leaves(report, state.name, button.trigger):
+                if button.trigger not in leaving:
                     report.add(
                         (*here, "trigger"),
                         f"{named} fires trigger {button.trigger!r}, but no transition on it "
@@ -108,10 +118,7 @@ def _check_buttons(report: FlowReport, flows: dict[str, FlowReport]) -> None:
                     f"{named} leads to flow {button.flow!r}, which is not loaded"
                     f"{_suggest(button.flow, sorted(flows), 'flows')}",
                 )
-            elif not any(
-                t.trigger == button.trigger and t.source == "*"
-                for t in target.flow.spec.transitions
-            ):
+            elif button.trigger not in _star_triggers(target.flow.spec):
                 report.add(
                     (*here, "trigger"),
                     f"{named} leads to trigger {button.trigger!r} of flow {button.flow!r}, but "
@@ -122,15 +129,15 @@ def _check_buttons(report: FlowReport, flows: dict[str, FlowReport]) -> None:
 def _check_reachability(report: FlowReport, names: list[str]) -> None:
     """States that cannot be reached from the initial state, and states with no way out."""
     spec = report.flow.spec
+    moves = _moves(spec)
     reached = {spec.initial} | {t.dest for t in spec.transitions if t.source == "*"}
     frontier = list(reached)
     while frontier:
-        current = frontier.pop()
-        for item in spec.transitions:
-            if item.source != "*" and current in item.sources(()) and item.dest not in reached:
-                reached.add(item.dest)
-                frontier.append(item.dest)
-    exits = {s for t in spec.transitions for s in t.sources(tuple(names))}
+        for _, dest in moves.get(frontier.pop(), ()):
+            if dest not in reached:
+                reached.add(dest)
+                frontier.append(dest)
+    anywhere = bool(_star_triggers(spec))
     seen: set[str] = set()
     for index, state in enumerate(spec.states):
         if state.name in seen:
@@ -142,7 +149,7 @@ def _check_reachability(report: FlowReport, names: list[str]) -> None:
                 f"state {state.name!r} cannot be reached from the initial state "
                 f"{spec.initial!r}; lead to it with a button and transition, or remove it",
             )
-        if not (state.buttons or state.name in exits or state.final):
+        if not (state.buttons or anywhere or state.name in moves or state.final):
             report.warn(
                 ("states", index, "name"),
                 f"state {state.name!r} is a dead end: no buttons and no transitions out; add a "
@@ -194,7 +201,7 @@ def check_paths(paths: Sequence[Path], *, today: dt.date | None = None) -> list[
             message = "no flow files (*.yaml, *.yml) in this folder; add one or fix the path"
             found.append(Diagnostic(str(path), 1, 1, message))
     loaded: list[LoadedFlow] = []
-    for file in files:
+    for file in dict.fromkeys(files):  # a file named twice (folder and file) is checked once
         try:
             loaded.append(load_flow_file(file))
         except FlowError as error:

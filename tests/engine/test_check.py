@@ -272,12 +272,16 @@ def test_problem_is_reported_at_its_node(
         GOOD.replace("Some facts.", "x" * 4000),
         GOOD.replace("About", "é" * 32),
         GOOD + "triggers:\n  about: {phrases: [what is it], keywords: [diet]}\n",
+        GOOD.replace("transitions:", "  - {name: aside, reply: Aside., final: true}\ntransitions:")
+        + "  - {trigger: aside, source: '*', dest: aside}\n"
+        + "triggers:\n  aside: {commands: [aside]}\n",
     ],
     ids=[
         "review date exactly a year old",
         "reply within the limit with its sources",
         "label of exactly 64 bytes",
         "word that only looks like crisis wording",
+        "state reached only through a '*' transition",
     ],
 )
 def test_borderline_cases_pass(tmp_path: Path, text: str) -> None:
@@ -352,6 +356,11 @@ def test_check_paths_includes_load_errors_and_sorts_by_path_and_line(tmp_path: P
         ("b.yaml", 5),
         ("b.yaml", 8),
     ]
+
+
+def test_check_paths_checks_a_file_named_twice_once(tmp_path: Path) -> None:
+    (tmp_path / "flow.yaml").write_text(GOOD, encoding="utf-8")
+    assert check_paths([tmp_path, tmp_path / "flow.yaml"], today=TODAY) == []
 
 
 def test_check_paths_on_a_folder_without_flows_is_an_error(tmp_path: Path) -> None:
