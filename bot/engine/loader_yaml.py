@@ -109,7 +109,12 @@ class FlowYamlLoader(yaml.SafeLoader):
 
 
 def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    """PyYAML's complaint in words an operator can act on, with a fix."""
     problem = error.problem or "invalid YAML"
+    opened = ""
+    if error.context_mark is not None:
+        line, column = _at(error.context_mark)
+        opened = f" (it starts at {line}:{column})"
     if "'\\t'" in problem:
         return "tab character: YAML indentation must use spaces, not tabs; replace it with spaces"
     if problem.startswith("mapping values are not allowed"):
@@ -117,18 +122,24 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
             "unexpected ':' here: this line is indented deeper than the key above it, or a value "
             "contains ': ' and needs quotes; fix the indentation or quote the value"
         )
-    context = ""
-    if error.context and error.context_mark is not None:
-        line, column = _at(error.context_mark)
-        context = f" ({error.context} started at {line}:{column})"
-    if problem.startswith("expected <block end>"):
+    if problem.startswith("expected <block end>") and "found '<" in problem:
         return (
-            f"bad indentation: this line does not line up with the lines above it{context}; "
-            "indent it exactly like its siblings"
+            "bad indentation: this line does not line up with the block above it"
+            f"{opened}; indent it exactly like its siblings"
         )
-    if problem.startswith("expected a single document"):
+    if "found another document" in problem:
         return "a flow file holds one YAML document; remove the extra '---' separator"
-    return f"YAML syntax error: {problem}{context}; fix this line"
+    if "<stream end>" in problem or "end of stream" in problem:
+        return f"the file ends inside an unfinished value{opened}: close its bracket or quote"
+    if problem.startswith(("expected ',' or ']'", "expected ',' or '}'")):
+        return (
+            "items inside [...] or {...} are separated by ',' and need a closing bracket"
+            f"{opened}; a value with ':', '?', '#', '[' or '{{' in it needs quotes"
+        )
+    if ", but found " in problem:
+        found = problem.split(", but found ", 1)[1]
+        return f"unexpected {found} here; remove it, or put the value in quotes"
+    return f"YAML syntax error: {problem}{f' ({error.context})' if error.context else ''}"
 
 
 @dataclass

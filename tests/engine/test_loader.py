@@ -155,6 +155,24 @@ def test_crlf_line_endings_keep_line_numbers(tmp_path: Path) -> None:
     assert "unknown key 'colour' at the top level" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fragment"),
+    [
+        ("name: a\n---\nname: b\n", 2, 1, "one YAML document; remove the extra '---'"),
+        ("name: [a, b\ntitle: x\n", 2, 6, "need a closing bracket (it starts at 1:7)"),
+        ('name: "abc\n', 2, 1, "ends inside an unfinished value (it starts at 1:7)"),
+        ("name: x\nstates: [a, b]]\n", 2, 15, "unexpected ']' here; remove it"),
+        ("name: x\n  title: y\n", 2, 8, "unexpected ':' here: this line is indented deeper"),
+    ],
+)
+def test_yaml_syntax_errors_say_how_to_fix_them(
+    tmp_path: Path, text: str, line: int, column: int, fragment: str
+) -> None:
+    (problem,) = _problems(_write(tmp_path, text))
+    assert (problem.line, problem.column) == (line, column)
+    assert fragment in problem.message
+
+
 def test_over_deep_nesting_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, MINIMAL + "fallback: " + "[" * 200 + "]" * 200 + "\n")
     (problem,) = _problems(path)
