@@ -17,21 +17,28 @@ from bot.core.models import ConversationRecord
 from bot.engine.matcher import TriggerPattern, build_patterns
 from bot.engine.schema import FlowSpec, StateSpec
 
+
 # The allow-list of conditions (names in bot.engine.schema.ALLOWED_CONDITIONS) as real callables.
 # Operator YAML never names a callable that is looked up by string.
-_CONDITIONS: dict[str, Callable[[EventData], bool]] = {
-    "country_known": lambda event: event.model.record.country is not None,
-    "country_unknown": lambda event: event.model.record.country is None,
-    "first_turn": lambda event: event.model.record.turns <= 1,
-}
-
-
 @dataclass(slots=True)
 class Cursor:
     """The light model a shared machine moves: one state string and the record it belongs to."""
 
     state: str
     record: ConversationRecord
+
+
+def _record(event: EventData) -> ConversationRecord:
+    cursor = event.model
+    assert isinstance(cursor, Cursor)
+    return cursor.record
+
+
+_CONDITIONS: dict[str, Callable[[EventData], bool]] = {
+    "country_known": lambda event: _record(event).country is not None,
+    "country_unknown": lambda event: _record(event).country is None,
+    "first_turn": lambda event: _record(event).turns <= 1,
+}
 
 
 @dataclass(frozen=True)

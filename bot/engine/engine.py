@@ -106,16 +106,16 @@ class FlowEngine:
     def on_text(self, record: ConversationRecord, text: str) -> FlowStep:
         """The step for free text: the best matching trigger, else the fallback."""
         current = self.flows[record.flow]
-        local = best_match(text, current.patterns)
-        if local is not None:
-            step = self._fire(current, record, local.trigger)
-            if step is not None:
-                return step
-        match = best_match(text, self._global_patterns)
-        if match is not None:
-            step = self._fire(self.flows[match.flow], record, match.trigger)
-            if step is not None:
-                return step
+        local, local_score = best_match(text, current.patterns)
+        found, found_score = best_match(text, self._global_patterns)
+        candidates = [(local, local_score), (found, found_score)]
+        if found_score > local_score:  # the current flow wins ties, not a weaker match
+            candidates.reverse()
+        for pattern, _ in candidates:
+            if pattern is not None:
+                step = self._fire(self.flows[pattern.flow], record, pattern.trigger)
+                if step is not None:
+                    return step
         return self.fallback(record)
 
     def fallback(self, record: ConversationRecord) -> FlowStep:

@@ -91,11 +91,11 @@ def build_patterns(
     return tuple(patterns)
 
 
-def best_match(text: str, patterns: Iterable[TriggerPattern]) -> TriggerPattern | None:
-    """The pattern that matches ``text`` best, the first one on a tie; ``None`` when none does."""
+def best_match(text: str, patterns: Iterable[TriggerPattern]) -> tuple[TriggerPattern | None, int]:
+    """The pattern that matches ``text`` best (the first on a tie) and its score; 0 when none."""
     words = tokens(text)
     if not words:
-        return None
+        return None, 0
     word_set = frozenset(words)
     best: TriggerPattern | None = None
     best_score = 0
@@ -103,4 +103,4 @@ def best_match(text: str, patterns: Iterable[TriggerPattern]) -> TriggerPattern 
         score = pattern.score(words, word_set)
         if score > best_score:
             best, best_score = pattern, score
-    return best
+    return best, best_score
