@@ -106,7 +106,7 @@ def _kind(value: object) -> str:
 def _subject(loc: Loc, data: object) -> str:
     """How to name the value at ``loc``: "'reply' in state 'menu'", "trigger name 'x'"..."""
     if loc[-1:] == ("[key]",):
-        return f"trigger name {loc[-2]!r}"
+        return f"{'trigger name' if loc[:1] == ('triggers',) else 'key'} {loc[-2]!r}"
     noun = _owner(loc, data)[1]
     if noun or not loc:
         return noun or "the flow"
@@ -141,6 +141,9 @@ def _message(error: ErrorDetails, loc: Loc, data: object) -> Explained:
     if kind == "string_pattern_mismatch":
         return Explained(loc, _pattern_message(subject, str(ctx.get("pattern", "")), value))
     if kind == "string_too_short":
+        least = int(ctx.get("min_length", 1))
+        if least > 1 and isinstance(value, str) and value:
+            return Explained(loc, f"{subject} is {value!r}; it needs at least {least} characters")
         return Explained(loc, f"{subject} is empty; write some text")
     if kind == "string_too_long":
         size = len(value) if isinstance(value, str) else "too many"

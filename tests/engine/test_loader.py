@@ -266,6 +266,18 @@ def test_schema_problems_in_a_state_are_put_in_plain_words(
             "keyword 'need help' has a space; put it under phrases",
         ),
         ("triggers:\n  help:", 9, 8, "trigger 'help' must be a mapping of keys, not empty"),
+        (
+            "triggers:\n  help: {keywords: [x]}",
+            9,
+            21,
+            "item 1 of 'keywords' in trigger 'help' is 'x'; it needs at least 2 characters",
+        ),
+        (
+            "transitions:\n  - {trigger: go, source: menu, dest: menu, unless: [first_turn, late]}",
+            9,
+            66,
+            "'unless' in transition 1 (trigger 'go'): unknown condition 'late'",
+        ),
         ("transitions:\n  - go", 9, 5, "transition 1 must be a mapping of keys, not 'go'"),
     ],
 )
