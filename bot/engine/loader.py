@@ -20,9 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.engine.loader_messages import explain
-from bot.engine.loader_yaml import NodeIndex, YamlProblem, compose_flow_yaml, position_in_text
+from bot.engine.loader_yaml import (
+    YamlProblem,
+    compose_flow_yaml,
+    position_in_text,
+    position_of,
+)
 from bot.engine.schema import FlowSpec
 from bot.errors import Diagnostic, FlowError
 
@@ -47,6 +53,50 @@ class LoadedFlow:
     spec: FlowSpec
     version: str
     locate: Locate
+
+
+class NodeIndex:
+    """Finds the position of the node a validation error's ``loc`` points at.
+
+    A ``loc`` is a path of mapping keys and list indices, as pydantic reports it. Segments that
+    name no node (a missing key, a union member's tag) stop the walk at the nearest existing
+    node. A ``"[key]"`` segment after a mapping key points at the key itself rather than its value.
+    """
+
+    def __init__(self, root: Node | None) -> None:
+        self._root = root
+
+    def node_at(self, loc: tuple[str | int, ...]) -> Node | None:
+        """The deepest node along ``loc`` (the root if nothing matches)."""
+        node = self._root
+        for position, segment in enumerate(loc):
+            if isinstance(node, MappingNode) and isinstance(segment, str):
+                pair: tuple[Node, Node] | None = next(
+                    (p for p in node.value if _key_text(p[0]) == segment), None
+                )
+                if pair is None:
+                    return node
+                wants_key = loc[position + 1 : position + 2] == ("[key]",)
+                key_node, value_node = pair
+                node = key_node if wants_key else value_node
+                if wants_key:
+                    return node
+            elif isinstance(node, SequenceNode) and isinstance(segment, int):
+                if not 0 <= segment < len(node.value):
+                    return node
+                item: Node = node.value[segment]
+                node = item
+            # any other segment (a union member's tag) names no node: stay where we are
+        return node
+
+    def locate(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
+        """The 1-based (line, column) of the node at ``loc`` or its nearest existing parent."""
+        node = self.node_at(loc)
+        return position_of(node) if node is not None else (1, 1)
+
+
+def _key_text(node: Node) -> str | None:
+    return node.value if isinstance(node, ScalarNode) else None
 
 
 def _error(path: Path, line: int, column: int, message: str) -> Diagnostic:

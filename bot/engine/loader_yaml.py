@@ -51,7 +51,8 @@ def position_in_text(text: str, index: int) -> tuple[int, int]:
     return line, index - line_start + 1
 
 
-def _at(node_or_mark: Node | yaml.Mark) -> tuple[int, int]:
+def position_of(node_or_mark: Node | yaml.Mark) -> tuple[int, int]:
+    """The 1-based (line, column) where a node or mark starts."""
     mark = node_or_mark.start_mark if isinstance(node_or_mark, Node) else node_or_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
@@ -97,7 +98,7 @@ class FlowYamlLoader(yaml.SafeLoader):
             self._depth -= 1
 
     def _refuse(self, mark: yaml.Mark | None, what: str) -> None:
-        line, column = _at(mark) if mark is not None else (1, 1)
+        line, column = position_of(mark) if mark is not None else (1, 1)
         self.problems.append(
             YamlProblem(
                 line,
@@ -113,7 +114,7 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
     problem = error.problem or "invalid YAML"
     opened = ""
     if error.context_mark is not None:
-        line, column = _at(error.context_mark)
+        line, column = position_of(error.context_mark)
         opened = f" (it starts at {line}:{column})"
     if "'\\t'" in problem:
         return "tab character: YAML indentation must use spaces, not tabs; replace it with spaces"
@@ -166,12 +167,12 @@ def compose_flow_yaml(text: str) -> ComposedYaml:
     try:
         root = loader.get_single_node()
     except _TooDeep as error:
-        line, column = _at(error.mark) if error.mark is not None else (1, 1)
+        line, column = position_of(error.mark) if error.mark is not None else (1, 1)
         message = f"nesting deeper than {MAX_NESTING} levels; a flow file is only a few levels deep"
         return ComposedYaml(None, problems=[*loader.problems, YamlProblem(line, column, message)])
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, column = _at(mark) if mark is not None else (1, 1)
+        line, column = position_of(mark) if mark is not None else (1, 1)
         problem = YamlProblem(line, column, _syntax_message(error))
         return ComposedYaml(None, problems=[*loader.problems, problem])
     finally:
@@ -190,7 +191,7 @@ class _DataBuilder:
         self._problems = problems
 
     def _problem(self, node: Node, message: str) -> None:
-        self._problems.append(YamlProblem(*_at(node), message))
+        self._problems.append(YamlProblem(*position_of(node), message))
 
     def build(self, node: Node) -> object:
         """Plain Python data for ``node``; problems are recorded, not raised."""
@@ -219,7 +220,7 @@ class _DataBuilder:
                     "YAML would silently keep only the last one, so remove or rename one",
                 )
                 continue
-            first_line[key] = _at(key_node)[0]
+            first_line[key] = position_of(key_node)[0]
             result[key] = self.build(value_node)
         return result
 
@@ -256,47 +257,3 @@ def _bad_key_message(key_node: Node) -> str:
         read_as = _READ_AS.get(kind, f"a {kind}")
         return f"key {key_node.value!r} is read by YAML as {read_as}, not text; put it in quotes"
     return "a key must be a plain word, not a list or mapping; use a name as the key"
-
-
-class NodeIndex:
-    """Finds the position of the node a validation error's ``loc`` points at.
-
-    A ``loc`` is a path of mapping keys and list indices, as pydantic reports it. Segments that
-    name no node (a missing key, a union member's tag) stop the walk at the nearest existing
-    node. A ``"[key]"`` segment after a mapping key points at the key itself rather than its value.
-    """
-
-    def __init__(self, root: Node | None) -> None:
-        self._root = root
-
-    def node_at(self, loc: tuple[str | int, ...]) -> Node | None:
-        """The deepest node along ``loc`` (the root if nothing matches)."""
-        node = self._root
-        for position, segment in enumerate(loc):
-            if isinstance(node, MappingNode) and isinstance(segment, str):
-                pair: tuple[Node, Node] | None = next(
-                    (p for p in node.value if _key_text(p[0]) == segment), None
-                )
-                if pair is None:
-                    return node
-                wants_key = loc[position + 1 : position + 2] == ("[key]",)
-                key_node, value_node = pair
-                node = key_node if wants_key else value_node
-                if wants_key:
-                    return node
-            elif isinstance(node, SequenceNode) and isinstance(segment, int):
-                if not 0 <= segment < len(node.value):
-                    return node
-                item: Node = node.value[segment]
-                node = item
-            # any other segment (a union member's tag) names no node: stay where we are
-        return node
-
-    def locate(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
-        """The 1-based (line, column) of the node at ``loc`` or its nearest existing parent."""
-        node = self.node_at(loc)
-        return _at(node) if node is not None else (1, 1)
-
-
-def _key_text(node: Node) -> str | None:
-    return node.value if isinstance(node, ScalarNode) else None
