@@ -1,0 +1,41 @@
+"""The Telegram layer: python-telegram-bot in front of the core, with nothing lost or sent twice.
+
+adapter      Update -> Inbound (or the group notice, or nothing)
+processor    one chat at a time in arrival order, chats concurrently
+handlers     one catch-all handler per update kind, each ending in Service.handle
+sender       the outbox sender: plain text, split at 4096, retries, rate limits
+poller       long polling that confirms only committed updates
+webhook      Starlette app that answers 200 only after commit
+application  builds the Application and wires the parts
+runner       ``crisisbot run``: start, serve, stop cleanly (imported on demand, not here)
+"""
+
+from bot.telegram.adapter import GroupNotice, Ignored, ToCore, adapt, group_notice
+from bot.telegram.application import TelegramBot, assemble, build_application
+from bot.telegram.handlers import TelegramHandlers
+from bot.telegram.outgoing import keyboard_for, split_reply, split_text
+from bot.telegram.poller import DurablePoller
+from bot.telegram.processor import ChatOrderedProcessor
+from bot.telegram.sender import OutboxSender, SenderSettings
+from bot.telegram.webhook import create_webhook_app, webhook_secret
+
+__all__ = [
+    "ChatOrderedProcessor",
+    "DurablePoller",
+    "GroupNotice",
+    "Ignored",
+    "OutboxSender",
+    "SenderSettings",
+    "TelegramBot",
+    "TelegramHandlers",
+    "ToCore",
+    "adapt",
+    "assemble",
+    "build_application",
+    "create_webhook_app",
+    "group_notice",
+    "keyboard_for",
+    "split_reply",
+    "split_text",
+    "webhook_secret",
+]

@@ -107,10 +107,19 @@ def _fits(button: Button) -> bool:
     return False
 
 
+def split_reply(reply: Reply, limit: int = MESSAGE_LIMIT) -> tuple[Reply, ...]:
+    """``reply`` as replies that each fit one message; the buttons stay with the last one.
+
+    Queuing these parts as separate outbox messages (instead of ``reply``) makes each part its
+    own delivery, so a crash between parts never repeats the parts already sent.
+    """
+    texts = split_text(reply.text, limit)
+    return tuple(
+        Reply(text, reply.buttons if index == len(texts) - 1 else ())
+        for index, text in enumerate(texts)
+    )
+
+
 def message_parts(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
     """The messages that carry ``reply``: its text in parts, the keyboard on the last one."""
-    texts = split_text(reply.text)
-    keyboard = keyboard_for(reply.buttons)
-    return [
-        (text, keyboard if index == len(texts) - 1 else None) for index, text in enumerate(texts)
-    ]
+    return [(part.text, keyboard_for(part.buttons)) for part in split_reply(reply)]

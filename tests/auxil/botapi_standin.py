@@ -182,6 +182,11 @@ class BotApiStandIn:
             self._failures.extend([None] * after)
             self._failures.extend(_Failure(status, wait) for _ in range(count))
 
+    def clear_failures(self) -> None:
+        """Let every coming sendMessage through again."""
+        with self._lock:
+            self._failures.clear()
+
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Every request so far, or only those of ``method``."""
         with self._lock:

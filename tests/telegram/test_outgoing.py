@@ -9,6 +9,7 @@ from bot.telegram.outgoing import (
     MESSAGE_LIMIT,
     keyboard_for,
     message_parts,
+    split_reply,
     split_text,
     utf16_length,
 )
@@ -101,3 +102,11 @@ def test_buttons_go_under_the_last_part_only() -> None:
     assert len(parts) == 2
     assert parts[0][1] is None
     assert parts[1][1] is not None
+
+
+def test_split_reply_gives_one_reply_per_message_for_separate_outbox_rows() -> None:
+    parts = split_reply(Reply(PARAGRAPH * 4, (Button("More", "f:more"),)))
+    assert len(parts) == 2
+    assert parts[0].buttons == ()
+    assert parts[1].buttons == (Button("More", "f:more"),)
+    assert split_reply(Reply("short", ())) == (Reply("short", ()),)
