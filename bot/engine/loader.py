@@ -154,27 +154,38 @@ def _too_big(path: Path, size: int) -> Diagnostic:
     return _error(path, 1, 1, message)
 
 
-def load_flow_file(path: Path) -> LoadedFlow:
-    """Load and validate one flow file; raise FlowError listing every problem found."""
+def load_yaml_document(path: Path, *, expected: str) -> tuple[bytes, dict[str, object], NodeIndex]:
+    """Read an operator's YAML file through the same safe gates as a flow file.
+
+    Returns the raw bytes, the top-level mapping and an index from data paths to positions.
+    ``expected`` names the top-level keys for the error shown when the file is empty or not a
+    mapping. Raises FlowError listing every problem found.
+    """
     raw, text = _read_text(path)
     composed = compose_flow_yaml(text)
     if composed.problems:
         raise _capped(path, composed.problems)
     if composed.root is None:
-        message = "the file is empty; a flow needs at least name, title, initial and states"
+        message = f"the file is empty; it needs at least {expected}"
         raise FlowError([_error(path, 1, 1, message)])
     index = NodeIndex(composed.root)
     if not isinstance(composed.data, dict):
         line, column = index.locate(())
         message = (
-            "the top level must be a mapping of keys (name, title, initial, states, ...), "
+            f"the top level must be a mapping of keys ({expected}, ...), "
             f"not {_shape(composed.data)}"
         )
         raise FlowError([_error(path, line, column, message)])
+    return raw, composed.data, index
+
+
+def load_flow_file(path: Path) -> LoadedFlow:
+    """Load and validate one flow file; raise FlowError listing every problem found."""
+    raw, data, index = load_yaml_document(path, expected="name, title, initial, states")
     try:
-        spec = FlowSpec.model_validate(composed.data)
+        spec = FlowSpec.model_validate(data)
     except ValidationError as error:
-        found = explain(error.errors(include_url=False), composed.data)
+        found = explain(error.errors(include_url=False), data)
         problems = [YamlProblem(*index.locate(e.loc), e.message) for e in found]
         raise _capped(path, problems) from None
     version = spec.version or hashlib.sha256(raw).hexdigest()[:12]
