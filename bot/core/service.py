@@ -44,7 +44,8 @@ class Service:
         with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
             if tx is None:
                 return None
-            outcome = self.core.process(tx.load(), inbound)
+            core = self.core  # read once: a flow reload swaps it between updates, never within
+            outcome = core.process(tx.load(), inbound)
             if "forget" in outcome.events:
                 tx.delete()
             else:
