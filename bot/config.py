@@ -53,7 +53,7 @@ class StorageConfig(_Section):
 class CrisisConfig(_Section):
     """The crisis route. There is deliberately no key that turns the gate off."""
 
-    default_country: CountryCode = "US"
+    default_country: CountryCode | None = "US"  # null: a multi-country card until one is chosen
     cooldown_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     human_contacts: tuple[HumanContactConfig, ...] = ()
     lexicon_extra: Path | None = None

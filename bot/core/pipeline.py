@@ -154,7 +154,9 @@ class Core:
     ) -> Outcome:
         action = _system_action(inbound)
         country = self._country(record)
-        lines = self.replies.crisis_lines_only(country=country)
+        lines = self.replies.crisis_lines_only(
+            country=country, handoff_available=self.settings.handoff_available
+        )
         if action == system.HUMAN:
             events.append("human_requested")
             ack = Reply(self._human_text(), ())
@@ -274,13 +276,20 @@ class Core:
         if action == system.HUMAN or command == "human":
             events.append("human_requested")
             ack = Reply(self._human_text(), ())
-            reply = system.with_lines(ack, self.replies.crisis_lines_only(country=country))
+            reply = system.with_lines(
+                ack,
+                self.replies.crisis_lines_only(
+                    country=country, handoff_available=self.settings.handoff_available
+                ),
+            )
         elif (action or "").startswith(system.COUNTRY) or command == "country":
             if command == "country" and inbound.text.strip():
                 action = f"{system.COUNTRY}:{inbound.text.strip().split()[0].upper()[:8]}"
             record, reply = self._country_choice(record, action or system.COUNTRY)
         elif command == "crisis":
-            reply = self.replies.crisis_lines_only(country=country)
+            reply = self.replies.crisis_lines_only(
+                country=country, handoff_available=self.settings.handoff_available
+            )
         elif command == "privacy":
             reply = Reply(system.PRIVACY, ())
         elif command == "forget":
