@@ -310,16 +310,19 @@ class Core:
         self, record: ConversationRecord, action: str
     ) -> tuple[ConversationRecord, Reply]:
         code = action.removeprefix(system.COUNTRY).lstrip(":").upper()
+        names = self.replies.country_names()
         if not code:
-            return record, system.country_picker()
-        if code in system.COUNTRY_NAMES:
+            return record, system.country_picker(names)
+        if code in names:
             record = record.with_changes(country=code)
-            text = system.COUNTRY_SET.format(name=system.COUNTRY_NAMES[code])
+            text = system.COUNTRY_SET.format(name=names[code])
             lines = self.replies.crisis_lines_only(country=code)
             return record, system.with_lines(Reply(text, ()), lines)
         record = record.with_changes(country="XX")
         lines = self.replies.crisis_lines_only(country=None)
-        picker = system.country_picker(system.COUNTRY_UNKNOWN.format(code=code or "that country"))
+        picker = system.country_picker(
+            names, system.COUNTRY_UNKNOWN.format(code=code or "that country")
+        )
         return record, Reply(f"{lines.text}\n\n{picker.text}", picker.buttons)
 
     # -- helpers -------------------------------------------------------------------------------

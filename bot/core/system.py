@@ -15,13 +15,6 @@ MENU = "sys:menu"
 FORGET_YES = "sys:forget:yes"
 FORGET_NO = "sys:forget:no"
 SYSTEM_COMMANDS = frozenset({"crisis", "country", "human", "privacy", "forget", "stop"})
-COUNTRY_NAMES = {
-    "US": "United States",
-    "CA": "Canada",
-    "GB": "United Kingdom",
-    "IE": "Ireland",
-    "AU": "Australia",
-}
 
 PRIVACY = (
     "What this bot keeps: where you are in the conversation, the country you chose for crisis "
@@ -61,9 +54,9 @@ TOO_LONG = (
 )
 
 
-def country_picker(prefix: str = COUNTRY_ASK) -> Reply:
+def country_picker(names: dict[str, str], prefix: str = COUNTRY_ASK) -> Reply:
     """The question and one button per country with checked lines, plus one for anywhere else."""
-    buttons = tuple(Button(name, f"{COUNTRY}:{code}") for code, name in COUNTRY_NAMES.items())
+    buttons = tuple(Button(name, f"{COUNTRY}:{code}") for code, name in names.items())
     return Reply(prefix, (*buttons, Button("Somewhere else", f"{COUNTRY}:XX")))
 
 

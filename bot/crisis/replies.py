@@ -79,6 +79,10 @@ class CrisisReplies:
             paragraphs.append(_variant(words.questions[voice].for_risk(risk), turn // 2))
         return Reply(text="\n\n".join(paragraphs), buttons=self._buttons(place, handoff_available))
 
+    def country_names(self) -> dict[str, str]:
+        """Code and name of every country with checked lines, in the data file's order."""
+        return {code: self._lines.for_country(code).name for code in self._lines.known_countries()}
+
     def crisis_lines_only(self, *, country: str | None, handoff_available: bool = False) -> Reply:
         """The crisis lines on request (a /crisis command), with the team's contacts.
 
