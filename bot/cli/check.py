@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -31,14 +32,18 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
         paths = []
     diagnostics = check_paths(paths)
     flow_errors = any(d.severity == "error" for d in diagnostics)
+    warnings_extra: list[str] = []
     if config is not None and not files and paths and not flow_errors:
         problems.extend(_check_runtime_parts(config_path))
+        warnings_extra = _stale_crisis_lines(config.crisis.lines_file)
     for line in problems:
         print(line)
     for diagnostic in diagnostics:
         print(diagnostic)
+    for line in warnings_extra:
+        print(line)
     errors = len(problems) + sum(d.severity == "error" for d in diagnostics)
-    warnings = sum(d.severity == "warning" for d in diagnostics)
+    warnings = len(warnings_extra) + sum(d.severity == "warning" for d in diagnostics)
     checked = f"{len(paths)} flow file{'s' if len(paths) != 1 else ''}"
     print(f"checked {checked}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if errors or (fail_on_warnings and warnings) else 0
@@ -53,6 +58,22 @@ def _check_runtime_parts(config_path: Path | None) -> list[str]:
     except CrisisbotError as error:
         return str(error).splitlines()
     return []
+
+
+def _stale_crisis_lines(lines_file: Path | None) -> list[str]:
+    """A warning per crisis line not re-checked within the last 120 days."""
+    from bot.crisis import load_crisis_lines
+
+    try:
+        stale = load_crisis_lines(lines_file).stale_entries(today=dt.date.today())
+    except CrisisbotError:
+        return []  # reported as an error by the runtime check
+    where = lines_file or "bot/crisis/lines.yaml"
+    return [
+        f"{where}: warning: {entry} was verified over 120 days ago; confirm it on the "
+        "service's own page and update `verified`"
+        for entry in stale
+    ]
 
 
 def run_graph(flow_path: Path, output: Path | None, fmt: str) -> int:
