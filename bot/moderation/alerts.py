@@ -1,0 +1,63 @@
+"""Posting to the moderators' chat through the outbox, and keeping re-alert timers in step.
+
+Every message about a case that goes to the moderators' chat is linked to its case
+(``case_outbox``), so a moderator's reply to it finds the case again. An alert counts towards the
+case's ``alert_count`` and, while nobody has taken the case, (re)schedules its re-alert timer:
+``moderation.realert_minutes.imminent`` for imminent cases, ``.other`` for the rest.
+"""
+
+from __future__ import annotations
+
+from bot.config import ModerationConfig
+from bot.core.models import Reply, Risk
+from bot.moderation import cases, journal, texts, timers
+from bot.moderation.models import Case, CaseStatus, Queued
+from bot.storage import ConversationTx
+
+
+class Announcer:
+    """Writes to the moderators' chat inside the caller's transaction."""
+
+    def __init__(self, config: ModerationConfig) -> None:
+        self._config = config
+
+    @property
+    def chat(self) -> str | None:
+        """The moderators' chat id as the outbox stores it, or ``None`` when not configured."""
+        chat_id = self._config.chat_id
+        return str(chat_id) if chat_id is not None else None
+
+    def realert_delay(self, case: Case) -> float:
+        """Seconds before an unclaimed ``case`` is announced again."""
+        minutes = self._config.realert_minutes
+        return 60.0 * (minutes.imminent if case.risk is Risk.IMMINENT else minutes.other)
+
+    def post(
+        self, tx: ConversationTx, case_id: int | None, reply: Reply, *, kind: str = "notice"
+    ) -> Queued | None:
+        """Queue ``reply`` for the moderators' chat, linked to ``case_id`` when given."""
+        chat = self.chat
+        if chat is None:
+            return None
+        outbox_id = tx.enqueue(chat, reply, kind=kind)
+        if case_id is not None:
+            journal.link_outbox(tx.execute(), outbox_id, case_id)
+        return Queued(outbox_id, chat, kind, reply)
+
+    def alert(
+        self, tx: ConversationTx, case: Case, *, reason: str, excerpt: str | None, now: float
+    ) -> Queued | None:
+        """Announce ``case`` with buttons; count it; schedule the next re-alert if unclaimed."""
+        queued = self.post(
+            tx, case.id, texts.alert(case, reason=reason, excerpt=excerpt, now=now), kind="alert"
+        )
+        if queued is None:
+            return None
+        connection = tx.execute()
+        cases.count_alert(connection, case.id)
+        if case.status is CaseStatus.OPEN:
+            timers.schedule(connection, case.id, due_at=now + self.realert_delay(case))
+        return queued
+
+
+__all__ = ["Announcer"]
