@@ -168,7 +168,7 @@ def export(
 @cases_app.command("purge")
 def purge(config: ConfigOption = None) -> None:
     """Remove transcripts older than moderation.retention_days (run daily, e.g. from cron)."""
-    from bot.moderation.desk import purge_transcripts
+    from bot.moderation.upkeep import purge_transcripts
 
     with _storage(config) as (storage, settings):
         days = settings.moderation.retention_days

@@ -10,7 +10,7 @@ Telegram: a channel adapts its updates to these calls and sends what lands in th
 Modules: ``tables`` (schema), ``models`` (plain data), ``cases``, ``journal`` and ``timers``
 (queries), ``texts`` (wording), ``commands`` (parsing), ``alerts`` (posting to the moderators'
 chat), ``listener`` (the outcome listener), ``actions`` (what each action does), ``book``
-(read-only views), ``desk`` (the facade).
+(read-only views), ``upkeep`` (re-alerts and transcript expiry), ``desk`` (the facade).
 """
 
 from bot.moderation.book import CaseBook

@@ -18,22 +18,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.config import ModerationConfig
-from bot.moderation import cases, journal, texts, timers
+from bot.moderation import cases, journal, texts, upkeep
 from bot.moderation.actions import CaseActions, Step
 from bot.moderation.alerts import Announcer
 from bot.moderation.book import CaseBook, desk_transaction
 from bot.moderation.commands import ACTIONS, ParsedCommand, parse_button, parse_command
 from bot.moderation.listener import ModerationListener
-from bot.moderation.models import CaseStatus, ModeratorResult, Queued
-from bot.storage import Storage
+from bot.moderation.models import ModeratorResult, Queued
+from bot.storage import ConversationTx, Storage
+from bot.storage.conversation import claim_update
 
 if TYPE_CHECKING:
     from bot.core.pipeline import Core
-
-DAY_SECONDS = 86_400.0
 
 
 class ModerationDesk:
@@ -80,80 +80,78 @@ class ModerationDesk:
         case_id: int | None,
         text: str = "",
         reply_to_ref: str | None = None,
+        update_id: int | None = None,
     ) -> ModeratorResult:
         """Do what moderator ``actor_id`` asked; refuse (privately, audited) anyone else.
 
         ``action`` is one of :data:`~bot.moderation.commands.ACTIONS`. For ``reply``, the case
         is found from ``reply_to_ref`` (the id of the bot's message being replied to) when
         ``case_id`` is not given; a reply to a message that belongs to no case is ignored.
+        ``update_id`` (the channel's id of the update) makes a re-delivered update a no-op,
+        recorded in the same transaction as the action: ``duplicate`` is then true.
         """
         if action not in ACTIONS:
             raise ValueError(f"unknown moderation action {action!r}; expected one of {ACTIONS}")
-        now = self._clock()
+        request = _Request(str(actor_id), action, case_id, text, update_id, self._clock())
         if not self.is_moderator(actor_id):
-            with desk_transaction(self._storage) as tx:
-                journal.audit(
-                    tx.execute(),
-                    actor_id=str(actor_id),
-                    action=action,
-                    case_id=case_id,
-                    allowed=False,
-                    now=now,
-                    detail="refused: not a moderator",
-                )
-            return ModeratorResult(False, action, case_id, texts.REFUSED, private=True)
+            return self._refuse(request)
         if action == "queue":
-            return self._queue(str(actor_id), now)
+            return self._queue(request)
         if action == "reply" and case_id is None and reply_to_ref is not None:
-            case_id = self._case_of_message(reply_to_ref)
-            if case_id is None:
+            found = self._case_of_message(reply_to_ref)
+            if found is None:
                 return ModeratorResult(True, action, None, "")
-        return self._on_case(str(actor_id), action, case_id, text, now)
+            request = replace(request, case_id=found)
+        return self._on_case(request)
 
     def resolve(self, case_id: int, *, by: str, reason: str) -> ModeratorResult:
         """Resolve a case as an operator (``crisisbot cases resolve``), recorded as ``cli:<by>``."""
-        return self._on_case(f"cli:{by}", "resolve", case_id, reason, self._clock())
+        return self._on_case(_Request(f"cli:{by}", "resolve", case_id, reason, None, self._clock()))
 
     def fire_due_timers(self) -> int:
         """Re-alert unclaimed cases whose timer is due; return how many alerts were queued.
 
         Safe to call from every replica at once: each timer fires for exactly one caller.
         """
-        now = self._clock()
-        with desk_transaction(self._storage, write=False) as tx:
-            due = timers.due(tx.execute(), now=now)
-        fired = 0
-        for timer in due:
-            with self._storage.conversation(timer.conversation_id) as person_tx:
-                assert person_tx is not None
-                connection = person_tx.execute()
-                if not timers.claim(connection, timer.id, now=now):
-                    continue
-                case = cases.get(connection, timer.case_id)
-                if case is None or case.status is not CaseStatus.OPEN:
-                    continue
-                excerpt = journal.last_person_line(connection, case.id)
-                reason = texts.realert_reason(case, now)
-                queued = self._announcer.alert(
-                    person_tx, case, reason=reason, excerpt=excerpt, now=now
-                )
-                if queued is not None:
-                    fired += 1
-        return fired
+        return upkeep.fire_due_timers(self._storage, self._announcer, now=self._clock())
 
     def purge_transcripts(self) -> int:
         """Remove transcript lines older than ``retention_days``; return how many."""
-        return purge_transcripts(self._storage, self._config.retention_days, now=self._clock())
+        return upkeep.purge_transcripts(
+            self._storage, self._config.retention_days, now=self._clock()
+        )
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _queue(self, actor: str, now: float) -> ModeratorResult:
+    def _refuse(self, request: _Request) -> ModeratorResult:
         with desk_transaction(self._storage) as tx:
+            if not _first_time(tx, request.update_id):
+                return _duplicate(request, allowed=False)
+            journal.audit(
+                tx.execute(),
+                actor_id=request.actor,
+                action=request.action,
+                case_id=request.case_id,
+                allowed=False,
+                now=request.now,
+                detail="refused: not a moderator",
+            )
+        return ModeratorResult(False, request.action, request.case_id, texts.REFUSED, private=True)
+
+    def _queue(self, request: _Request) -> ModeratorResult:
+        with desk_transaction(self._storage) as tx:
+            if not _first_time(tx, request.update_id):
+                return _duplicate(request)
             connection = tx.execute()
             open_cases = cases.queue(connection)
-            queued = self._announcer.post(tx, None, texts.queue(open_cases, now=now))
+            queued = self._announcer.post(tx, None, texts.queue(open_cases, now=request.now))
             journal.audit(
-                connection, actor_id=actor, action="queue", case_id=None, allowed=True, now=now
+                connection,
+                actor_id=request.actor,
+                action="queue",
+                case_id=None,
+                allowed=True,
+                now=request.now,
             )
         notice = f"Open cases: {len(open_cases)}"
         return ModeratorResult(True, "queue", None, notice, queued=_tuple(queued))
@@ -165,64 +163,77 @@ class ModerationDesk:
         with desk_transaction(self._storage, write=False) as tx:
             return journal.case_of_sent_message(tx.execute(), chat, message_ref)
 
-    def _on_case(
-        self, actor: str, action: str, case_id: int | None, text: str, now: float
-    ) -> ModeratorResult:
-        if case_id is None:
-            return self._say_only(actor, action, texts.USAGE, now)
+    def _on_case(self, request: _Request) -> ModeratorResult:
+        if request.case_id is None:
+            return self._say_only(request, texts.USAGE)
         with desk_transaction(self._storage, write=False) as tx:
-            found = cases.get(tx.execute(), case_id)
+            found = cases.get(tx.execute(), request.case_id)
         if found is None:
-            return self._say_only(actor, action, f"There is no case {case_id}.", now)
-        with self._storage.conversation(found.conversation_id) as person_tx:
-            assert person_tx is not None
-            case = cases.get(person_tx.execute(), case_id)
+            return self._say_only(request, f"There is no case {request.case_id}.")
+        conversation = self._storage.conversation(
+            found.conversation_id, update_id=request.update_id
+        )
+        with conversation as person_tx:
+            if person_tx is None:
+                return _duplicate(request)
+            case = cases.get(person_tx.execute(), request.case_id)
             assert case is not None  # cases are never deleted
-            step = Step(person_tx, case, actor, now)
-            done = self._actions.run(action, step, text)
+            step = Step(person_tx, case, request.actor, request.now)
+            done = self._actions.run(request.action, step, request.text)
             journal.audit(
                 person_tx.execute(),
-                actor_id=actor,
-                action=action,
-                case_id=case_id,
+                actor_id=request.actor,
+                action=request.action,
+                case_id=case.id,
                 allowed=True,
-                now=now,
+                now=request.now,
                 detail=done.detail,
             )
-        return ModeratorResult(True, action, case_id, done.notice, queued=tuple(step.queued))
+        return ModeratorResult(
+            True, request.action, case.id, done.notice, queued=tuple(step.queued)
+        )
 
-    def _say_only(self, actor: str, action: str, text: str, now: float) -> ModeratorResult:
+    def _say_only(self, request: _Request, text: str) -> ModeratorResult:
         """Answer in the moderators' chat without touching a case (usage, unknown case)."""
         with desk_transaction(self._storage) as tx:
+            if not _first_time(tx, request.update_id):
+                return _duplicate(request)
             queued = self._announcer.post(tx, None, texts.done(text))
             journal.audit(
                 tx.execute(),
-                actor_id=actor,
-                action=action,
+                actor_id=request.actor,
+                action=request.action,
                 case_id=None,
                 allowed=True,
-                now=now,
+                now=request.now,
                 detail="no change: no such case or no case number",
             )
-        return ModeratorResult(True, action, None, text, queued=_tuple(queued))
+        return ModeratorResult(True, request.action, None, text, queued=_tuple(queued))
 
 
-def purge_transcripts(storage: Storage, retention_days: int, *, now: float) -> int:
-    """Remove transcript lines older than ``retention_days`` before ``now``; return how many.
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One action as asked: who (as text), what, on which case, when, from which update."""
 
-    Sent moderators' chat messages of the same age (alerts and relays quote the person) go
-    too; case metadata and the audit log stay.
-    """
-    cutoff = now - retention_days * DAY_SECONDS
-    with desk_transaction(storage) as tx:
-        connection = tx.execute()
-        removed = journal.purge_lines(connection, older_than=cutoff)
-        journal.erase_sent_messages(connection, sent_before=cutoff)
-    return removed
+    actor: str
+    action: str
+    case_id: int | None
+    text: str
+    update_id: int | None
+    now: float
+
+
+def _first_time(tx: ConversationTx, update_id: int | None) -> bool:
+    """Record ``update_id`` as processed in ``tx``; ``False`` if it was processed before."""
+    return update_id is None or claim_update(tx.execute(), update_id, now=time.time())
+
+
+def _duplicate(request: _Request, *, allowed: bool = True) -> ModeratorResult:
+    return ModeratorResult(allowed, request.action, request.case_id, "", duplicate=True)
 
 
 def _tuple(queued: Queued | None) -> tuple[Queued, ...]:
     return (queued,) if queued is not None else ()
 
 
-__all__ = ["DAY_SECONDS", "ModerationDesk", "purge_transcripts"]
+__all__ = ["ModerationDesk"]

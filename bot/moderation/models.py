@@ -165,6 +165,7 @@ class ModeratorResult:
     notice: str
     private: bool = False
     queued: tuple[Queued, ...] = ()
+    duplicate: bool = False  # the update was handled before; nothing was done this time
 
 
 __all__ = [

@@ -280,3 +280,24 @@ def test_each_moderator_action_is_audited(
     ]
     assert all("invented reason" not in (e.detail or "") for e in trail)
     assert len(alerts(storage)) == 1
+
+
+def test_a_redelivered_update_acts_once(
+    storage: Storage, desk: ModerationDesk, person: Person
+) -> None:
+    person.say(HIGH_TEXT)
+    case = only_case(desk)
+    desk.act(actor_id=ALICE, action="talk", case_id=case.id, update_id=70_001)
+    first = desk.act(
+        actor_id=ALICE, action="reply", case_id=case.id, text="I'm here.", update_id=70_002
+    )
+    again = desk.act(
+        actor_id=ALICE, action="reply", case_id=case.id, text="I'm here.", update_id=70_002
+    )
+    assert (first.duplicate, again.duplicate, again.queued) == (False, True, ())
+    to_person = [r.reply.text for r in outbox_rows(storage, chat=person.chat)]
+    assert to_person.count("Team member: I'm here.") == 1
+    refused = [desk.act(actor_id=OUTSIDER, action="queue", case_id=None, update_id=70_003)]
+    refused.append(desk.act(actor_id=OUTSIDER, action="queue", case_id=None, update_id=70_003))
+    assert [r.duplicate for r in refused] == [False, True]
+    assert [e.allowed for e in desk.book.audit_trail()].count(False) == 1
