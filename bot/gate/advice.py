@@ -1,0 +1,151 @@
+"""The medical-advice guard: does this message ask for personal medical advice?
+
+Personal advice (a dose, how often, stopping or tapering, switching, mixing with alcohol or other
+drugs, "is it safe for me", pregnancy, age, where to get ketamine) is never answered by the bot; the
+caller replies with "talk to a licensed clinician", and why. General education ("what are the side
+effects", "how much does Spravato cost", "is at-home ketamine safe") is not advice.
+
+The rules are data in ``bot/gate/advice.yaml`` (the phrase grammar of the crisis lexicon): each
+rule has ``id``, ``reason``, ``topic`` and ``phrases``/``patterns``; ``exemptions`` cancel named
+rules where they overlap (``how much does it cost`` is cost, not dose). The first rule in file
+order that matches wins. The guard only classifies; it runs after the crisis gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import LexiconError
+from bot.gate.fuzzy import TokenCorrector
+from bot.gate.lexicon import Exemption
+from bot.gate.lexicon_fields import Fields
+from bot.gate.matcher import Hit, PhraseSet
+from bot.gate.phrases import PhraseSyntaxError, compile_phrase
+from bot.gate.views import build_gate_text
+from bot.gate.yaml_load import YamlProblem, load_yaml_file
+
+ADVICE_PATH = Path(__file__).with_name("advice.yaml")
+TOPICS = ("side_effects", "at_home", "how_it_works", "spravato", "with_therapy", "cost")
+
+_TOP_KEYS = frozenset({"version", "fuzzy", "rules", "exemptions"})
+_RULE_KEYS = frozenset({"id", "reason", "topic", "phrases", "patterns", "comment"})
+_EXEMPTION_KEYS = frozenset({"id", "suppresses", "phrases", "patterns", "comment"})
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceMatch:
+    """Why a message reads as a request for personal medical advice."""
+
+    rule: str  # e.g. "advice.dose"
+    topic: str | None  # related educational topic trigger, e.g. "side_effects"; None if none fits
+    reason: str  # short plain reason category: "dose", "stopping", "mixing", "switching", ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceRule:
+    """One advice rule as loaded from ``advice.yaml``."""
+
+    id: str
+    reason: str
+    topic: str | None
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+
+class AdviceGuard:
+    """Classifies text as a personal medical-advice request, or not."""
+
+    def __init__(
+        self,
+        rules: tuple[AdviceRule, ...],
+        exemptions: tuple[Exemption, ...] = (),
+        fuzzy_keys: tuple[str, ...] = (),
+    ) -> None:
+        self._rules = {rule.id: rule for rule in rules}
+        self._order = {rule.id: index for index, rule in enumerate(rules)}
+        self._exemptions = {exemption.id: exemption for exemption in exemptions}
+        self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in rules)
+        self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in exemptions)
+        self._corrector = TokenCorrector(fuzzy_keys)
+
+    @classmethod
+    def default(cls) -> AdviceGuard:
+        """The guard over the built-in ``advice.yaml``."""
+        return cls(*_load(ADVICE_PATH))
+
+    def check(self, text: str) -> AdviceMatch | None:
+        """The first advice rule ``text`` matches (outside exemptions), or ``None``."""
+        if not text or text.isspace():
+            return None
+        gate_text = build_gate_text(text, self._corrector)
+        exempt = self._exemption_set.find(gate_text)
+        hits = [hit for hit in self._rule_set.find(gate_text) if not self._exempt(hit, exempt)]
+        if not hits:
+            return None
+        first = min(hits, key=lambda hit: self._order[hit.entry_id])
+        rule = self._rules[first.entry_id]
+        return AdviceMatch(rule=rule.id, topic=rule.topic, reason=rule.reason)
+
+    def _exempt(self, hit: Hit, exempt: list[Hit]) -> bool:
+        return any(
+            span.view == hit.view
+            and span.start < hit.end
+            and hit.start < span.end
+            and self._exemptions[span.entry_id].covers(hit.entry_id)
+            for span in exempt
+        )
+
+
+def _load(path: Path) -> tuple[tuple[AdviceRule, ...], tuple[Exemption, ...], tuple[str, ...]]:
+    """Read and validate ``advice.yaml``; problems raise :class:`LexiconError`."""
+    try:
+        data = load_yaml_file(path)
+    except (OSError, YamlProblem) as exc:
+        raise LexiconError(f"{path}: cannot load the advice rules: {exc}") from exc
+    top = Fields(path, "top level", data, _TOP_KEYS)
+    rules = tuple(
+        _rule(Fields(path, f"rules[{i}]", item, _RULE_KEYS))
+        for i, item in enumerate(top.list_of("rules"))
+    )
+    exemptions = tuple(
+        _exemption(Fields(path, f"exemptions[{i}]", item, _EXEMPTION_KEYS))
+        for i, item in enumerate(top.list_of("exemptions"))
+    )
+    fuzzy = Fields(path, "fuzzy", top.mapping("fuzzy"), {"keys"})
+    return rules, exemptions, fuzzy.words("keys")
+
+
+def _phrases(fields: Fields) -> tuple[str, ...]:
+    phrases = fields.words("phrases")
+    for index, phrase in enumerate(phrases):
+        try:
+            compile_phrase(phrase)
+        except PhraseSyntaxError as exc:
+            raise fields.error(f"phrases[{index}]", str(exc)) from exc
+    return phrases
+
+
+def _rule(fields: Fields) -> AdviceRule:
+    topic = fields.optional_text("topic") or None
+    if topic is not None and topic not in TOPICS:
+        raise fields.error("topic", f"{topic!r} is not a topic; use one of {', '.join(TOPICS)}")
+    return AdviceRule(
+        id=fields.text("id"),
+        reason=fields.text("reason"),
+        topic=topic,
+        phrases=_phrases(fields),
+        patterns=fields.words("patterns"),
+    )
+
+
+def _exemption(fields: Fields) -> Exemption:
+    return Exemption(
+        id=fields.text("id"),
+        suppresses=fields.words("suppresses", required=True),
+        phrases=_phrases(fields),
+        patterns=fields.words("patterns"),
+    )
+
+
+__all__ = ["ADVICE_PATH", "TOPICS", "AdviceGuard", "AdviceMatch", "AdviceRule"]

@@ -1,0 +1,156 @@
+"""The crisis gate: does this message (with what came before) need the crisis route now?
+
+Order of work for one message:
+
+1. build the text views (:mod:`bot.gate.views`): Unicode folding, leetspeak, spaced letters,
+   squeezed repeats, repaired typos;
+2. find rule, weak-signal and exemption hits (anchor prefilter, then bounded regexes);
+3. drop rule hits that an exemption naming that rule overlaps (figurative idioms), and only
+   those: "my back is killing me and I want to kill myself" keeps its second hit;
+4. lower ``negatable`` hits preceded by a negation to a ``mention`` of risk concern (still crisis);
+5. keep ``requires`` hits (such as a time word) only beside a separate hit of a required category;
+6. report the highest risk and its rule; otherwise add up weak signals across turns.
+
+A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is not crisis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core.models import Risk, Signal
+from bot.gate.fuzzy import TokenCorrector
+from bot.gate.lexicon import Lexicon, Rule
+from bot.gate.lexicon_load import load_lexicon
+from bot.gate.matcher import Hit, PhraseSet
+from bot.gate.phrases import compile_phrase
+from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
+from bot.gate.views import GateText, build_gate_text
+
+NEGATION_WINDOW_WORDS = 3
+"""A negation cue counts when it ends within this many words before a negatable match."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The gate's verdict on one message."""
+
+    crisis: bool  # route to crisis now (this text alone or with accumulated signals)
+    risk: Risk | None  # imminent / high / concern when crisis, else None
+    category: str | None  # explicit, passive, coded, self_harm, means, planning, third_party,
+    # mention or accumulated
+    rule: str | None  # id of the rule that matched, e.g. "explicit.kill_self" (for moderators)
+    signals: tuple[Signal, ...]  # weak signals found in THIS text, for the caller to remember
+
+
+_CLEAR = Assessment(crisis=False, risk=None, category=None, rule=None, signals=())
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    rule: Rule
+    category: str
+    risk: Risk
+    order: int
+    hit: Hit
+
+    def overlaps(self, other: _Finding) -> bool:
+        """Whether both findings cover some of the same text of the same view."""
+        return _overlap(self.hit, other.hit)
+
+
+def _overlap(first: Hit, second: Hit) -> bool:
+    return first.view == second.view and first.start < second.end and second.start < first.end
+
+
+class CrisisGate:
+    """Routes a message to crisis when the lexicon (or accumulated signals) says so."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._rules = {rule.id: rule for rule in lexicon.rules}
+        self._order = {rule.id: index for index, rule in enumerate(lexicon.rules)}
+        self._signals = {signal.id: signal for signal in lexicon.signals}
+        self._exemptions = {exemption.id: exemption for exemption in lexicon.exemptions}
+        self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in lexicon.rules)
+        self._signal_set = PhraseSet((s.id, s.phrases, s.patterns) for s in lexicon.signals)
+        self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in lexicon.exemptions)
+        self._corrector = TokenCorrector(
+            lexicon.fuzzy.keys, lexicon.fuzzy.masked_keys, lexicon.fuzzy.exclude
+        )
+        cues = "|".join(compile_phrase(cue).regex for cue in lexicon.negation_cues)
+        words = rf"(?: [a-z0-9]+){{0,{NEGATION_WINDOW_WORDS - 1}}} ?$"
+        self._negation = re.compile(f"(?:{cues}){words}") if cues else None
+
+    @classmethod
+    def default(cls) -> CrisisGate:
+        """A gate over the built-in lexicon only."""
+        return cls(load_lexicon())
+
+    def assess(self, text: str, history: Sequence[Signal] = (), now: float = 0.0) -> Assessment:
+        """Assess ``text``; ``history`` holds signals earlier turns returned, ``now`` is epoch s."""
+        if not text or text.isspace():
+            return _CLEAR
+        gate_text = build_gate_text(text, self._corrector)
+        findings = self._findings(gate_text)
+        signals = self._signals_of(gate_text, findings, now)
+        if findings:
+            best = max(findings, key=lambda f: (f.risk.rank, -f.order))
+            return Assessment(True, best.risk, best.category, best.rule.id, signals)
+        verdict = accumulate(history, signals, now, self.lexicon.accumulation)
+        if verdict is None:
+            return Assessment(False, None, None, None, signals)
+        return Assessment(True, verdict.risk, verdict.category, verdict.rule, signals)
+
+    def _findings(self, gate_text: GateText) -> list[_Finding]:
+        views = (*gate_text.views, gate_text.glued)
+        exempt = self._exemption_set.find(gate_text)
+        findings: list[_Finding] = []
+        for hit in self._rule_set.find(gate_text):
+            if self._suppressed(hit, exempt):
+                continue
+            rule = self._rules[hit.entry_id]
+            order = self._order[rule.id]
+            if rule.negatable and self._negated(views[hit.view], hit.start):
+                findings.append(_Finding(rule, "mention", Risk.CONCERN, order, hit))
+            else:
+                findings.append(_Finding(rule, rule.category, rule.risk, order, hit))
+        plain = [f for f in findings if not f.rule.requires]
+        return plain + [f for f in findings if f.rule.requires and self._supported(f, plain)]
+
+    @staticmethod
+    def _supported(finding: _Finding, plain: list[_Finding]) -> bool:
+        """A ``requires`` rule counts beside a separate match of a required category."""
+        return any(
+            other.category in finding.rule.requires and not other.overlaps(finding)
+            for other in plain
+        )
+
+    def _suppressed(self, hit: Hit, exempt: list[Hit]) -> bool:
+        """Whether an exemption naming this rule covers some of the hit's text."""
+        return any(
+            _overlap(span, hit) and self._exemptions[span.entry_id].covers(hit.entry_id)
+            for span in exempt
+        )
+
+    def _negated(self, view: str, start: int) -> bool:
+        if self._negation is None:
+            return False
+        return self._negation.search(view[max(0, start - 80) : start]) is not None
+
+    def _signals_of(
+        self, gate_text: GateText, findings: list[_Finding], now: float
+    ) -> tuple[Signal, ...]:
+        found: dict[str, Signal] = {}
+        for hit in self._signal_set.find(gate_text):
+            spec = self._signals[hit.entry_id]
+            found.setdefault(spec.id, Signal(at=now, kind=spec.kind, weight=spec.weight))
+        for finding in findings:
+            kind = CRISIS_KIND_PREFIX + finding.category
+            found.setdefault(kind, Signal(at=now, kind=kind, weight=1.0))
+        return tuple(found.values())
+
+
+__all__ = ["NEGATION_WINDOW_WORDS", "Assessment", "CrisisGate"]

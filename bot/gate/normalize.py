@@ -1,0 +1,57 @@
+"""The public text normaliser: one canonical, lower-case, plain-Latin form of what a person wrote.
+
+``normalize`` undoes the Unicode tricks that make the same words look different:
+
+* NFKC compatibility folding (full-width letters, styled mathematical letters, ligatures, circled
+  and squared letters, superscripts);
+* lookalike letters from other scripts and small capitals mapped to Latin (``CONFUSABLES``);
+* zero-width and other invisible format characters removed, control characters made spaces;
+* accents and stacked combining marks (including "zalgo" text) stripped;
+* case folded, typographic quotes and dashes made ASCII, whitespace collapsed to single spaces.
+
+It keeps digits, punctuation and emoji, so it is safe for matching flow text. The crisis gate
+builds its own, more aggressive views on top of it (see :mod:`bot.gate.views`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.gate.confusables import CONFUSABLES
+
+_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+_SPACE_CATEGORIES = frozenset({"Cc", "Zs", "Zl", "Zp"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _strip_marks_and_invisibles(text: str) -> str:
+    """Drop combining marks and format characters; turn control and space characters into spaces."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFD", text):
+        if char.isascii():
+            kept.append(" " if char.isspace() or not char.isprintable() else char)
+            continue
+        category = unicodedata.category(char)
+        if category in _DROPPED_CATEGORIES:
+            continue
+        kept.append(" " if category in _SPACE_CATEGORIES else char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of ``text``: plain Latin lower case, no invisible tricks.
+
+    >>> normalize("Ｉ’m  ＦＩＮＥ\u200b")
+    "i'm fine"
+    """
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).translate(CONFUSABLES)
+    # NFKC can expose new lookalikes (e.g. styled Greek letters), so translate once more.
+    folded = unicodedata.normalize("NFKC", folded).translate(CONFUSABLES)
+    cleaned = _strip_marks_and_invisibles(folded).casefold()
+    return _WHITESPACE.sub(" ", cleaned).strip()
+
+
+__all__ = ["normalize"]

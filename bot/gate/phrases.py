@@ -1,0 +1,205 @@
+"""A tiny phrase language for the lexicon, compiled to linear-time regular expressions.
+
+Lexicon authors write phrases in plain words, and the compiler makes them tolerant of the ways
+people actually type. The grammar::
+
+    phrase  := seq
+    seq     := item (" " item)*
+    item    := word | group | gap | "$" | "_"
+    group   := "(" seq ("|" seq)* ")" ["?"]      alternatives; a trailing ? makes the group optional
+    word    := ["*"] [a-z0-9']+ ["*"]            a leading * drops the left word boundary,
+                                                 a trailing * allows up to 20 more letters
+    gap     := "~" digit                         up to that many whole words, e.g. "~3"
+    $                                            the clause ends here (end of text or . , ; ! ?)
+    _                                            a clause break may come here ("sorry, goodbye")
+
+Compilation rules, matched against the gate's text views (lower-case ASCII words separated by
+single spaces, runs of a repeated character squeezed to at most two):
+
+* a single letter may appear once or twice (``die`` matches "diie", which is how "diiiie" reads
+  after squeezing), a doubled letter must stay doubled (``kill`` matches "killl" but not "kil");
+* the space between two items is optional (``kill my self`` matches "killmyself", "kill myself");
+* ``-`` is read as a space and ``'`` is dropped, as the views drop it ("can't" is "cant").
+
+Every quantifier is bounded and each gap word must end at a word boundary, so matching stays
+linear in the length of the text: no catastrophic backtracking is possible from a phrase.
+
+Each compiled phrase also carries **anchors**: literal strings, at least one of which must occur in
+the fully squeezed text for the phrase to possibly match. The gate checks anchors first and only
+runs the regular expressions of phrases whose anchors are present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD_CHARS = re.compile(r"[a-z0-9']")
+_GAP_WORD = r"(?: [a-z0-9]{1,30}(?![a-z0-9]))"
+_LEFT = r"(?<![a-z0-9])"
+_RIGHT = r"(?![a-z0-9])"
+_SUFFIX = r"[a-z0-9]{0,20}"
+_MIN_ANCHOR = 2
+_RUNS = re.compile(r"(.)\1*")
+_CLAUSE_END = r"(?= \.| ?$)"
+
+
+class PhraseSyntaxError(ValueError):
+    """A phrase does not follow the lexicon's phrase grammar."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPhrase:
+    """One phrase as regular-expression source plus the anchors that gate it."""
+
+    source: str
+    regex: str  # with word boundaries, for the spaced views
+    glued_regex: str  # without outer boundaries, for words people ran together
+    anchors: frozenset[str]  # empty: no usable anchor, always run
+    letters: int  # letters in the shortest possible match, to judge distinctiveness
+
+
+def squeeze_all(text: str) -> str:
+    """Collapse every run of a repeated character to one (``"kill"`` -> ``"kil"``)."""
+    out: list[str] = []
+    previous = ""
+    for char in text:
+        if char != previous:
+            out.append(char)
+        previous = char
+    return "".join(out)
+
+
+@dataclass(slots=True)
+class _Fragment:
+    """A compiled piece: regex, anchor candidates (None: no anchor), shortest letter count."""
+
+    regex: str
+    anchors: frozenset[str] | None
+    letters: int
+
+
+class _Parser:
+    """Recursive-descent parser that emits regex source while it parses."""
+
+    def __init__(self, phrase: str) -> None:
+        self.text = phrase.strip().lower().replace("-", " ")
+        self.pos = 0
+
+    def fail(self, message: str) -> PhraseSyntaxError:
+        return PhraseSyntaxError(f"{message} at character {self.pos + 1} of {self.text!r}")
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def parse(self) -> _Fragment:
+        if not self.text:
+            raise self.fail("empty phrase")
+        fragment = self.seq()
+        if self.pos != len(self.text):
+            raise self.fail(f"unexpected {self.peek()!r}")
+        if fragment.letters == 0:
+            raise self.fail("phrase has no letters that must match")
+        return fragment
+
+    def seq(self) -> _Fragment:
+        items = [self.item()]
+        while True:
+            while self.peek() == " ":
+                self.pos += 1
+            if self.peek() in ("", "|", ")"):
+                break
+            items.append(self.item())
+        regex = " ?".join(item.regex for item in items).replace(" ?" + _CLAUSE_END, _CLAUSE_END)
+        anchored = [item.anchors for item in items if item.anchors]
+        best = max(anchored, key=lambda found: min(len(a) for a in found), default=None)
+        return _Fragment(regex, best, sum(item.letters for item in items))
+
+    def item(self) -> _Fragment:
+        char = self.peek()
+        if char == "(":
+            return self.group()
+        if char == "~":
+            return self.gap()
+        if char == "$":
+            self.pos += 1
+            return _Fragment(_CLAUSE_END, None, 0)
+        if char == "_":
+            self.pos += 1
+            return _Fragment(r"(?:\.)?", None, 0)
+        return self.word()
+
+    def group(self) -> _Fragment:
+        self.pos += 1
+        options = [self.seq()]
+        while self.peek() == "|":
+            self.pos += 1
+            options.append(self.seq())
+        if self.peek() != ")":
+            raise self.fail("unclosed group, expected ')'")
+        self.pos += 1
+        optional = self.peek() == "?"
+        if optional:
+            self.pos += 1
+        regex = (
+            "(?:" + "|".join(option.regex for option in options) + ")" + ("?" if optional else "")
+        )
+        if optional or any(option.anchors is None for option in options):
+            return _Fragment(regex, None, 0 if optional else min(o.letters for o in options))
+        union = frozenset().union(*(option.anchors or () for option in options))
+        return _Fragment(regex, union, min(option.letters for option in options))
+
+    def gap(self) -> _Fragment:
+        self.pos += 1
+        digit = self.peek()
+        if not digit.isdigit() or digit == "0":
+            raise self.fail("a gap is written ~1 to ~9")
+        self.pos += 1
+        return _Fragment(f"{_GAP_WORD}{{0,{digit}}}", None, 0)
+
+    def word(self) -> _Fragment:
+        if self.peek() == "*":
+            self.pos += 1
+        start = self.pos
+        while _WORD_CHARS.fullmatch(self.peek() or "!"):
+            self.pos += 1
+        literal = self.text[start : self.pos].replace("'", "")
+        if not literal:
+            raise self.fail("expected a word, '(' or '~'")
+        open_right = self.peek() == "*"
+        if open_right:
+            self.pos += 1
+        squeezed = squeeze_all(literal)
+        body = "".join(_letter_run(run.group(0)) for run in _RUNS.finditer(literal))
+        regex = body + (_SUFFIX if open_right else "")
+        anchors = frozenset({squeezed}) if len(squeezed) >= _MIN_ANCHOR else None
+        return _Fragment(regex, anchors, len(literal))
+
+
+def _letter_run(run: str) -> str:
+    """A single letter may be doubled in the text ("diie"); a doubled one must stay doubled.
+
+    Letting "off" match "of" or "soon" match "son" would turn "I think of myself" into a crisis,
+    so misspellings that drop a doubled letter ("kil") are listed in the lexicon explicitly.
+    """
+    char = re.escape(run[0])
+    return f"{char}{char}?" if len(run) == 1 else f"{char}{char}"
+
+
+def compile_phrase(phrase: str) -> CompiledPhrase:
+    """Compile one lexicon phrase; raises :class:`PhraseSyntaxError` with the position if invalid.
+
+    Word boundaries apply at the outer edges of the phrase only: on the left unless the phrase
+    starts with ``*``, on the right unless it ends with ``*``.
+    """
+    fragment = _Parser(phrase).parse()
+    text = phrase.strip()
+    left = "" if text.startswith("*") else _LEFT
+    right = "" if text.endswith("*") else _RIGHT
+    anchors = fragment.anchors or frozenset()
+    return CompiledPhrase(
+        phrase, left + fragment.regex + right, fragment.regex, anchors, fragment.letters
+    )
+
+
+__all__ = ["CompiledPhrase", "PhraseSyntaxError", "compile_phrase", "squeeze_all"]

@@ -1,0 +1,88 @@
+"""Risk that builds across turns: weak signals, their decay, and the accumulation decision.
+
+A weak signal ("I lost my job", "nothing matters", "how many floors is that car park") is not a
+crisis on its own. Each carries a weight; the caller keeps the recent ones and passes them back.
+A signal's weight halves every ``half_life_hours`` (6 hours in the built-in lexicon: after a day a
+signal keeps 1/16 of its weight). When the current message brings at least one new signal and the
+decayed sum of history plus the new signals reaches ``threshold`` (1.0 built in), the gate routes
+to crisis with category ``accumulated``, or ``means`` when the new message asks about means.
+
+Crisis matches also leave a signal (kind ``crisis.<category>``, weight 1), so hopelessness soon
+after a crisis message crosses the threshold again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.models import Risk, Signal
+from bot.gate.lexicon import Accumulation
+
+MEANS_KIND = "means"
+CRISIS_KIND_PREFIX = "crisis."
+MAX_HISTORY = 50
+"""Only the most recent signals of a history are considered, however many are passed."""
+_MAX_WEIGHT = 2.0
+_DISTRESS_KINDS = frozenset({"loss", "hopelessness", "burden", "isolation", "distress"})
+
+
+@dataclass(frozen=True, slots=True)
+class Accumulated:
+    """The outcome of adding up signals when no single rule matched."""
+
+    category: str  # "accumulated" or "means"
+    rule: str  # "accumulated.signals" or "accumulated.means"
+    risk: Risk
+    total: float
+
+
+def decayed_weight(signal: Signal, now: float, half_life_hours: float) -> float:
+    """The weight ``signal`` still has at ``now`` (a signal from the future counts as fresh)."""
+    weight = signal.weight
+    if not math.isfinite(weight) or weight <= 0 or not math.isfinite(signal.at):
+        return 0.0
+    age_hours = max(0.0, now - signal.at) / 3600.0
+    return float(min(weight, _MAX_WEIGHT) * 0.5 ** (age_hours / half_life_hours))
+
+
+def accumulate(
+    history: Sequence[Signal],
+    current: Iterable[Signal],
+    now: float,
+    settings: Accumulation,
+) -> Accumulated | None:
+    """Decide whether the new signals, on top of the decayed history, amount to a crisis."""
+    fresh = list(current)
+    if not fresh:
+        return None
+    recent = sorted(history, key=lambda signal: signal.at)[-MAX_HISTORY:]
+    past = sum(decayed_weight(signal, now, settings.half_life_hours) for signal in recent)
+    total = past + sum(decayed_weight(signal, now, settings.half_life_hours) for signal in fresh)
+    if total < settings.threshold:
+        return None
+    kinds = {signal.kind for signal in fresh}
+    kinds.update(
+        signal.kind
+        for signal in recent
+        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
+    )
+    asks_means = any(signal.kind == MEANS_KIND for signal in fresh)
+    distressed = bool(kinds & _DISTRESS_KINDS) or any(
+        kind.startswith(CRISIS_KIND_PREFIX) for kind in kinds
+    )
+    if asks_means:
+        risk = Risk.HIGH if distressed else Risk.CONCERN
+        return Accumulated("means", "accumulated.means", risk, total)
+    return Accumulated("accumulated", "accumulated.signals", Risk.CONCERN, total)
+
+
+__all__ = [
+    "CRISIS_KIND_PREFIX",
+    "MAX_HISTORY",
+    "MEANS_KIND",
+    "Accumulated",
+    "accumulate",
+    "decayed_weight",
+]

@@ -1,0 +1,83 @@
+"""Strict YAML reading for lexicon files: safe loader, no aliases, no duplicate keys, capped size.
+
+PyYAML keeps the last of duplicate keys silently and expands aliases lazily into shared objects
+("billion laughs"), so both are refused here with the line and column of the offending node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node
+
+MAX_LEXICON_BYTES = 1_000_000
+
+
+class YamlProblem(ValueError):
+    """A YAML document is unreadable; ``line`` and ``column`` are 1-based (0 when unknown)."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        self.line = line
+        self.column = column
+        super().__init__(message)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects aliases and duplicate mapping keys."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            mark = event.start_mark
+            raise YamlProblem(
+                "anchors and aliases (*name) are not allowed; write the value out in full",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise YamlProblem(
+                    f"duplicate key {key!r}; each key may appear once, merge the two entries",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml_text(text: str) -> Any:
+    """Parse one YAML document strictly; raises :class:`YamlProblem` with a position."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        raise YamlProblem(f"invalid YAML: {exc.problem}", line, column) from exc
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"invalid YAML: {exc}") from exc
+
+
+def load_yaml_file(path: Path, max_bytes: int = MAX_LEXICON_BYTES) -> Any:
+    """Read and parse ``path`` strictly; raises :class:`YamlProblem` or :class:`OSError`."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise YamlProblem(f"file is {size} bytes, more than the {max_bytes} allowed; split it")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlProblem("file is not UTF-8 text; save it as UTF-8") from exc
+    return load_yaml_text(text)
+
+
+__all__ = ["MAX_LEXICON_BYTES", "YamlProblem", "load_yaml_file", "load_yaml_text"]

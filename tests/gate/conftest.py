@@ -1,0 +1,19 @@
+"""Shared fixtures for the gate tests: one compiled gate and guard per session."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.gate import AdviceGuard, CrisisGate
+
+
+@pytest.fixture(scope="session")
+def gate() -> CrisisGate:
+    """The gate over the built-in lexicon (compiling it once keeps the suite fast)."""
+    return CrisisGate.default()
+
+
+@pytest.fixture(scope="session")
+def guard() -> AdviceGuard:
+    """The advice guard over the built-in rules."""
+    return AdviceGuard.default()
