@@ -2,8 +2,8 @@
 
 Phrases match as whole words in order (other words may stand between them); keywords are single
 words, any of which is enough. A word of five letters or more also matches with one typo, of eight
-or more with two (a swap of neighbours counts as one). The longest phrase wins; keywords count
-for less than phrases.
+or more with two (a swap of neighbours counts as one), as long as the first letter is right. The
+longest phrase wins; keywords count for less than phrases.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def _same_word(expected: str, actual: str) -> bool:
     if expected == actual:
         return True
     budget = _allowed_typos(expected)
-    if budget == 0 or abs(len(expected) - len(actual)) > budget:
-        return False
+    if budget == 0 or abs(len(expected) - len(actual)) > budget or expected[0] != actual[0]:
+        return False  # typos keep the first letter: "killing" must not pass for "billing"
     return OSA.distance(expected, actual, score_cutoff=budget) <= budget
 
 
