@@ -79,7 +79,7 @@ async def _serve_started(
             if config.telegram.mode == "webhook":
                 await _serve_webhook(bot, config, token, storage_ready, stop)
             else:
-                await _serve_polling(bot, stop)
+                await _serve_polling(bot, token, stop)
         finally:
             bot.sender.stop()
             await sender_task
@@ -87,7 +87,7 @@ async def _serve_started(
             _LOGGER.info("stopped; %d queued messages sent while stopping", flushed)
 
 
-async def _serve_polling(bot: TelegramBot, stop: asyncio.Event) -> None:
+async def _serve_polling(bot: TelegramBot, token: str, stop: asyncio.Event) -> None:
     telegram = bot.application.bot
     await telegram.delete_webhook(drop_pending_updates=False)  # getUpdates needs no webhook
     poller = DurablePoller(telegram, bot.process)
@@ -98,7 +98,7 @@ async def _serve_polling(bot: TelegramBot, stop: asyncio.Event) -> None:
     try:
         await polling
     except InvalidToken as error:
-        raise TelegramSetupError(_token_rejected(error)) from None
+        raise TelegramSetupError(_token_rejected(error, token)) from None
 
 
 async def _serve_webhook(
@@ -121,6 +121,7 @@ async def _serve_webhook(
     server = _Server(
         uvicorn.Config(
             app,
+            log_config=None,  # uvicorn logs through the root logger like the rest of the bot
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=WEBHOOK_GRACE_SECONDS,
@@ -177,9 +178,9 @@ async def _started(application: AnyApplication, token: str, base_url: str) -> As
     try:
         await application.initialize()
     except InvalidToken as error:
-        raise TelegramSetupError(_token_rejected(error)) from None
+        raise TelegramSetupError(_token_rejected(error, token)) from None
     except NetworkError as error:
-        reason = str(error).replace(token, "<token>")
+        reason = _without_token(str(error), token)
         raise TelegramSetupError(
             f"cannot reach the Bot API at {base_url} ({reason}); check {API_BASE_ENV} or "
             "telegram.api_base_url, and the network"
@@ -212,11 +213,17 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(signum)
 
 
-def _token_rejected(error: Exception) -> str:
+def _token_rejected(error: Exception, token: str) -> str:
     return (
-        f"Telegram rejected the token in {TOKEN_ENV} ({error}); check it with @BotFather, "
-        f"and check that {API_BASE_ENV} or telegram.api_base_url points at the Bot API"
+        f"Telegram rejected the token in {TOKEN_ENV} ({_without_token(str(error), token)}); "
+        f"check it with @BotFather, and check that {API_BASE_ENV} or telegram.api_base_url "
+        "points at the Bot API"
     )
+
+
+def _without_token(text: str, token: str) -> str:
+    """``text`` with the token (python-telegram-bot quotes it in some errors) masked."""
+    return text.replace(token, "<token>")
 
 
 __all__ = ["require_token", "serve"]

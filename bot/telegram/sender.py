@@ -49,7 +49,7 @@ class SenderSettings:
     """How the sender paces itself."""
 
     batch_size: int = 50  # chats served per round
-    lease_seconds: float = 120.0  # longer than a round can take, rate limiting included
+    lease_seconds: float = 30.0  # longer than a round takes; after a crash, the wait to resend
     tick_seconds: float = 1.0  # how often to look for due retries without a wake-up
     backoff_base: float = 1.0  # seconds before the first retry after a network error
     backoff_cap: float = 300.0  # the longest wait between two attempts
