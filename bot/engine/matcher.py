@@ -1,7 +1,7 @@
 """Match a person's text to flow triggers: tolerant of case, accents and small typos.
 
-Phrases match as whole words in order (other words may stand between them); keywords are single
-words, any of which is enough. A word of five letters or more also matches with one typo, of eight
+Phrases match as whole words in order (up to two other words may stand between two of them);
+keywords are single words, any of which is enough. A word of five letters or more also matches with one typo, of eight
 or more with two (a swap of neighbours counts as one), as long as the first letter is right. The
 longest phrase wins; keywords count for less than phrases.
 """
@@ -42,15 +42,25 @@ def _same_word(expected: str, actual: str) -> bool:
     return OSA.distance(expected, actual, score_cutoff=budget) <= budget
 
 
+MAX_GAP = 2  # words that may stand between two words of a phrase
+
+
 def _phrase_in(phrase: Sequence[str], words: Sequence[str]) -> bool:
-    position = 0
-    for expected in phrase:
-        while position < len(words) and not _same_word(expected, words[position]):
-            position += 1
-        if position == len(words):
-            return False
-        position += 1
-    return True
+    for start, word in enumerate(words):
+        if _same_word(phrase[0], word) and _rest_follows(phrase, 1, words, start + 1):
+            return True
+    return False
+
+
+def _rest_follows(phrase: Sequence[str], index: int, words: Sequence[str], position: int) -> bool:
+    if index == len(phrase):
+        return True
+    for offset in range(position, min(position + MAX_GAP + 1, len(words))):
+        if _same_word(phrase[index], words[offset]) and _rest_follows(
+            phrase, index + 1, words, offset + 1
+        ):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ FUNCTION_WORDS = frozenset((
 # fmt: on
 # Generic phrases accepted anyway, each for a reason. "who are you" is how people ask what the bot
 # is; it lives in the about flow, which only matches first while a person is already in it.
-GENERIC_ALLOWED = frozenset({"who are you"})
+GENERIC_ALLOWED = frozenset({"who are you", "what are you"})
 # Means and method words: never trigger words, even where harmless in context.
 MEANS_WORDS = frozenset({"bridge", "rope", "gun", "pills", "jump", "poison", "hang", "hanging"})
 # Commands the core answers itself; a flow must not bind them.
