@@ -1,9 +1,9 @@
 """Match a person's text to flow triggers: tolerant of case, accents and small typos.
 
 Phrases match as whole words in order (up to two other words may stand between two of them);
-keywords are single words, any of which is enough. A word of five letters or more also matches with one typo, of eight
-or more with two (a swap of neighbours counts as one), as long as the first letter is right. The
-longest phrase wins; keywords count for less than phrases.
+keywords are single words, any of which is enough. A word of five letters or more also matches
+with one typo, of eight or more with two (a swap of neighbours counts as one), as long as the
+first letter is right. The longest phrase wins; keywords count for less than phrases.
 """
 
 from __future__ import annotations
