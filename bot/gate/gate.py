@@ -31,6 +31,8 @@ from bot.gate.views import GateText, build_gate_text
 
 NEGATION_WINDOW_WORDS = 3
 """A negation cue counts when it ends within this many words before a negatable match."""
+MAX_SIGNALS_PER_RULE = 3
+"""At most this many separate hits of one weak-signal rule count in a single message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +145,35 @@ class CrisisGate:
     def _signals_of(
         self, gate_text: GateText, findings: list[_Finding], now: float
     ) -> tuple[Signal, ...]:
-        found: dict[str, Signal] = {}
-        for hit in self._signal_set.find(gate_text):
-            spec = self._signals[hit.entry_id]
-            found.setdefault(spec.id, Signal(at=now, kind=spec.kind, weight=spec.weight))
-        for finding in findings:
-            kind = CRISIS_KIND_PREFIX + finding.category
-            found.setdefault(kind, Signal(at=now, kind=kind, weight=1.0))
-        return tuple(found.values())
+        signals: list[Signal] = []
+        for entry_id, count in _distinct_hits(self._signal_set.find(gate_text)).items():
+            spec = self._signals[entry_id]
+            signals.extend(Signal(at=now, kind=spec.kind, weight=spec.weight) for _ in range(count))
+        for category in dict.fromkeys(finding.category for finding in findings):
+            signals.append(Signal(at=now, kind=CRISIS_KIND_PREFIX + category, weight=1.0))
+        return tuple(signals)
 
 
-__all__ = ["NEGATION_WINDOW_WORDS", "Assessment", "CrisisGate"]
+def _distinct_hits(hits: list[Hit]) -> dict[str, int]:
+    """Per signal rule, how many separate statements matched (the best view, at most 3).
+
+    Two different weak statements in one message ("I'm done. Goodbye.") both count; the same
+    words seen again in another view, or matched by overlapping phrases of any signal rule
+    (the longest, earliest one wins), count once.
+    """
+    per_view: dict[int, list[Hit]] = {}
+    for hit in sorted(hits, key=lambda h: (h.start, h.start - h.end)):
+        kept = per_view.setdefault(hit.view, [])
+        if not kept or kept[-1].end <= hit.start:
+            kept.append(hit)
+    counts: dict[str, int] = {}
+    for kept in per_view.values():
+        in_view: dict[str, int] = {}
+        for hit in kept:
+            in_view[hit.entry_id] = in_view.get(hit.entry_id, 0) + 1
+        for entry_id, count in in_view.items():
+            counts[entry_id] = min(MAX_SIGNALS_PER_RULE, max(counts.get(entry_id, 0), count))
+    return counts
+
+
+__all__ = ["MAX_SIGNALS_PER_RULE", "NEGATION_WINDOW_WORDS", "Assessment", "CrisisGate"]

@@ -25,7 +25,9 @@ CRISIS_KIND_PREFIX = "crisis."
 MAX_HISTORY = 50
 """Only the most recent signals of a history are considered, however many are passed."""
 _MAX_WEIGHT = 2.0
-_DISTRESS_KINDS = frozenset({"loss", "hopelessness", "burden", "isolation", "distress"})
+_DISTRESS_KINDS = frozenset(
+    {"loss", "hopelessness", "burden", "isolation", "distress", "preparation"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,4 +57,5 @@ CRISIS_FILES = (
     "planning",
     "third_party",
     "mention",
+    "variants",
 )

@@ -18,7 +18,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
         assert assessment.risk.value == case.risk, f"{case.text!r} -> {assessment.rule}"
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("figurative", "low_mood")))
+@pytest.mark.parametrize("case", as_params(load_cases("figurative", "low_mood", "everyday")))
 def test_figurative_and_low_mood_are_not_crisis(gate: CrisisGate, case: Case) -> None:
     assessment = gate.assess(case.text)
     assert not assessment.crisis, f"false alarm: {case.text!r} -> {assessment.rule}"
@@ -27,7 +27,7 @@ def test_figurative_and_low_mood_are_not_crisis(gate: CrisisGate, case: Case) ->
     assert assessment.rule is None
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("faq")))
+@pytest.mark.parametrize("case", as_params(load_cases("faq", "faq_variants")))
 def test_ketamine_faq_is_neither_crisis_nor_advice(
     gate: CrisisGate, guard: AdviceGuard, case: Case
 ) -> None:

@@ -1,0 +1,62 @@
+"""The medical-advice guard: personal requests are advice, general education is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.gate import AdviceGuard, AdviceMatch, CrisisGate
+from bot.gate.advice import TOPICS
+from tests.gate.casebook import Case, as_params, load_cases
+
+
+@pytest.mark.parametrize("case", as_params(load_cases("advice", "advice_variants")))
+def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Case) -> None:
+    match = guard.check(case.text)
+    assert match is not None, f"missed: {case.text!r}"
+    if case.reason is not None:
+        assert match.reason == case.reason, f"{case.text!r} -> {match.rule}"
+    assert match.rule.startswith("advice.")
+    assert match.topic is None or match.topic in TOPICS
+
+
+@pytest.mark.parametrize("case", as_params(load_cases("faq", "faq_variants", "low_mood")))
+def test_general_question_is_not_advice(guard: AdviceGuard, case: Case) -> None:
+    assert guard.check(case.text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("how much does it cost", None),
+        ("how much ketamine should I take", "dose"),
+        ("how much is a session with insurance", None),
+        ("how much spravato do they give you", "dose"),
+    ],
+)
+def test_how_much_is_cost_unless_it_asks_for_an_amount(
+    guard: AdviceGuard, text: str, reason: str | None
+) -> None:
+    match = guard.check(text)
+    assert (match.reason if match else None) == reason
+
+
+def test_advice_match_carries_rule_topic_and_reason(guard: AdviceGuard) -> None:
+    assert guard.check("can I drink alcohol after my infusion") == AdviceMatch(
+        rule="advice.mixing", topic="side_effects", reason="mixing"
+    )
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "🙂🙂🙂"])
+def test_empty_or_symbol_only_text_is_not_advice(guard: AdviceGuard, text: str) -> None:
+    assert guard.check(text) is None
+
+
+@pytest.mark.parametrize("case", as_params(load_cases("advice", "advice_variants")))
+def test_advice_request_is_not_crisis(gate: CrisisGate, case: Case) -> None:
+    assert not gate.assess(case.text).crisis
+
+
+def test_obfuscated_dose_question_is_still_advice(guard: AdviceGuard) -> None:
+    match = guard.check("how much ketamin should i take")
+    assert match is not None
+    assert match.reason == "dose"
