@@ -9,7 +9,9 @@ message, then every chat's second, ...), as real traffic does.
 1. crisisbot: each update goes through the per-chat processor and the handlers into the real core
    (crisis gate, advice guard, flows) and a SQLite file: deduplicated, state read and written,
    replies in the outbox, committed. Then the outbox sender drains the replies (no rate limiter).
-2. python-telegram-bot's ``ConversationHandler`` with a three-state flow, state in memory, a reply
+2. The same with the core replaced by a fixed reply (storage kept), to show what the Telegram
+   layer and durable storage cost by themselves.
+3. python-telegram-bot's ``ConversationHandler`` with a three-state flow, state in memory, a reply
    per update sent directly: the baseline that keeps nothing across a restart.
 
 Prints a Markdown table and the ratio for docs/benchmarks.md.
@@ -41,7 +43,10 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_service
 from bot.config import load_config
+from bot.core.models import ConversationRecord, Inbound, Outcome, Reply, Route
+from bot.storage import Storage
 from bot.telegram.application import assemble, build_application
+from bot.telegram.handlers import CoreService
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123:abc"
@@ -122,10 +127,36 @@ def interleaved_updates(chats: int, messages: int) -> list[dict[str, Any]]:
     return batch
 
 
-async def bench_crisisbot(payloads: list[dict[str, Any]], folder: Path) -> dict[str, float]:
-    """The real Application, core and SQLite storage; then the outbox drained."""
-    config = load_config(ROOT / "config.example.yaml")
-    service, storage = build_service(config, storage_url=f"sqlite:///{folder / 'bench.db'}")
+class EchoCore:
+    """The core replaced by one fixed reply, storage kept: isolates the Telegram layer's cost."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
+        """Deduplicate, queue one reply, commit (what Service.handle does, minus the core)."""
+        with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
+            if tx is None:
+                return None
+            reply = Reply("noted")
+            if deliver_to is not None:
+                tx.enqueue(deliver_to, reply)
+            record = ConversationRecord(inbound.conversation_id, "echo", "1", "start", 0.0, 0.0)
+            return Outcome(Route.ANSWER, (reply,), record)
+
+
+async def bench_crisisbot(
+    payloads: list[dict[str, Any]], folder: Path, *, echo: bool = False
+) -> dict[str, float]:
+    """The real Application and SQLite storage with the real core (or the echo); then drained."""
+    url = f"sqlite:///{folder / ('echo.db' if echo else 'bench.db')}"
+    service: CoreService
+    if echo:
+        storage = Storage.from_url(url)
+        storage.ensure_schema()
+        service = EchoCore(storage)
+    else:
+        service, storage = build_service(load_config(ROOT / "config.example.yaml"), storage_url=url)
     request = InstantRequest()
     application = build_application(
         TOKEN,
@@ -207,6 +238,7 @@ async def main() -> None:
     payloads = interleaved_updates(args.chats, args.messages)
     with tempfile.TemporaryDirectory() as folder:
         ours = await bench_crisisbot(payloads, Path(folder))
+        layer = await bench_crisisbot(payloads, Path(folder), echo=True)
     baseline = await bench_conversation_handler(payloads)
 
     ours_rate = ours["updates"] / ours["process_s"]
@@ -220,6 +252,10 @@ async def main() -> None:
         f"| crisisbot: processed and committed (gate, flows, SQLite, outbox) | {ours_rate:,.0f} |"
     )
     print(f"| crisisbot: committed and sent ({ours['sent']:.0f} replies) | {end_to_end:,.0f} |")
+    layer_rate = layer["updates"] / (layer["process_s"] + layer["drain_s"])
+    print(
+        f"| Telegram layer and SQLite only (core replaced by an echo), sent | {layer_rate:,.0f} |"
+    )
     print(f"| ConversationHandler, three states in memory, reply sent | {baseline_rate:,.0f} |")
     print(
         f"\nratio crisisbot (committed and sent) / ConversationHandler: "
