@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.gate.phrases import compile_phrase
 from bot.gate.views import GateText
@@ -50,14 +51,18 @@ class PhraseSet:
                 self._add_phrase(entry_id, phrase)
             for pattern in patterns:
                 self._always.append(len(self._compiled))
-                self._compiled.append(_Compiled(entry_id, re.compile(pattern), None))
-        self._anchors = tuple(self._by_anchor)
+                self._compiled.append(_Compiled(entry_id, _regex(pattern), None))
+        self._anchor_finder = _anchor_regex(self._by_anchor)
+        self._prefixes = {
+            anchor: [other for other in self._by_anchor if anchor.startswith(other)]
+            for anchor in self._by_anchor
+        }
 
     def _add_phrase(self, entry_id: str, phrase: str) -> None:
         compiled = compile_phrase(phrase)
-        glued = re.compile(compiled.glued_regex) if compiled.letters >= GLUED_MIN_LETTERS else None
+        glued = _regex(compiled.glued_regex) if compiled.letters >= GLUED_MIN_LETTERS else None
         index = len(self._compiled)
-        self._compiled.append(_Compiled(entry_id, re.compile(compiled.regex), glued))
+        self._compiled.append(_Compiled(entry_id, _regex(compiled.regex), glued))
         if not compiled.anchors:
             self._always.append(index)
         for anchor in compiled.anchors:
@@ -69,9 +74,11 @@ class PhraseSet:
     def candidates(self, squeezed: str) -> list[int]:
         """Indexes of the compiled phrases whose anchors occur in ``squeezed`` (sorted)."""
         chosen = set(self._always)
-        for anchor in self._anchors:
-            if anchor in squeezed:
-                chosen.update(self._by_anchor[anchor])
+        if self._anchor_finder is not None:
+            found = {match.group(1) for match in self._anchor_finder.finditer(squeezed)}
+            for longest in found:
+                for anchor in self._prefixes[longest]:
+                    chosen.update(self._by_anchor[anchor])
         return sorted(chosen)
 
     def find(self, text: GateText) -> list[Hit]:
@@ -85,6 +92,45 @@ class PhraseSet:
             if compiled.glued is not None and text.glued:
                 hits.extend(_search(compiled.entry_id, compiled.glued, text.glued, glued_index))
         return hits
+
+
+@lru_cache(maxsize=8192)
+def _regex(source: str) -> re.Pattern[str]:
+    """``re.compile`` with a cache larger than the ``re`` module's own (the lexicon has more)."""
+    return re.compile(source)
+
+
+def _anchor_regex(anchors: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex that finds, at every position, the longest anchor starting there.
+
+    The anchors are laid out as a trie (``kil(?:myself)?|kms``), so matching costs the depth of the
+    trie per position, in C, whatever the number of anchors. Shorter anchors starting at the same
+    position are prefixes of the longest one and are recovered from ``PhraseSet._prefixes``.
+    """
+    trie: dict[str, dict[str, object]] = {}
+    for anchor in anchors:
+        node = trie
+        for char in anchor:
+            node = node.setdefault(char, {})  # type: ignore[assignment]
+        node[""] = {}
+    if not trie:
+        return None
+    return re.compile(f"(?=({_trie_regex(trie)}))")
+
+
+def _trie_regex(node: dict[str, object]) -> str:
+    """Regex source for one trie node: its branches, optional when the node ends an anchor."""
+    branches = [
+        re.escape(char) + _trie_regex(child)  # type: ignore[arg-type]
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return f"(?:{body})?"
+    return body
 
 
 def _search(entry_id: str, pattern: re.Pattern[str], view: str, view_index: int) -> list[Hit]:

@@ -25,8 +25,13 @@ _SPACE_CATEGORIES = frozenset({"Cc", "Zs", "Zl", "Zp"})
 _WHITESPACE = re.compile(r"\s+")
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _strip_marks_and_invisibles(text: str) -> str:
     """Drop combining marks and format characters; turn control and space characters into spaces."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub(" ", text)
     kept: list[str] = []
     for char in unicodedata.normalize("NFD", text):
         if char.isascii():

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD_CHARS = re.compile(r"[a-z0-9']")
 _GAP_WORD = r"(?: [a-z0-9]{1,30}(?![a-z0-9]))"
@@ -186,11 +187,13 @@ def _letter_run(run: str) -> str:
     return f"{char}{char}?" if len(run) == 1 else f"{char}{char}"
 
 
+@lru_cache(maxsize=8192)
 def compile_phrase(phrase: str) -> CompiledPhrase:
     """Compile one lexicon phrase; raises :class:`PhraseSyntaxError` with the position if invalid.
 
     Word boundaries apply at the outer edges of the phrase only: on the left unless the phrase
-    starts with ``*``, on the right unless it ends with ``*``.
+    starts with ``*``, on the right unless it ends with ``*``. Results are cached: validation
+    and the gate compile the same phrases.
     """
     fragment = _Parser(phrase).parse()
     text = phrase.strip()
