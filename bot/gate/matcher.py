@@ -100,6 +100,9 @@ def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _anchor_regex(anchors: Iterable[str]) -> re.Pattern[str] | None:
     """One regex that finds, at every position, the longest anchor starting there.
 
@@ -107,23 +110,21 @@ def _anchor_regex(anchors: Iterable[str]) -> re.Pattern[str] | None:
     trie per position, in C, whatever the number of anchors. Shorter anchors starting at the same
     position are prefixes of the longest one and are recovered from ``PhraseSet._prefixes``.
     """
-    trie: dict[str, dict[str, object]] = {}
+    trie: _Trie = {}
     for anchor in anchors:
         node = trie
         for char in anchor:
-            node = node.setdefault(char, {})  # type: ignore[assignment]
+            node = node.setdefault(char, {})
         node[""] = {}
     if not trie:
         return None
     return re.compile(f"(?=({_trie_regex(trie)}))")
 
 
-def _trie_regex(node: dict[str, object]) -> str:
+def _trie_regex(node: _Trie) -> str:
     """Regex source for one trie node: its branches, optional when the node ends an anchor."""
     branches = [
-        re.escape(char) + _trie_regex(child)  # type: ignore[arg-type]
-        for char, child in sorted(node.items())
-        if char
+        re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char
     ]
     if not branches:
         return ""
