@@ -80,8 +80,10 @@ def adapt(
     if chat.id == moderation_chat_id:
         return Ignored("moderation_chat")  # moderator commands arrive with a later issue
     if chat.type != Chat.PRIVATE:
+        if update.edited_message is not None:
+            return Ignored("group_edit")  # the notice went out for the message itself
         has_words = bool(message.text or message.caption)
-        return GroupNotice(chat.id) if has_words else Ignored("group_service")
+        return GroupNotice(chat.id) if has_words else Ignored("group_without_words")
     inbound = _inbound_from_message(
         message, edited=update.edited_message is not None, bot_username=bot_username
     )

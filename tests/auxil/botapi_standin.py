@@ -357,11 +357,14 @@ def _make_handler(standin: BotApiStandIn) -> type[BaseHTTPRequestHandler]:
             params = decode_params(self.headers.get("Content-Type", ""), body)
             status, answer = standin.handle(token, method, params)
             payload = json.dumps(answer).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the bot gave up on a long poll (it is stopping): nothing to answer
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests read calls through the stand-in, not from stderr."""

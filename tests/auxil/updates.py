@@ -83,9 +83,9 @@ class UpdateFactory:
         entities = [{"type": "bot_command", "offset": 0, "length": len(word)}]
         return self._update(message=self._message(chat_id, text=text, entities=entities, **options))
 
-    def edited(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+    def edited(self, chat_id: int, message_id: int, text: str, **options: Any) -> dict[str, Any]:
         """An edit of an earlier message of this chat, now reading ``text``."""
-        message = self._message(chat_id, text=text, edit_date=_DATE + 60)
+        message = self._message(chat_id, text=text, edit_date=_DATE + 60, **options)
         message["message_id"] = message_id
         return self._update(edited_message=message)
 

@@ -134,7 +134,8 @@ def test_group_words_get_the_notice_and_are_not_read(payload: dict[str, Any]) ->
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
-        (make.sticker(-42, chat_type="group"), "group_service"),
+        (make.sticker(-42, chat_type="group"), "group_without_words"),
+        (make.edited(-42, 5, "edited in a group", chat_type="group"), "group_edit"),
         (make.text(MODERATION_CHAT, "moderator talk", chat_type="supergroup"), "moderation_chat"),
         (make.channel_post(-1007, "channel news"), "unhandled_kind"),
         (make.text(9, "I am a bot", from_bot=True), "from_bot"),
@@ -144,7 +145,15 @@ def test_group_words_get_the_notice_and_are_not_read(payload: dict[str, Any]) ->
         ),
         (make.callback(7, "x"), "button_without_chat"),
     ],
-    ids=["group-sticker", "moderation-chat", "channel-post", "other-bot", "group-button", "inline"],
+    ids=[
+        "group-sticker",
+        "group-edit",
+        "moderation-chat",
+        "channel-post",
+        "other-bot",
+        "group-button",
+        "inline",
+    ],
 )
 def test_updates_the_bot_leaves_alone(payload: dict[str, Any], reason: str) -> None:
     assert adapted(payload) == Ignored(reason)
