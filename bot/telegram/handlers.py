@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
@@ -138,10 +139,22 @@ class TelegramHandlers:
         )
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log a failed update by id and kind only; the text stays out of the log."""
+        """Log a failed update: its id, the error's type and where it happened.
+
+        The error's message is left out unless ``telegram.log_text`` is on: an exception raised
+        while reading a message may quote it.
+        """
         update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        if self._log.log_text or error is None:
+            _LOGGER.error("update %s failed and will be offered again", update_id, exc_info=error)
+            return
+        where = "".join(traceback.format_tb(error.__traceback__))
         _LOGGER.error(
-            "update %s failed and will be offered again", update_id, exc_info=context.error
+            "update %s failed and will be offered again: %s\n%s",
+            update_id,
+            type(error).__name__,
+            where,
         )
 
     async def _handle(self, update: Update, context: Context) -> None:
@@ -155,6 +168,7 @@ class TelegramHandlers:
         outcome: Outcome | None = None
         chat_id: int | None = None
         kind, text = _kind_of(update), None
+        result = "failed"
         try:
             if isinstance(adapted, ToCore):
                 chat_id, kind, text = (
@@ -178,7 +192,6 @@ class TelegramHandlers:
             sink = _failures.get()
             if sink is not None:
                 sink.append(error)
-            result = "failed"
             raise
         finally:
             latency = (time.perf_counter() - started) * 1000

@@ -43,8 +43,8 @@ class EchoService:
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Dedupe, record and answer ``inbound`` in one storage transaction."""
-        if self.failing:
-            raise StorageError("storage is down (test)")
+        if self.failing:  # the message quotes the text, as a careless error might
+            raise StorageError(f"storage is down while storing {inbound.text!r}")
         with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
             if tx is None:
                 return None

@@ -105,6 +105,7 @@ async def test_failure_to_store_is_reported_so_the_update_is_offered_again(
     payload = updates.text(7, "this must not be lost")
     with caplog.at_level(logging.ERROR):
         assert not await deliver(telegram_bot, payload)
+    assert "StorageError" in caplog.text
     assert "this must not be lost" not in caplog.text
     echo_service.failing = False
     assert await deliver(telegram_bot, payload)
