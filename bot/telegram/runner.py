@@ -20,7 +20,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import uvicorn
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
@@ -89,7 +89,13 @@ async def _serve_started(
 
 async def _serve_polling(bot: TelegramBot, token: str, stop: asyncio.Event) -> None:
     telegram = bot.application.bot
-    await telegram.delete_webhook(drop_pending_updates=False)  # getUpdates needs no webhook
+    try:
+        await telegram.delete_webhook(drop_pending_updates=False)  # getUpdates needs no webhook
+    except TelegramError as error:
+        raise TelegramSetupError(
+            f"could not remove the webhook before polling ({_without_token(str(error), token)}); "
+            "check the network, or run with telegram.mode: webhook"
+        ) from None
     poller = DurablePoller(telegram, bot.process)
     _LOGGER.info("crisisbot running as @%s (long polling)", telegram.username)
     polling = asyncio.create_task(poller.run(), name="poller")
@@ -130,12 +136,19 @@ async def _serve_webhook(
     serving = asyncio.create_task(server.serve(sockets=[listener]), name="webhook-server")
     try:
         if settings.webhook_url:
-            await bot.application.bot.set_webhook(
-                url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-            )
+            try:
+                await bot.application.bot.set_webhook(
+                    url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False,
+                )
+            except TelegramError as error:
+                raise TelegramSetupError(
+                    f"Telegram refused telegram.webhook_url {settings.webhook_url!r} "
+                    f"({_without_token(str(error), token)}); it must be an https URL Telegram "
+                    "can reach, on port 443, 80, 88 or 8443"
+                ) from None
         else:
             _LOGGER.warning("telegram.webhook_url is not set: not calling setWebhook")
         _LOGGER.info(
