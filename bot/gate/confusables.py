@@ -42,8 +42,11 @@ _SHAPED_LETTERS = {
     **_letter_block(0x1F1E6),  # regional indicator symbols
 }
 
-# Typographic punctuation folded to ASCII so patterns only ever see ' and -.
-_PUNCTUATION = _pairs("’' ‘' ʼ' ʹ' `' ´' ′' ‛' ＇' ‐- ‑- ‒- –- —- ―- −- ﹘- ﹣-")
+# Typographic quotes and dashes folded to ASCII so patterns only ever see ' " and -.
+_PUNCTUATION = {
+    **_pairs("’' ‘' ʼ' ʹ' `' ´' ′' ‛' ＇' ‐- ‑- ‒- –- —- ―- −- ﹘- ﹣-"),
+    **{ord(quote): '"' for quote in "“”„‟″«»"},
+}
 
 CONFUSABLES: MappingProxyType[int, str] = MappingProxyType(
     {**_SCRIPT_LOOKALIKES, **_SHAPED_LETTERS, **_PUNCTUATION}
