@@ -3,9 +3,10 @@
 Only tokens that are close to a configured key word are touched, so ordinary words pass through
 unchanged. Two repairs exist:
 
-* **typos**: a token within an optimal-string-alignment distance of a key (1 edit for keys up to
-  seven letters, 2 for longer keys), with the same first letter, becomes that key. Real words that
-  happen to be that close (``overdone`` for ``overdose``) are listed in ``exclude`` and left alone.
+* **typos**: a token within an optimal-string-alignment distance of a key (1 edit, or 2 when key
+  and token both have eight letters or more, or the distance written after the key as
+  ``suicide:2``), with the same first letter, becomes that key. Real words that happen to be that close (``overdone``
+  for ``overdose``) are listed in ``exclude`` and left alone.
 * **masking**: a token with ``*`` or ``#`` standing in for letters (``k*ll``, ``su*c*de``) becomes
   the first masked key of the same length whose other letters agree.
 
@@ -35,7 +36,14 @@ class TokenCorrector:
         masked_keys: Iterable[str] = (),
         exclude: Iterable[str] = (),
     ) -> None:
-        self._keys = tuple(sorted(set(keys)))
+        self._limits: dict[str, int] = {}  # explicit per-key distances only
+        for entry in keys:
+            word, _, limit = entry.partition(":")
+            if limit:
+                self._limits[word] = int(limit)
+            else:
+                self._limits.setdefault(word, 0)
+        self._keys = tuple(sorted(self._limits))
         self._key_set = frozenset(self._keys)
         self._exclude = frozenset(exclude)
         self._masked_keys = tuple(dict.fromkeys(masked_keys))
@@ -61,17 +69,15 @@ class TokenCorrector:
             or not token.isalpha()
         ):
             return token
-        limit = 2 if len(token) >= _LONG_KEY else 1
         candidates = [key for key in self._keys if key[0] == token[0]]
         if not candidates:
             return token
-        best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=limit)
+        best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=2)
         if best is None:
             return token
         key = str(best[0])
-        if int(best[1]) == 2 and len(key) < _LONG_KEY:
-            return token
-        return key
+        limit = self._limits[key] or (2 if min(len(key), len(token)) >= _LONG_KEY else 1)
+        return key if int(best[1]) <= limit else token
 
     def _unmask(self, token: str) -> str:
         """Resolve ``k*ll`` style masking against the masked keys of the same length."""

@@ -112,8 +112,9 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
         signals=signals,
         exemptions=exemptions,
         fuzzy=FuzzySettings(
-            keys=fuzzy.words("keys"),
-            masked_keys=fuzzy.words("masked_keys") + fuzzy.words("keys"),
+            keys=_fuzzy_keys(fuzzy),
+            masked_keys=fuzzy.words("masked_keys")
+            + tuple(k.split(":")[0] for k in _fuzzy_keys(fuzzy)),
             exclude=fuzzy.words("exclude"),
         ),
         accumulation=Accumulation(
@@ -199,6 +200,17 @@ def _exemption(
                     "an extension may only suppress its own rules or built-in concern rules",
                 )
     return exemption
+
+
+def _fuzzy_keys(fields: Fields) -> tuple[str, ...]:
+    """``fuzzy.keys``: lower-case words, optionally with an edit distance, ``suicide:2``."""
+    keys = fields.words("keys")
+    for index, key in enumerate(keys):
+        if not re.fullmatch(r"[a-z]{4,}(?::[12])?", key):
+            raise fields.error(
+                f"keys[{index}]", f"{key!r} must be a word of 4+ letters, optionally ':1' or ':2'"
+            )
+    return keys
 
 
 def _rule_id(fields: Fields) -> str:

@@ -59,7 +59,10 @@ def test_one_weak_signal_alone_is_not_crisis_but_is_returned(gate: CrisisGate) -
     assert result.signals == (Signal(at=T0, kind="hopelessness", weight=0.5),)
 
 
-@pytest.mark.parametrize("text", ["i relapsed", "i know how i'm going to do it", "tonight."])
+@pytest.mark.parametrize(
+    "text",
+    ["i relapsed", "i know how i'm going to do it", "tonight.", "i've already picked the date"],
+)
 def test_ambiguous_statement_is_crisis_only_after_distress(gate: CrisisGate, text: str) -> None:
     assert not gate.assess(text, now=T0).crisis
     history = (Signal(at=T0 - 600, kind="hopelessness", weight=0.5),)
