@@ -5,8 +5,8 @@ unchanged. Two repairs exist:
 
 * **typos**: a token within an optimal-string-alignment distance of a key (1 edit, or 2 when key
   and token both have eight letters or more, or the distance written after the key as
-  ``suicide:2``), with the same first letter, becomes that key. Real words that happen to be that close (``overdone``
-  for ``overdose``) are listed in ``exclude`` and left alone.
+  ``suicide:2``), with the same first letter, becomes that key. Real words that close
+  (``overdone`` for ``overdose``) are listed in ``exclude`` and left alone.
 * **masking**: a token with ``*`` or ``#`` standing in for letters (``k*ll``, ``su*c*de``) becomes
   the first masked key of the same length whose other letters agree.
 
