@@ -21,7 +21,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -32,7 +32,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.models import Inbound, Outcome
+from bot.core.models import Inbound, Outcome, Reply
 from bot.telegram.adapter import (
     GroupNotice,
     ToCore,
@@ -41,6 +41,7 @@ from bot.telegram.adapter import (
     group_notice,
 )
 from bot.telegram.logs import UpdateLog
+from bot.telegram.stuck import StuckUpdates, failure_notice
 
 if TYPE_CHECKING:
     from bot.storage import Storage
@@ -74,6 +75,7 @@ class TelegramHandlers:
         moderation_chat_id: int | None = None,
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
+        stuck: StuckUpdates | None = None,
     ) -> None:
         self._service = service
         self._storage = storage
@@ -81,6 +83,7 @@ class TelegramHandlers:
         self._moderation_chat_id = moderation_chat_id
         self._on_commit = on_commit
         self._clock = clock
+        self._stuck = stuck or StuckUpdates()
 
     def register(self, application: AnyApplication) -> None:
         """Add one handler per update kind and the error handler."""
@@ -96,7 +99,8 @@ class TelegramHandlers:
         """Run ``update`` through the processor and the handlers; ``True`` once committed.
 
         ``False`` means something could not be stored: the update must be offered again (the
-        poller does not confirm it, the webhook answers 500 so Telegram re-sends it).
+        poller does not confirm it, the webhook answers 500 so Telegram re-sends it). An update
+        that keeps failing while others are stored is let go (see :mod:`bot.telegram.stuck`).
         """
         failures: list[BaseException] = []
         token = _failures.set(failures)
@@ -106,7 +110,12 @@ class TelegramHandlers:
             )
         finally:
             _failures.reset(token)
-        return not failures
+        if not failures:
+            self._stuck.succeeded(update.update_id)
+            return True
+        if not self._stuck.should_let_go(update.update_id):
+            return False
+        return await self._let_go(update)
 
     async def on_message(self, update: Update, context: Context) -> None:
         """A new message: text, command, caption, or something without text."""
@@ -183,7 +192,7 @@ class TelegramHandlers:
             elif isinstance(adapted, GroupNotice):
                 chat_id = adapted.chat_id
                 queued = await asyncio.to_thread(
-                    self._queue_group_notice, adapted.chat_id, update.update_id
+                    self._queue_notice, adapted.chat_id, update.update_id, group_notice()
                 )
                 result = "group_notice" if queued else "duplicate"
             else:
@@ -204,16 +213,36 @@ class TelegramHandlers:
                 outcome=outcome,
                 text=text,
             )
+        if result != "failed" and not result.startswith("ignored"):
+            self._stuck.stored()
         if result in {"handled", "group_notice"}:
             self._on_commit()
 
-    def _queue_group_notice(self, chat_id: int, update_id: int) -> bool:
-        """Queue the group notice once per update; ``False`` for an update seen before."""
+    def _queue_notice(self, chat_id: int, update_id: int, notice: Reply) -> bool:
+        """Queue a fixed notice once per update; ``False`` for an update seen before."""
         with self._storage.conversation(conversation_id_for(chat_id), update_id=update_id) as tx:
             if tx is None:
                 return False
-            tx.enqueue(str(chat_id), group_notice(), kind="notice")
+            tx.enqueue(str(chat_id), notice, kind="notice")
             return True
+
+    async def _let_go(self, update: Update) -> bool:
+        """Give up on an update that keeps failing alone: its private chat gets a notice."""
+        _LOGGER.error(
+            "update %s failed repeatedly while others were stored; letting it go so later "
+            "updates are not held up (its chat is told to send it again)",
+            update.update_id,
+        )
+        chat = update.effective_chat
+        if chat is None or chat.type != Chat.PRIVATE:
+            return True
+        try:
+            await asyncio.to_thread(self._queue_notice, chat.id, update.update_id, failure_notice())
+        except Exception:
+            _LOGGER.exception("could not queue the notice for update %s", update.update_id)
+            return False
+        self._on_commit()
+        return True
 
 
 def _kind_of(update: Update) -> str:

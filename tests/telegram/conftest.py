@@ -39,7 +39,8 @@ class EchoService:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.inbounds: list[Inbound] = []
-        self.failing = False
+        self.failing = False  # every inbound fails, as when storage is down
+        self.poison: set[str] = set()  # texts that always fail, as a bug on one message would
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Dedupe, record and answer ``inbound`` in one storage transaction."""
@@ -48,6 +49,8 @@ class EchoService:
         with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
             if tx is None:
                 return None
+            if inbound.text in self.poison:  # inside the transaction, like the core: rolled back
+                raise ValueError("the core cannot handle this message")
             self.inbounds.append(inbound)
             reply = Reply(
                 f"{inbound.kind.value}|{inbound.command or ''}|{inbound.text}",

@@ -12,6 +12,7 @@ from bot.core.models import InboundKind
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
 from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token
+from bot.telegram.stuck import MAX_ATTEMPTS, failure_notice
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.updates import UpdateFactory
 from tests.telegram.conftest import MODERATION_CHAT, TOKEN, EchoService, as_update
@@ -182,3 +183,40 @@ def test_chat_hash_depends_on_the_token() -> None:
     two = UpdateLog(hash_key_from_token("2:b")).chat_hash(5)
     assert one != two
     assert UpdateLog(hash_key_from_token("1:a")).chat_hash(None) == "-"
+
+
+async def test_an_update_failing_alone_is_let_go_with_a_notice_to_its_chat(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    echo_service.poison.add("a message the core trips on")
+    poison = updates.text(7, "a message the core trips on")
+    with caplog.at_level(logging.ERROR):
+        for attempt in range(1, MAX_ATTEMPTS):
+            assert not await deliver(telegram_bot, poison), attempt
+            assert await deliver(telegram_bot, updates.text(8, f"fine {attempt}"))
+        assert await deliver(telegram_bot, poison)  # the last attempt lets it go
+    notices = [m for m in sqlite_storage.claim_outbox(now=2e9) if m.chat_id == "7"]
+    assert [m.reply for m in notices] == [failure_notice()]
+    assert "send it again" in failure_notice().text
+    assert "findahelpline.com" in failure_notice().text
+    assert await deliver(telegram_bot, poison)  # re-delivered later: already settled
+    assert "letting it go" in caplog.text
+
+
+async def test_while_storage_is_down_nothing_is_let_go(
+    telegram_bot: TelegramBot,
+    echo_service: EchoService,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    echo_service.failing = True
+    payload = updates.text(7, "hello")
+    with caplog.at_level(logging.ERROR):
+        for _ in range(MAX_ATTEMPTS * 2):
+            assert not await deliver(telegram_bot, payload)
+    assert sqlite_storage.outbox_depth() == 0
