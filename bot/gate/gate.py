@@ -42,7 +42,8 @@ class Assessment:
     crisis: bool  # route to crisis now (this text alone or with accumulated signals)
     risk: Risk | None  # imminent / high / concern when crisis, else None
     category: str | None  # explicit, passive, coded, self_harm, means, planning, third_party,
-    # mention or accumulated
+    # mention or accumulated; a negated statement ("I'm not going to kill myself") keeps its
+    # rule id but is reported as a "mention" of risk concern
     rule: str | None  # id of the rule that matched, e.g. "explicit.kill_self" (for moderators)
     signals: tuple[Signal, ...]  # weak signals found in THIS text, for the caller to remember
 

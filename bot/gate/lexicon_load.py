@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from rapidfuzz.distance import OSA
+
 from bot.core.models import Risk
 from bot.errors import LexiconError
 from bot.gate.lexicon import (
@@ -52,6 +54,7 @@ def load_lexicon(extra_path: Path | None = None) -> Lexicon:
     extension = _read(
         Path(extra_path), builtin=False, known=builtin.rules, macros=dict(builtin.macros)
     )
+    _check_fuzzy_keys(Path(extra_path), builtin.fuzzy.keys, extension.fuzzy.keys)
     return Lexicon(
         rules=builtin.rules + extension.rules,
         signals=builtin.signals + extension.signals,
@@ -200,6 +203,20 @@ def _exemption(
                     "an extension may only suppress its own rules or built-in concern rules",
                 )
     return exemption
+
+
+def _check_fuzzy_keys(path: Path, builtin: tuple[str, ...], added: tuple[str, ...]) -> None:
+    """An added key close to a built-in one could capture its typo repairs; refuse it."""
+    words = [key.split(":")[0] for key in builtin]
+    for key in added:
+        word = key.split(":")[0]
+        near = [known for known in words if known != word and OSA.distance(word, known) <= 2]
+        if near:
+            raise LexiconError(
+                f"{path}: fuzzy: keys: {word!r} is within two edits of the built-in key "
+                f"{near[0]!r} and could take over its typo repair; remove it (the built-in "
+                "lexicon already repairs that word)"
+            )
 
 
 def _fuzzy_keys(fields: Fields) -> tuple[str, ...]:

@@ -47,6 +47,7 @@ _ELLIPSIS = re.compile(r"\.{2,}")
 _CLAUSE_MARKS = re.compile(r"[.,;:!?]+")
 _NOT_WORD = re.compile(r"[^\w.]+|_+")
 _LONG_RUN = re.compile(r"(.)\1{2,}")
+_DOUBLE_ONE = re.compile(r"(?<=[a-z])11|11(?=[a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def _deleet(token: str) -> str:
         return token
     if token[0].isdigit() and _NUMBER_WITH_UNIT.fullmatch(token):
         return token
-    token = re.sub(r"(?<=[a-z])11|11(?=[a-z])", "ll", token)
+    token = _DOUBLE_ONE.sub("ll", token)  # "ki11" is "kill", not "kiii"
     return token.translate(_LEET_TABLE)
 
 

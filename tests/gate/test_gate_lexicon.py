@@ -164,6 +164,8 @@ def test_extension_cannot_weaken_the_floor_through_other_keys(
         ),
         ("exemptions:\n  - {id: f.x, suppresses: [coded.nothing], phrases: [x]}", "names no rule"),
         ("signals:\n  - {id: signal.x, kind: loss, weight: -1, phrases: [x]}", "greater than 0"),
+        ("fuzzy: {keys: [suicidel]}", "within two edits"),
+        ("fuzzy: {keys: [ab]}", "4+ letters"),
     ],
 )
 def test_invalid_extension_raises_lexicon_error_naming_file_and_key(
