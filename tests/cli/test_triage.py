@@ -1,0 +1,90 @@
+"""The `crisisbot triage` JSON-lines contract, through the real process."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.cli.conftest import EXAMPLE_CONFIG, crisisbot
+
+FIELDS = {"user", "text", "route", "risk", "category", "state", "reply"}
+DOSE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:mg/kg|mg|ml|mcg|µg|milligrams?|sprays?)\b", re.I)
+
+
+def triage(lines: list[str] | bytes) -> list[dict[str, object]]:
+    data = lines if isinstance(lines, bytes) else "\n".join(lines) + "\n"
+    result = crisisbot("triage", "--config", str(EXAMPLE_CONFIG), stdin=data)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_one_output_line_per_input_line_in_order_with_every_field() -> None:
+    texts = ["what is spravato", "my cat knocked over my coffee", "i want to end it all"]
+    out = triage([json.dumps({"text": t}) for t in texts])
+    assert [o["text"] for o in out] == texts
+    assert all(set(o) == FIELDS for o in out)
+    assert [o["route"] for o in out] == ["answer", "fallback", "crisis"]
+    assert "988" in str(out[2]["reply"])
+    assert out[2]["risk"] in {"concern", "high", "imminent"}
+
+
+def test_bad_lines_get_an_error_and_processing_goes_on() -> None:
+    bad = [
+        "not json at all",
+        "[1, 2, 3]",
+        '{"no_text": true}',
+        '{"text": 42}',
+        '{"text": "hi", "user": [1]}',
+        '{"text": "hi", "country": 7}',
+        "",
+        '{"text": "how does ketamine work"}',
+    ]
+    out = triage(bad)
+    assert len(out) == len(bad)
+    assert all(set(o) == {"error"} for o in out[:-1])
+    assert all(str(o["error"]).startswith(f"line {n}:") for n, o in enumerate(out[:-1], 1))
+    assert out[-1]["route"] == "answer"
+
+
+def test_binary_and_huge_lines_are_errors_not_crashes() -> None:
+    data = b'\xff\xfe\x00garbage\n{"text": "' + b"a" * 1_100_000 + b'"}\n{"text": "hi"}\n'
+    out = triage(data)
+    assert len(out) == 3
+    assert "not UTF-8" in str(out[0]["error"])
+    assert "limit" in str(out[1]["error"])
+    assert out[2]["route"] == "answer"
+
+
+def test_same_user_continues_one_conversation_and_crisis_sticks() -> None:
+    lines = [
+        {"text": "I want to kill myself", "user": "a"},
+        {"text": "jk I'm fine", "user": "a"},
+        {"text": "jk I'm fine", "user": "b"},
+        {"text": "how does ketamine work", "user": "a"},
+    ]
+    out = triage([json.dumps(line) for line in lines])
+    assert [o["route"] for o in out] == ["crisis", "crisis", "fallback", "crisis"]
+    assert "ketamine" not in str(out[3]["reply"]).lower()
+
+
+def test_country_picks_the_lines() -> None:
+    out = triage([json.dumps({"text": "i want to die", "country": "GB"})])
+    assert "116 123" in str(out[0]["reply"])
+
+
+def test_the_development_set_routes_as_labelled(dev_set) -> None:
+    items = [json.loads(line) for line in dev_set.read_text(encoding="utf-8").splitlines() if line]
+    out = triage([json.dumps({"text": item["text"]}) for item in items])
+    assert len(out) == len(items)
+    wrong = []
+    for item, got in zip(items, out, strict=True):
+        route, reply = got["route"], str(got["reply"])
+        if item["expect"] == "crisis":
+            ok = route == "crisis" and "988" in reply
+        elif item["expect"] == "benign":
+            ok = route != "crisis"
+        else:
+            ok = route == "medical_advice" and DOSE.search(reply) is None
+        if not ok:
+            wrong.append((item["expect"], item["text"], route))
+    assert wrong == []
