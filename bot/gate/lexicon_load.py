@@ -26,6 +26,7 @@ from bot.gate.lexicon import (
     SignalRule,
 )
 from bot.gate.lexicon_fields import Fields
+from bot.gate.macros import MacroExpander, read_macros
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
 from bot.gate.yaml_load import YamlProblem, load_yaml_file
 
@@ -89,8 +90,8 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
         raise LexiconError(f"{where}: {exc}") from exc
     top = Fields(path, "top level", data, _BUILTIN_KEYS if builtin else _EXTENSION_KEYS)
     if builtin:
-        macros = _macros(Fields(path, "macros", top.mapping("macros"), top.mapping("macros")))
-    context = _Context(macros)
+        macros = read_macros(Fields(path, "macros", top.mapping("macros"), top.mapping("macros")))
+    context = MacroExpander(macros)
     rules = tuple(
         _rule(Fields(path, f"rules[{i}]", item, _RULE_KEYS), builtin, context)
         for i, item in enumerate(top.list_of("rules"))
@@ -139,7 +140,7 @@ _FUZZY_KEYS = frozenset({"keys", "masked_keys", "exclude"})
 _ACCUMULATION_KEYS = frozenset({"half_life_hours", "threshold"})
 
 
-def _rule(fields: Fields, builtin: bool, context: _Context) -> Rule:
+def _rule(fields: Fields, builtin: bool, context: MacroExpander) -> Rule:
     rule_id = _rule_id(fields)
     category = fields.choice("category", CATEGORIES)
     if not rule_id.startswith(category + "."):
@@ -165,7 +166,7 @@ def _rule(fields: Fields, builtin: bool, context: _Context) -> Rule:
     )
 
 
-def _signal(fields: Fields, builtin: bool, context: _Context) -> SignalRule:
+def _signal(fields: Fields, builtin: bool, context: MacroExpander) -> SignalRule:
     phrases, patterns = _matchers(fields, context)
     return SignalRule(
         id=_rule_id(fields),
@@ -179,7 +180,7 @@ def _signal(fields: Fields, builtin: bool, context: _Context) -> SignalRule:
 
 
 def _exemption(
-    fields: Fields, builtin: bool, rules: Mapping[str, Rule], context: _Context
+    fields: Fields, builtin: bool, rules: Mapping[str, Rule], context: MacroExpander
 ) -> Exemption:
     phrases, patterns = _matchers(fields, context)
     exemption = Exemption(
@@ -249,7 +250,7 @@ def _check_ids(path: Path, known: tuple[Rule, ...], rules: tuple[Rule, ...]) -> 
         seen.add(rule.id)
 
 
-def _matchers(fields: Fields, context: _Context) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _matchers(fields: Fields, context: MacroExpander) -> tuple[tuple[str, ...], tuple[str, ...]]:
     phrases = tuple(_checked_phrases(fields, "phrases", context))
     patterns = tuple(_checked_patterns(fields))
     if not phrases and not patterns:
@@ -257,7 +258,7 @@ def _matchers(fields: Fields, context: _Context) -> tuple[tuple[str, ...], tuple
     return phrases, patterns
 
 
-def _checked_phrases(fields: Fields, key: str, context: _Context) -> list[str]:
+def _checked_phrases(fields: Fields, key: str, context: MacroExpander) -> list[str]:
     phrases: list[str] = []
     for index, written in enumerate(fields.words(key)):
         try:
@@ -267,41 +268,6 @@ def _checked_phrases(fields: Fields, key: str, context: _Context) -> list[str]:
             raise fields.error(f"{key}[{index}]", f"{exc}; see the phrase grammar") from exc
         phrases.append(phrase)
     return phrases
-
-
-class _Context:
-    """Expands ``@name`` macros in phrases (built-in macros, up to three levels deep)."""
-
-    _REFERENCE = re.compile(r"@([a-z_][a-z0-9_]*)")
-
-    def __init__(self, macros: Mapping[str, str]) -> None:
-        self.macros = dict(macros)
-
-    def expand(self, phrase: str) -> str:
-        for _ in range(4):
-            if "@" not in phrase:
-                return phrase
-            phrase = self._REFERENCE.sub(self._replace, phrase)
-        if "@" in phrase:
-            raise PhraseSyntaxError(f"macros nest more than three levels deep in {phrase!r}")
-        return phrase
-
-    def _replace(self, match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in self.macros:
-            known = ", ".join(f"@{m}" for m in sorted(self.macros)) or "none"
-            raise PhraseSyntaxError(f"unknown macro @{name} (known: {known})")
-        return self.macros[name]
-
-
-def _macros(fields: Fields) -> dict[str, str]:
-    """The built-in ``macros`` block: name -> phrase fragment (checked when used)."""
-    macros: dict[str, str] = {}
-    for name in fields.data:
-        if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-            raise fields.error(str(name), "macro names are lower-case letters, digits and _")
-        macros[name] = fields.text(name)
-    return macros
 
 
 def _checked_patterns(fields: Fields) -> list[str]:
