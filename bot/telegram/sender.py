@@ -12,7 +12,9 @@ more plain-text ``sendMessage`` calls, and records the result:
 
 It is woken right after every commit (:meth:`OutboxSender.wake`) and otherwise checks on a short
 tick, which picks up retries that became due and leases that ran out (a crashed sender's
-messages). Telegram's rate limits are kept by the bot's ``AIORateLimiter``.
+messages). Telegram's rate limits: with :attr:`SenderSettings.limits` set (``crisisbot run``
+does), every part waits for its slot in the send budget that all replicas share
+(:mod:`bot.telegram.ratelimit`); the bot's ``AIORateLimiter`` stays as a per-process fence.
 
 A reply longer than one message is sent as several; the parts already sent are remembered per
 outbox message while the process lives, so a retry resumes with the first unsent part.
@@ -36,6 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.telegram.outgoing import message_parts
+from bot.telegram.ratelimit import SendLimits, SendPacer
 
 if TYPE_CHECKING:
     from bot.storage import Storage
@@ -53,6 +56,7 @@ class SenderSettings:
     tick_seconds: float = 1.0  # how often to look for due retries without a wake-up
     backoff_base: float = 1.0  # seconds before the first retry after a network error
     backoff_cap: float = 300.0  # the longest wait between two attempts
+    limits: SendLimits | None = None  # the send budget shared by replicas; None: none kept here
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -91,6 +95,8 @@ class OutboxSender:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
+        limits = self.settings.limits
+        self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
 
     def wake(self) -> None:
         """Look at the outbox now (called after each commit)."""
@@ -153,6 +159,8 @@ class OutboxSender:
             if not parts:
                 raise ValueError("the reply has no text")
             for text, keyboard in parts[len(sent_ids) :]:
+                if self._pacer is not None:
+                    await self._pacer.wait_turn(int(message.chat_id))
                 sent = await self._bot.send_message(
                     chat_id=int(message.chat_id), text=text, reply_markup=keyboard
                 )

@@ -1,0 +1,1 @@
+"""Replicas on one database: shared send budget, metrics, two-process load test."""
