@@ -4,14 +4,18 @@ One inbound is one transaction: skip it if its ``update_id`` was seen, lock and 
 conversation, run the pipeline, save the record, put the replies in the outbox, let listeners
 (moderation) write in the same transaction, commit. Nothing is sent before the commit, so a crash
 loses nothing and sends nothing twice.
+
+A channel whose messages have a size limit passes ``split``: each reply is cut into parts that
+fit, and every part becomes its own outbox row, so a crash between two parts never sends the
+earlier parts again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.core.models import Inbound, Outcome
+from bot.core.models import Inbound, Outcome, Reply
 from bot.core.pipeline import Core
 
 if TYPE_CHECKING:
@@ -29,11 +33,17 @@ class Service:
     """The core plus storage. Thread-safe: storage serialises each conversation."""
 
     def __init__(
-        self, core: Core, storage: Storage, listeners: Sequence[OutcomeListener] = ()
+        self,
+        core: Core,
+        storage: Storage,
+        listeners: Sequence[OutcomeListener] = (),
+        *,
+        split: Callable[[Reply], Sequence[Reply]] | None = None,
     ) -> None:
         self.core = core
         self.storage = storage
         self.listeners = tuple(listeners)
+        self.split = split
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Process ``inbound`` durably; ``None`` when its ``update_id`` was already processed.
@@ -52,7 +62,14 @@ class Service:
                 tx.save(outcome.record)
             if deliver_to is not None:
                 for reply in outcome.replies:
-                    tx.enqueue(deliver_to, reply)
+                    for part in self._parts(reply):
+                        tx.enqueue(deliver_to, part)
             for listener in self.listeners:
                 listener.on_outcome(tx, inbound, outcome)
             return outcome
+
+    def _parts(self, reply: Reply) -> Sequence[Reply]:
+        """The outbox rows of ``reply``; the reply itself if the splitter leaves nothing."""
+        if self.split is None:
+            return (reply,)
+        return self.split(reply) or (reply,)
