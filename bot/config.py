@@ -70,6 +70,8 @@ class TelegramConfig(_Section):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_path: str = "/telegram"
     log_text: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # /metrics on its own port
+    max_messages_per_second: float = Field(default=30.0, gt=0, le=1000)  # bot-wide, all replicas
 
     @field_validator("api_base_url", "webhook_url")
     @classmethod

@@ -5,6 +5,9 @@ first 12 hex characters of an HMAC-SHA256 whose key is derived from the bot toke
 be recovered by hashing guesses without the token), the update kind, the route and risk the core
 chose, what happened, and the latency in milliseconds. The message text is added only when
 ``telegram.log_text`` is true in the configuration.
+
+Every update is also counted in the Prometheus metrics (:mod:`bot.metrics`), whatever the log
+level: kind, result, route, risk and latency, never the chat or the text.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.models import Outcome
+from bot.metrics import Metrics, default_metrics
 
 UPDATE_LOGGER = "bot.telegram.updates"
 CHAT_HASH_CHARS = 12
@@ -33,6 +37,7 @@ class UpdateLog:
     hash_key: bytes
     log_text: bool = False
     logger: logging.Logger = logging.getLogger(UPDATE_LOGGER)  # noqa: RUF009 (shared logger)
+    metrics: Metrics = field(default_factory=default_metrics)
 
     def chat_hash(self, chat_id: int | None) -> str:
         """The chat id as a short keyed hash; ``-`` when the update has no chat."""
@@ -53,6 +58,13 @@ class UpdateLog:
         text: str | None = None,
     ) -> None:
         """Log one update: ``result`` is handled, duplicate, group_notice, ignored:… or failed."""
+        self.metrics.observe_update(
+            kind=kind,
+            result=result,
+            latency_seconds=latency_ms / 1000.0,
+            route=outcome.route.value if outcome is not None else None,
+            risk=outcome.risk.value if outcome is not None and outcome.risk else None,
+        )
         if not self.logger.isEnabledFor(logging.INFO):
             return
         line: dict[str, object] = {

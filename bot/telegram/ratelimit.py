@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import ColumnElement, Connection, case, delete, literal
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.metrics import default_metrics
 from bot.telegram.tables import send_budget
 
 if TYPE_CHECKING:
@@ -204,7 +205,12 @@ class SendPacer:
         *,
         on_wait: Callable[[float], None] | None = None,
     ) -> SendPacer:
-        """A pacer sharing the budget through PostgreSQL, or in memory on SQLite."""
+        """A pacer sharing the budget through PostgreSQL, or in memory on SQLite.
+
+        ``on_wait`` defaults to the process's ``crisisbot_send_wait_seconds`` histogram.
+        """
+        if on_wait is None:
+            on_wait = default_metrics().observe_send_wait
         with storage.transaction(write=False) as connection:
             shared = connection.dialect.name == "postgresql"
         budget: SendBudget = SqlBudget(storage) if shared else MemoryBudget()

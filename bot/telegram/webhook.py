@@ -9,7 +9,8 @@ right after loses it and Telegram does not send it again. Here ``POST <path>``:
   once its state change and replies are committed (a re-sent, already processed update also gets
   200), or 500 if they could not be stored, so that Telegram sends it again.
 
-``GET /healthz`` says the process is up; ``GET /readyz`` says whether storage answers.
+``GET /healthz`` says the process is up; ``GET /readyz`` says whether storage answers;
+``GET /metrics`` serves the Prometheus metrics (:mod:`bot.metrics`).
 
 The secret comes from ``TELEGRAM_WEBHOOK_SECRET``; without it, :func:`webhook_secret` derives a
 stable one from the bot token (HMAC-SHA256, hex), which ``crisisbot run`` registers with
@@ -34,6 +35,7 @@ from starlette.routing import Route
 from telegram import Bot, Update
 
 from bot.errors import ConfigError
+from bot.metrics import CONTENT_TYPE, Metrics, default_metrics
 
 SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
@@ -63,13 +65,15 @@ def create_webhook_app(
     process: Callable[[Update], Awaitable[bool]],
     storage_ready: Callable[[], object],
     path: str = "/telegram",
+    metrics: Metrics | None = None,
 ) -> Starlette:
     """The Starlette app; ``process`` returns ``True`` once the update is committed.
 
     ``storage_ready`` is called in a worker thread by ``/readyz`` and raises when storage is
-    unreachable.
+    unreachable. ``metrics`` defaults to the process's (:func:`bot.metrics.default_metrics`).
     """
     expected = secret.encode("utf-8")
+    observed = metrics or default_metrics()
 
     async def receive_update(request: Request) -> Response:
         """Telegram delivers one update."""
@@ -99,11 +103,16 @@ def create_webhook_app(
             return JSONResponse({"ready": False, "reason": "storage unreachable"}, status_code=503)
         return JSONResponse({"ready": True})
 
+    async def metrics_page(request: Request) -> Response:
+        """Prometheus scrapes this replica (the database's figures are read in a thread)."""
+        return Response(await asyncio.to_thread(observed.render), media_type=CONTENT_TYPE)
+
     return Starlette(
         routes=[
             Route(path, receive_update, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ]
     )
 
