@@ -112,7 +112,7 @@ class Accumulation:
     """How weak signals add up: each halves in weight every ``half_life_hours``."""
 
     half_life_hours: float = 6.0
-    threshold: float = 0.9
+    threshold: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,7 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
         ),
         accumulation=Accumulation(
             half_life_hours=accumulation.positive_number("half_life_hours", 6.0),
-            threshold=accumulation.positive_number("threshold", 0.9),
+            threshold=accumulation.positive_number("threshold", 0.85),
         ),
         negation_cues=tuple(_checked_phrases(negation, "cues", context)),
         macros=tuple(macros.items()),

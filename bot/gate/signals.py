@@ -4,7 +4,7 @@ A weak signal ("I lost my job", "nothing matters", "how many floors is that car 
 crisis on its own. Each carries a weight; the caller keeps the recent ones and passes them back.
 A signal's weight halves every ``half_life_hours`` (6 hours in the built-in lexicon: after a day a
 signal keeps 1/16 of its weight). When the current message brings at least one new signal and the
-decayed sum of history plus the new signals reaches ``threshold`` (0.9 built in), the gate routes
+decayed sum of history plus the new signals reaches ``threshold`` (0.85 built in), the gate routes
 to crisis with category ``accumulated``, or ``means`` when the new message asks about means.
 
 Crisis matches also leave a signal (kind ``crisis.<category>``, weight 1), so hopelessness soon

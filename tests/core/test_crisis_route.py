@@ -106,9 +106,22 @@ def test_a_new_signal_restarts_the_cooldown(conversation) -> None:
 
 def test_risk_accumulates_across_turns(conversation) -> None:
     person = conversation()
-    assert person.say("I lost my job today and nothing matters anymore").route is not Route.CRISIS
-    outcome = person.say("which bridges around here are the highest")
+    assert person.say("I lost my job today").route is not Route.CRISIS
+    outcome = person.say("honestly nothing matters anymore")
     assert outcome.route is Route.CRISIS
+    assert outcome.category == "accumulated"
+
+
+def test_signals_fade_when_far_apart(conversation) -> None:
+    person = conversation()
+    assert person.say("I lost my job today").route is not Route.CRISIS
+    assert person.say("honestly nothing matters anymore", after=3 * 86400).route is not Route.CRISIS
+
+
+def test_a_means_question_alone_routes_to_crisis(conversation) -> None:
+    outcome = conversation().say("which bridges around here are the highest")
+    assert outcome.route is Route.CRISIS
+    assert outcome.category == "means"
 
 
 def test_risk_rises_and_is_reported(conversation) -> None:

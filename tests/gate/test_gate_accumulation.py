@@ -132,4 +132,4 @@ def test_only_the_most_recent_signals_of_a_huge_history_are_used() -> None:
 
 
 def test_threshold_and_half_life_come_from_the_lexicon(gate: CrisisGate) -> None:
-    assert gate.lexicon.accumulation == Accumulation(half_life_hours=6.0, threshold=0.9)
+    assert gate.lexicon.accumulation == Accumulation(half_life_hours=6.0, threshold=0.85)
