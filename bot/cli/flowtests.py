@@ -33,9 +33,7 @@ def run_flow_tests(config_path: Path | None, paths: list[Path]) -> int:
     for line in coverage_lines(core, report):
         print(line)
     verdict = "failed" if report.failures else "passed"
-    print(
-        f"{report.files} files, {report.turns} turns: {len(report.failures)} failures; {verdict}"
-    )
+    print(f"{report.files} files, {report.turns} turns: {len(report.failures)} failures; {verdict}")
     return 1 if report.failures else 0
 
 
