@@ -6,9 +6,12 @@ triage, Telegram) calls it, so all of them run the same gate, guard and flows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.config import Config
+from bot.core.models import Reply
 from bot.core.pipeline import Core, CoreSettings
 from bot.core.service import Service
 from bot.crisis import CrisisReplies, HumanContact, load_crisis_lines
@@ -18,7 +21,18 @@ from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_dir
 from bot.errors import ConfigError, FlowError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
+from bot.moderation import ModerationDesk
 from bot.storage import Storage
+
+Splitter = Callable[[Reply], Sequence[Reply]]
+
+
+class ModeratedService(NamedTuple):
+    """What a channel with a moderators' chat runs: the service, its storage, and the desk."""
+
+    service: Service
+    storage: Storage
+    desk: ModerationDesk | None  # None when moderation.chat_id is not set
 
 
 def load_engine(flows_dir: Path, entry: str) -> FlowEngine:
@@ -63,13 +77,53 @@ def build_core(config: Config, *, handoff_available: bool | None = None) -> Core
 
 
 def build_service(
-    config: Config, *, storage_url: str | None = None, upgrade: bool = True
+    config: Config,
+    *,
+    storage_url: str | None = None,
+    upgrade: bool = True,
+    split: Splitter | None = None,
 ) -> tuple[Service, Storage]:
-    """The core behind storage. ``upgrade`` brings an embedded database to the current schema."""
+    """The core behind storage. ``upgrade`` brings an embedded database to the current schema.
+
+    ``split`` cuts each reply into the parts a channel can send (one outbox row per part).
+    """
     core = build_core(config)
+    storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)
+    return Service(core, storage, split=split), storage
+
+
+def build_moderated_service(
+    config: Config,
+    *,
+    storage_url: str | None = None,
+    upgrade: bool = True,
+    split: Splitter | None = None,
+) -> ModeratedService:
+    """:func:`build_service` plus, when ``moderation.chat_id`` is set, the moderators' desk.
+
+    The desk's listener runs inside every update's transaction, so a crisis reply, its case and
+    the alert to the moderators' chat are committed together.
+    """
+    core = build_core(config)
+    storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)
+    if config.moderation.chat_id is None:
+        return ModeratedService(Service(core, storage, split=split), storage, None)
+    desk = ModerationDesk(storage, core, config.moderation)
+    service = Service(core, storage, listeners=[desk.listener()], split=split)
+    return ModeratedService(service, storage, desk)
+
+
+def open_storage(
+    config: Config, *, storage_url: str | None = None, upgrade: bool = True
+) -> Storage:
+    """Storage at ``storage_url`` (else the configured one), its schema brought up or checked."""
     storage = Storage.from_url(storage_url or config.storage.url)
-    if upgrade:
-        storage.ensure_schema()
-    else:
-        storage.check_schema()
-    return Service(core, storage), storage
+    try:
+        if upgrade:
+            storage.ensure_schema()
+        else:
+            storage.check_schema()
+    except BaseException:
+        storage.close()
+        raise
+    return storage

@@ -5,6 +5,11 @@ and goes to the core, which runs the crisis gate on it: new and edited messages,
 with their arguments, button presses and messages with nothing to read. The adapter never looks at
 what a person wrote to decide anything; it only says where the text came from.
 
+In the moderators' chat only three things are read, and they go to the moderation desk
+(:class:`ToDesk`): a press on an alert button (``mod:<action>:<case>``), a moderation command
+(``/queue``, ``/case 12``, ``/resolve 12 reason``...), and a reply to one of the bot's own
+messages (a moderator answering a relayed message). Everything else written there is ignored.
+
 Groups other than the moderators' chat get a fixed notice (:func:`group_notice`) and nothing else:
 their content is not read. Channel posts, messages from bots and update kinds the bot does not
 handle are ignored.
@@ -17,6 +22,7 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
 from bot.core.models import Inbound, InboundKind, Reply
+from bot.moderation.commands import parse_button, parse_command
 
 GROUP_NOTICE_TEXT = (
     "I only talk one to one, so nothing written in a group is read. "
@@ -58,7 +64,19 @@ class Ignored:
     reason: str
 
 
-Adapted = ToCore | GroupNotice | Ignored
+@dataclass(frozen=True, slots=True)
+class ToDesk:
+    """A moderation command, alert button press or reply in the moderators' chat."""
+
+    actor_id: int
+    action: str
+    case_id: int | None
+    text: str = ""
+    reply_to_ref: str | None = None  # the bot's message id a moderator replied to
+    callback_id: str | None = None  # set for a button press, which must be answered
+
+
+Adapted = ToCore | GroupNotice | Ignored | ToDesk
 
 
 def adapt(
@@ -66,9 +84,13 @@ def adapt(
     *,
     moderation_chat_id: int | None,
     bot_username: str | None = None,
+    bot_id: int | None = None,
     now: float,
 ) -> Adapted:
-    """Decide what to do with ``update``; ``now`` becomes the inbound's ``received_at``."""
+    """Decide what to do with ``update``; ``now`` becomes the inbound's ``received_at``.
+
+    ``bot_id`` tells the bot's own messages apart from other bots' in the moderators' chat.
+    """
     if update.callback_query is not None:
         return _adapt_button(update, update.callback_query, moderation_chat_id, now)
     message = update.message or update.edited_message
@@ -78,7 +100,9 @@ def adapt(
         return Ignored("from_bot")
     chat = message.chat
     if chat.id == moderation_chat_id:
-        return Ignored("moderation_chat")  # moderator commands arrive with a later issue
+        if update.edited_message is not None:
+            return Ignored("moderation_chat")  # an edit never acts twice
+        return _adapt_moderation_message(message, bot_username, bot_id)
     if chat.type != Chat.PRIVATE:
         if update.edited_message is not None:
             return Ignored("group_edit")  # the notice went out for the message itself
@@ -98,7 +122,10 @@ def _adapt_button(
         return Ignored("button_without_chat")
     chat = message.chat
     if chat.id == moderation_chat_id:
-        return Ignored("moderation_chat")
+        parsed = parse_button(query.data)
+        if parsed is None:
+            return Ignored("moderation_chat")
+        return ToDesk(query.from_user.id, parsed.action, parsed.case_id, callback_id=query.id)
     if chat.type != Chat.PRIVATE:
         return Ignored("group_button")
     label = _button_label(message, query.data) if isinstance(message, Message) else None
@@ -109,6 +136,35 @@ def _adapt_button(
         button=query.data,
     )
     return ToCore(chat.id, _stamp(inbound, chat.id, update, now))
+
+
+def _adapt_moderation_message(
+    message: Message, bot_username: str | None, bot_id: int | None
+) -> Adapted:
+    """A moderation command, or a reply to one of the bot's messages; nothing else is read."""
+    user = message.from_user
+    text = message.text
+    if user is None or text is None:
+        return Ignored("moderation_chat")
+    if _starts_with_command(message):
+        command = _command(message, bot_username)
+        parsed = parse_command(f"/{command[0]} {command[1]}") if command is not None else None
+        if parsed is None:  # another bot's command, or not a moderation command
+            return Ignored("moderation_chat")
+        return ToDesk(user.id, parsed.action, parsed.case_id, parsed.rest)
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    if replied is None or author is None or not author.is_bot:
+        return Ignored("moderation_chat")
+    if bot_id is not None and author.id != bot_id:
+        return Ignored("moderation_chat")
+    return ToDesk(user.id, "reply", None, text, reply_to_ref=str(replied.message_id))
+
+
+def _starts_with_command(message: Message) -> bool:
+    """Whether the message opens with a bot command entity (``/name`` or ``/name@bot``)."""
+    entity = next(iter(message.entities), None)
+    return entity is not None and entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
 
 
 def _inbound_from_message(message: Message, *, edited: bool, bot_username: str | None) -> Inbound:
@@ -135,10 +191,10 @@ def _command(message: Message, bot_username: str | None) -> tuple[str, str] | No
     ``/start@OtherBot`` is not for this bot and is read as plain text, so it still reaches the
     gate and the flows like any other words.
     """
-    text = message.text or ""
-    entity = next(iter(message.entities), None)
-    if entity is None or entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
+    if not _starts_with_command(message):
         return None
+    text = message.text or ""
+    entity = message.entities[0]
     word = text[: entity.length]
     name, _, addressee = word[1:].partition("@")
     if addressee and bot_username and addressee.lower() != bot_username.lower():

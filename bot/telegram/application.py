@@ -22,6 +22,7 @@ from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.sender import OutboxSender, SenderSettings
 
 if TYPE_CHECKING:
+    from bot.moderation import ModerationDesk
     from bot.storage import Storage
 
 PTB_TIMEDELTA_ENV = "PTB_TIMEDELTA"
@@ -79,16 +80,22 @@ def assemble(
     *,
     token: str,
     moderation_chat_id: int | None = None,
+    desk: ModerationDesk | None = None,
     log_text: bool = False,
     sender_settings: SenderSettings | None = None,
 ) -> TelegramBot:
-    """Register the handlers on ``application`` and connect them to a new outbox sender."""
+    """Register the handlers on ``application`` and connect them to a new outbox sender.
+
+    With ``desk``, moderators act on cases from ``moderation_chat_id``; without it that chat is
+    ignored.
+    """
     sender = OutboxSender(application.bot, storage, sender_settings)
     handlers = TelegramHandlers(
         service,
         storage,
         update_log=UpdateLog(hash_key_from_token(token), log_text=log_text),
         moderation_chat_id=moderation_chat_id,
+        desk=desk,
         on_commit=sender.wake,
     )
     handlers.register(application)

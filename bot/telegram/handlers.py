@@ -3,8 +3,10 @@
 A private chat's update becomes one :class:`~bot.core.models.Inbound` and goes through
 ``Service.handle``, which gates it, saves the conversation and puts the replies in the outbox in
 one transaction; the outbox sender is woken right after the commit. A group's message gets the
-fixed group notice through the same outbox, deduplicated by ``update_id`` the same way. Button
-presses are always answered so the spinner stops, even when the button is old or unknown.
+fixed group notice through the same outbox, deduplicated by ``update_id`` the same way. In the
+moderators' chat, commands, alert buttons and replies to the bot go to the moderation desk
+(:mod:`bot.telegram.moderators`). Button presses are always answered so the spinner stops, even
+when the button is old or unknown.
 
 :meth:`TelegramHandlers.process` runs one update through the update processor and the
 Application's handlers and reports whether everything it had to store was committed; the poller
@@ -22,7 +24,6 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Chat, Update
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -36,14 +37,17 @@ from bot.core.models import Inbound, Outcome, Reply
 from bot.telegram.adapter import (
     GroupNotice,
     ToCore,
+    ToDesk,
     adapt,
     conversation_id_for,
     group_notice,
 )
 from bot.telegram.logs import UpdateLog
+from bot.telegram.moderators import DeskAnswer, act_on_desk, answer_press
 from bot.telegram.stuck import StuckUpdates, failure_notice
 
 if TYPE_CHECKING:
+    from bot.moderation import ModerationDesk
     from bot.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class TelegramHandlers:
         *,
         update_log: UpdateLog,
         moderation_chat_id: int | None = None,
+        desk: ModerationDesk | None = None,
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
         stuck: StuckUpdates | None = None,
@@ -81,6 +86,7 @@ class TelegramHandlers:
         self._storage = storage
         self._log = update_log
         self._moderation_chat_id = moderation_chat_id
+        self._desk = desk
         self._on_commit = on_commit
         self._clock = clock
         self._stuck = stuck or StuckUpdates()
@@ -127,15 +133,13 @@ class TelegramHandlers:
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A button press: handled like a message, then answered so the spinner stops."""
+        answer: DeskAnswer | None = None
         try:
-            await self._handle(update, context)
+            answer = await self._handle(update, context)
         finally:
             query = update.callback_query
             if query is not None:
-                try:
-                    await context.bot.answer_callback_query(query.id)
-                except TelegramError as error:  # an old query cannot be answered; no harm
-                    _LOGGER.info("callback query not answered: %s", error)
+                await answer_press(context.bot, query.id, answer)
 
     async def on_other_update(self, update: Update, context: Context) -> None:
         """Any other update kind (channel posts, membership changes): logged, not read."""
@@ -166,15 +170,18 @@ class TelegramHandlers:
             where,
         )
 
-    async def _handle(self, update: Update, context: Context) -> None:
+    async def _handle(self, update: Update, context: Context) -> DeskAnswer | None:
+        """Adapt, act and log one update; a moderator's update returns the desk's answer."""
         started = time.perf_counter()
         adapted = adapt(
             update,
             moderation_chat_id=self._moderation_chat_id,
             bot_username=context.bot.username,
+            bot_id=context.bot.id,
             now=self._clock(),
         )
         outcome: Outcome | None = None
+        answer: DeskAnswer | None = None
         chat_id: int | None = None
         kind, text = _kind_of(update), None
         result = "failed"
@@ -195,6 +202,12 @@ class TelegramHandlers:
                     self._queue_notice, adapted.chat_id, update.update_id, group_notice()
                 )
                 result = "group_notice" if queued else "duplicate"
+            elif isinstance(adapted, ToDesk):
+                chat_id, text = self._moderation_chat_id, adapted.text
+                answer = await act_on_desk(
+                    self._desk, adapted, update_id=update.update_id, bot=context.bot
+                )
+                result = answer.result
             else:
                 result = f"ignored:{adapted.reason}"
         except Exception as error:
@@ -215,8 +228,9 @@ class TelegramHandlers:
             )
         if result != "failed" and not result.startswith("ignored"):
             self._stuck.stored()
-        if result in {"handled", "group_notice"}:
+        if result in {"handled", "group_notice", "moderation"}:
             self._on_commit()
+        return answer
 
     def _queue_notice(self, chat_id: int, update_id: int, notice: Reply) -> bool:
         """Queue a fixed notice once per update; ``False`` for an update seen before."""
