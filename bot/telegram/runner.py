@@ -1,12 +1,17 @@
 """``crisisbot run``: the bot's life from start-up to a clean stop.
 
-Start: check the token's shape, open storage and the core, ask Telegram who the bot is (a rejected
-token stops here with :class:`~bot.errors.TelegramSetupError`), start the outbox sender, then take
-updates by long polling or through the webhook app. Whatever was committed but not sent before a
-crash is in the outbox and goes out now.
+Start: check the token's shape, open storage and the core (with the moderation desk when
+``moderation.chat_id`` is set), ask Telegram who the bot is (a rejected token stops here with
+:class:`~bot.errors.TelegramSetupError`), start the outbox sender, the upkeep (re-alert timers,
+daily housekeeping) and the flow watch (hot reload), then take updates by long polling or through
+the webhook app. Whatever was committed but not sent before a crash is in the outbox and goes out
+now.
 
-Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, flush the outbox
-for a few seconds (what is left is sent on the next start), close storage.
+SIGHUP reloads the flows (see :mod:`bot.telegram.flow_watch`).
+
+Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, stop the
+background work, flush the outbox for a few seconds (what is left is sent on the next start),
+close storage.
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_service
+from bot.app import build_moderated_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
 from bot.errors import ConfigError, TelegramSetupError
+from bot.reload import FlowReloader
 from bot.telegram.application import TelegramBot, assemble, build_application
+from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import AnyApplication
+from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
+from bot.telegram.upkeep import Upkeep
 from bot.telegram.webhook import create_webhook_app, webhook_secret
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,7 +62,7 @@ def require_token(token: str | None) -> str:
 
 async def serve(config: Config, token: str) -> None:
     """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
-    service, storage = build_service(config)
+    service, storage, desk = build_moderated_service(config, split=split_reply)
     try:
         bot = assemble(
             build_application(token, base_url=config.telegram.api_base_url),
@@ -61,26 +70,52 @@ async def serve(config: Config, token: str) -> None:
             storage,
             token=token,
             moderation_chat_id=config.moderation.chat_id,
+            desk=desk,
             log_text=config.telegram.log_text,
         )
+        upkeep = Upkeep(
+            storage,
+            desk,
+            retention_days=config.moderation.retention_days,
+            wake_sender=bot.sender.wake,
+        )
+        watch = FlowWatch(
+            FlowReloader(service, config.flows_dir, config.entry_flow),
+            storage,
+            moderation_chat_id=config.moderation.chat_id,
+            wake_sender=bot.sender.wake,
+        )
         async with _started(bot.application, token, config.telegram.api_base_url):
-            await _serve_started(bot, config, token, storage.check_schema)
+            await _serve_started(bot, config, token, storage.check_schema, (upkeep, watch))
     finally:
         storage.close()
 
 
 async def _serve_started(
-    bot: TelegramBot, config: Config, token: str, storage_ready: Callable[[], object]
+    bot: TelegramBot,
+    config: Config,
+    token: str,
+    storage_ready: Callable[[], object],
+    background: tuple[Upkeep, FlowWatch],
 ) -> None:
     stop = asyncio.Event()
-    with _stop_on_signals(stop):
+    upkeep, watch = background
+    with _on_signals(stop, reload_flows=watch.hangup):
         sender_task = asyncio.create_task(bot.sender.run(), name="outbox-sender")
+        chores = [
+            asyncio.create_task(upkeep.run(stop), name="upkeep"),
+            asyncio.create_task(watch.run(stop), name="flow-watch"),
+        ]
         try:
             if config.telegram.mode == "webhook":
                 await _serve_webhook(bot, config, token, storage_ready, stop)
             else:
                 await _serve_polling(bot, token, stop)
         finally:
+            stop.set()  # the chores finish the step they are in, then return
+            for failed in await asyncio.gather(*chores, return_exceptions=True):
+                if failed is not None:
+                    _LOGGER.error("background task ended with %s", type(failed).__name__)
             bot.sender.stop()
             await sender_task
             flushed = await bot.sender.flush(FLUSH_SECONDS)
@@ -212,12 +247,20 @@ async def _until_stopped(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+def _on_signals(stop: asyncio.Event, *, reload_flows: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM stop the bot; SIGHUP (where the system has it) reloads the flows."""
     loop = asyncio.get_running_loop()
+    actions: dict[signal.Signals, Callable[[], object]] = {
+        signal.SIGINT: stop.set,
+        signal.SIGTERM: stop.set,
+    }
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None:
+        actions[hangup] = reload_flows
     handled = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum, action in actions.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, action)
             handled.append(signum)
     try:
         yield

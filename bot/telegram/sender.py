@@ -16,8 +16,10 @@ messages). Telegram's rate limits: with :attr:`SenderSettings.limits` set (``cri
 does), every part waits for its slot in the send budget that all replicas share
 (:mod:`bot.telegram.ratelimit`); the bot's ``AIORateLimiter`` stays as a per-process fence.
 
-A reply longer than one message is sent as several; the parts already sent are remembered per
-outbox message while the process lives, so a retry resumes with the first unsent part.
+The core's replies arrive already split (``Service(split=split_reply)``: one outbox row per part).
+A longer message queued whole (a moderators' transcript or relay) is sent as several; the parts
+already sent are remembered per outbox message while the process lives, so a retry resumes with
+the first unsent part, and ``sent_ref`` lists every part's id.
 """
 
 from __future__ import annotations

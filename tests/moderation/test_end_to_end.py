@@ -6,14 +6,10 @@ restart), resolves with a command, and the person's next message gets a normal a
 new crisis opens a new case. A second scenario stops the bot right after an alert and checks
 that the re-alert timer still fires after the restart. Every wait polls the stand-in's recorded
 calls until a deadline.
-
-These tests need the desk wired into ``crisisbot run`` (``assemble(..., desk=...)``); until
-then they are not run, and wiring it turns them on.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,22 +33,7 @@ PERSON = 3001
 CRISIS_LINE = "988"
 READY_TIMEOUT = 60.0
 
-
-def _desk_wired() -> bool:
-    from bot.telegram.application import assemble
-
-    return "desk" in inspect.signature(assemble).parameters
-
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.xfail(
-        not _desk_wired(),
-        reason="crisisbot run does not wire the moderation desk yet (assemble has no desk=)",
-        run=False,  # they would only wait for their deadlines
-        strict=True,
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 
 def moderated_config(folder: Path, *, realert_minutes: float = 15.0) -> Path:

@@ -1,0 +1,1 @@
+"""Tests of flow hot reload in the running bot."""
