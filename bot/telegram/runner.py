@@ -30,12 +30,15 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.app import build_moderated_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
 from bot.errors import ConfigError, TelegramSetupError
+from bot.metrics import MetricsServing, serve_metrics
 from bot.reload import FlowReloader
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import AnyApplication
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
+from bot.telegram.ratelimit import SendLimits
+from bot.telegram.sender import SenderSettings
 from bot.telegram.upkeep import Upkeep
 from bot.telegram.webhook import create_webhook_app, webhook_secret
 
@@ -63,15 +66,21 @@ def require_token(token: str | None) -> str:
 async def serve(config: Config, token: str) -> None:
     """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
     service, storage, desk = build_moderated_service(config, split=split_reply)
+    metrics: MetricsServing | None = None
     try:
+        # Replicas (docs/deploy.md): database metrics, and one send budget for all replicas
+        # in place of AIORateLimiter's per-process limits.
+        metrics = serve_metrics(storage, config.telegram)
+        limits = SendLimits.with_bot_rate(config.telegram.max_messages_per_second)
         bot = assemble(
-            build_application(token, base_url=config.telegram.api_base_url),
+            build_application(token, base_url=config.telegram.api_base_url, rate_limited=False),
             service,
             storage,
             token=token,
             moderation_chat_id=config.moderation.chat_id,
             desk=desk,
             log_text=config.telegram.log_text,
+            sender_settings=SenderSettings(limits=limits),
         )
         upkeep = Upkeep(
             storage,
@@ -88,6 +97,8 @@ async def serve(config: Config, token: str) -> None:
         async with _started(bot.application, token, config.telegram.api_base_url):
             await _serve_started(bot, config, token, storage.check_schema, (upkeep, watch))
     finally:
+        if metrics is not None:
+            metrics.close()
         storage.close()
 
 
