@@ -351,6 +351,8 @@ def _make_handler(standin: BotApiStandIn) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:
+                return  # the client died mid-request (a killed bot): Telegram would see nothing
             # Paths look like /bot<token>/<method>.
             prefix, _, method = self.path.partition("?")[0].rpartition("/")
             token = prefix.removeprefix("/bot")
