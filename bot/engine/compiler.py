@@ -14,7 +14,7 @@ from typing import Any
 from transitions import EventData, Machine
 
 from bot.core.models import ConversationRecord
-from bot.engine.matcher import TriggerPattern, build_patterns
+from bot.engine.matcher import TriggerIndex, TriggerPattern, build_patterns
 from bot.engine.schema import FlowSpec, StateSpec
 
 
@@ -50,6 +50,7 @@ class CompiledFlow:
     machine: Machine = field(repr=False)
     states: dict[str, StateSpec]
     patterns: tuple[TriggerPattern, ...]
+    index: TriggerIndex = field(repr=False)
     global_triggers: frozenset[str]
     commands: dict[str, str]
 
@@ -104,6 +105,7 @@ def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
         machine=machine,
         states={state.name: state for state in spec.states},
         patterns=patterns,
+        index=TriggerIndex(patterns),
         global_triggers=global_triggers,
         commands=commands,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.core.models import Button, ConversationRecord, Reply, Route
 from bot.engine.compiler import CompiledFlow
-from bot.engine.matcher import TriggerPattern, best_match
+from bot.engine.matcher import TriggerIndex
 
 BUTTON_PREFIX = "f:"
 DEFAULT_FALLBACK = (
@@ -48,7 +48,7 @@ class FlowEngine:
             known = ", ".join(sorted(self.flows)) or "none"
             raise ValueError(f"entry flow {entry!r} is not among the loaded flows ({known})")
         self.entry = self.flows[entry]
-        self._global_patterns: tuple[TriggerPattern, ...] = tuple(
+        self._global_index = TriggerIndex(
             pattern
             for flow in self.flows.values()
             for pattern in flow.patterns
@@ -106,8 +106,8 @@ class FlowEngine:
     def on_text(self, record: ConversationRecord, text: str) -> FlowStep:
         """The step for free text: the best matching trigger, else the fallback."""
         current = self.flows[record.flow]
-        local, local_score = best_match(text, current.patterns)
-        found, found_score = best_match(text, self._global_patterns)
+        local, local_score = current.index.best(text)
+        found, found_score = self._global_index.best(text)
         candidates = [(local, local_score), (found, found_score)]
         if found_score > local_score:  # the current flow wins ties, not a weaker match
             candidates.reverse()

@@ -43,24 +43,23 @@ def _same_word(expected: str, actual: str) -> bool:
 
 
 MAX_GAP = 2  # words that may stand between two words of a phrase
+_MAX_REMEMBERED_WORDS = 50_000  # per index; the memo is cleared when full
+
+Hits = dict[str, tuple[int, ...]]  # vocabulary word -> positions in the message where it stands
 
 
-def _phrase_in(phrase: Sequence[str], words: Sequence[str]) -> bool:
-    for start, word in enumerate(words):
-        if _same_word(phrase[0], word) and _rest_follows(phrase, 1, words, start + 1):
-            return True
-    return False
+def _phrase_in(phrase: Sequence[str], hits: Hits) -> bool:
+    return any(_rest_follows(phrase, 1, hits, start + 1) for start in hits.get(phrase[0], ()))
 
 
-def _rest_follows(phrase: Sequence[str], index: int, words: Sequence[str], position: int) -> bool:
+def _rest_follows(phrase: Sequence[str], index: int, hits: Hits, position: int) -> bool:
     if index == len(phrase):
         return True
-    for offset in range(position, min(position + MAX_GAP + 1, len(words))):
-        if _same_word(phrase[index], words[offset]) and _rest_follows(
-            phrase, index + 1, words, offset + 1
-        ):
-            return True
-    return False
+    return any(
+        position <= found <= position + MAX_GAP
+        and _rest_follows(phrase, index + 1, hits, found + 1)
+        for found in hits.get(phrase[index], ())
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +70,6 @@ class TriggerPattern:
     trigger: str
     phrases: tuple[tuple[str, ...], ...]
     keywords: frozenset[str]
-
-    def score(self, words: Sequence[str], word_set: frozenset[str]) -> int:
-        """0 when the text does not match; otherwise higher for a more specific match."""
-        best = 0
-        for phrase in self.phrases:
-            if len(phrase) * 10 + 10 > best and _phrase_in(phrase, words):
-                best = len(phrase) * 10 + 10
-        if best:
-            return best
-        if self.keywords & word_set:
-            return 5
-        for keyword in self.keywords:
-            if _allowed_typos(keyword) and any(_same_word(keyword, word) for word in word_set):
-                return 4
-        return 0
 
 
 def build_patterns(
@@ -101,16 +85,72 @@ def build_patterns(
     return tuple(patterns)
 
 
-def best_match(text: str, patterns: Iterable[TriggerPattern]) -> tuple[TriggerPattern | None, int]:
-    """The pattern that matches ``text`` best (the first on a tie) and its score; 0 when none."""
-    words = tokens(text)
-    if not words:
-        return None, 0
-    word_set = frozenset(words)
-    best: TriggerPattern | None = None
-    best_score = 0
-    for pattern in patterns:
-        score = pattern.score(words, word_set)
-        if score > best_score:
-            best, best_score = pattern, score
-    return best, best_score
+class TriggerIndex:
+    """Patterns with their vocabulary indexed by first letter, built once per flow version.
+
+    For a message, each of its words is compared only with the vocabulary words that share its
+    first letter; every pattern then scores against those hits.
+    """
+
+    def __init__(self, patterns: Iterable[TriggerPattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        self._keywords: dict[str, list[int]] = {}
+        for number, pattern in enumerate(self.patterns):
+            for phrase in pattern.phrases:
+                self._phrases.setdefault(phrase[0], []).append((number, phrase))
+            for keyword in pattern.keywords:
+                self._keywords.setdefault(keyword, []).append(number)
+        vocabulary = {word for p in self.patterns for phrase in p.phrases for word in phrase}
+        vocabulary |= {word for p in self.patterns for word in p.keywords}
+        self._vocabulary = frozenset(vocabulary)
+        self._by_shape: dict[tuple[str, int], tuple[str, ...]] = {}
+        for word in sorted(vocabulary):
+            key = (word[0], len(word))
+            self._by_shape[key] = (*self._by_shape.get(key, ()), word)
+        self._seen: dict[str, tuple[str, ...]] = {}
+
+    def _matches(self, word: str) -> tuple[str, ...]:
+        """Vocabulary words that ``word`` is, or is a small typo of (remembered per word)."""
+        known = self._seen.get(word)
+        if known is not None:
+            return known
+        found = [word] if word in self._vocabulary else []
+        for length in range(max(len(word) - 2, 1), len(word) + 3):
+            for candidate in self._by_shape.get((word[0], length), ()):
+                if candidate != word and _same_word(candidate, word):
+                    found.append(candidate)
+        if len(self._seen) >= _MAX_REMEMBERED_WORDS:
+            self._seen.clear()
+        self._seen[word] = tuple(found)
+        return self._seen[word]
+
+    def hits(self, words: Sequence[str]) -> Hits:
+        """Where each vocabulary word (or a small typo of it) stands in ``words``."""
+        found: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            for candidate in self._matches(word):
+                found.setdefault(candidate, []).append(position)
+        return {word: tuple(positions) for word, positions in found.items()}
+
+    def best(self, text: str) -> tuple[TriggerPattern | None, int]:
+        """The pattern that matches ``text`` best (the first on a tie) and its score; 0 if none.
+
+        Only phrases whose first word and keywords that stand in the message are tried.
+        """
+        words = tokens(text)
+        if not words:
+            return None, 0
+        hits = self.hits(words)
+        scores: dict[int, int] = {}
+        for word in hits:
+            for number, phrase in self._phrases.get(word, ()):
+                score = len(phrase) * 10 + 10
+                if score > scores.get(number, 0) and _phrase_in(phrase, hits):
+                    scores[number] = score
+            for number in self._keywords.get(word, ()):
+                scores[number] = max(scores.get(number, 0), 5)
+        if not scores:
+            return None, 0
+        number = min(scores, key=lambda n: (-scores[n], n))
+        return self.patterns[number], scores[number]
