@@ -188,7 +188,9 @@ def load_flow_file(path: Path) -> LoadedFlow:
         found = explain(error.errors(include_url=False), data)
         problems = [YamlProblem(*index.locate(e.loc), e.message) for e in found]
         raise _capped(path, problems) from None
-    version = spec.version or hashlib.sha256(raw).hexdigest()[:12]
+    digest = hashlib.sha256(raw).hexdigest()
+    # The operator's version label plus the content hash, so any edit is a new version.
+    version = f"{spec.version}+{digest[:8]}" if spec.version else digest[:12]
     return LoadedFlow(path=path, spec=spec, version=version, locate=index.locate)
 
 

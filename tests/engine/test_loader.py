@@ -83,9 +83,10 @@ def test_good_flow_loads_with_its_file_hash_as_version() -> None:
     assert flow.version == hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def test_declared_version_wins_over_the_file_hash(tmp_path: Path) -> None:
+def test_declared_version_is_kept_with_the_file_hash(tmp_path: Path) -> None:
     path = _write(tmp_path, MINIMAL + 'version: "2025.06"\n')
-    assert load_flow_file(path).version == "2025.06"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    assert load_flow_file(path).version == f"2025.06+{digest}"
 
 
 @pytest.mark.parametrize(
