@@ -116,6 +116,18 @@ class Core:
             events=tuple(events),
         )
 
+    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
+        """The answer to a message in a group chat, where no flows run but the gate still does.
+
+        Crisis text gets the crisis lines at once (default country) with the nudge to write
+        privately; other text gets the nudge alone, and an edit without crisis text gets nothing.
+        """
+        assessment = self.gate.assess(text)
+        if assessment.crisis:
+            lines = self.replies.crisis_lines_only(country=self.settings.default_country)
+            return Reply(f"{system.GROUP_CRISIS}\n\n{lines.text}", ())
+        return None if edited else Reply(system.GROUP_NOTICE, ())
+
     def end_crisis(self, record: ConversationRecord) -> ConversationRecord:
         """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
         return record.with_changes(crisis=None, handoff_case=None)

@@ -73,3 +73,7 @@ class Service:
         if self.split is None:
             return (reply,)
         return self.split(reply) or (reply,)
+
+    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
+        """The gated answer to words in a group chat, where no flows run (see Core.group_reply)."""
+        return self.core.group_reply(text, edited=edited)

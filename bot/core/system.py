@@ -48,6 +48,17 @@ COUNTRY_UNKNOWN = (
     "I don't have checked crisis lines for {code} yet, so I'll show the international directory "
     "instead. Pick one of these if it fits:"
 )
+GROUP_NOTICE = (
+    "I only talk one to one, so I don't answer questions in a group. "
+    "Please send me a private message instead.\n\n"
+    "If you or someone with you is in danger now, call your local emergency number "
+    "(112 works from mobiles in many countries), or find a crisis line at findahelpline.com."
+)
+GROUP_CRISIS = (
+    "I'm an automated assistant, and what was just written here worries me. If you, or someone "
+    "you're with, might be in danger, please reach one of these lines now. You can also message "
+    "me privately."
+)
 TOO_LONG = (
     "That message is very long, so I can't match it to a topic. Could you ask one question at a "
     "time? Pick a topic below if that is easier."

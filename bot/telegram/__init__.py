@@ -13,7 +13,7 @@ flow_watch   flow hot reload on a timer and on SIGHUP
 runner       ``crisisbot run``: start, serve, stop cleanly (imported on demand, not here)
 """
 
-from bot.telegram.adapter import GroupNotice, Ignored, ToCore, ToDesk, adapt, group_notice
+from bot.telegram.adapter import GroupNotice, Ignored, ToCore, ToDesk, adapt
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import TelegramHandlers
@@ -41,7 +41,6 @@ __all__ = [
     "assemble",
     "build_application",
     "create_webhook_app",
-    "group_notice",
     "keyboard_for",
     "split_reply",
     "split_text",

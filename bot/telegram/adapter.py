@@ -10,9 +10,10 @@ In the moderators' chat only three things are read, and they go to the moderatio
 (``/queue``, ``/case 12``, ``/resolve 12 reason``...), and a reply to one of the bot's own
 messages (a moderator answering a relayed message). Everything else written there is ignored.
 
-Groups other than the moderators' chat get a fixed notice (:func:`group_notice`) and nothing else:
-their content is not read. Channel posts, messages from bots and update kinds the bot does not
-handle are ignored.
+In groups other than the moderators' chat no flows run: the words go to the core only for its
+crisis gate (:meth:`bot.core.pipeline.Core.group_reply`), which answers with crisis lines when
+they are needed and otherwise asks people to write privately. Channel posts, messages from bots
+and update kinds the bot does not handle are ignored.
 """
 
 from __future__ import annotations
@@ -21,25 +22,13 @@ from dataclasses import dataclass, replace
 
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
-from bot.core.models import Inbound, InboundKind, Reply
+from bot.core.models import Inbound, InboundKind
 from bot.moderation.commands import parse_button, parse_command
-
-GROUP_NOTICE_TEXT = (
-    "I only talk one to one, so nothing written in a group is read. "
-    "Please send me a private message instead.\n\n"
-    "If you or someone with you is in danger now, call your local emergency number "
-    "(112 works from mobiles in many countries), or find a crisis line at findahelpline.com."
-)
 
 
 def conversation_id_for(chat_id: int) -> str:
     """The core's conversation id of a Telegram chat."""
     return f"tg:{chat_id}"
-
-
-def group_notice() -> Reply:
-    """The only reply a group other than the moderators' chat ever gets."""
-    return Reply(text=GROUP_NOTICE_TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +41,11 @@ class ToCore:
 
 @dataclass(frozen=True, slots=True)
 class GroupNotice:
-    """A message in a group: answer with :func:`group_notice`, read nothing."""
+    """A message in a group: no flows run; the core's crisis gate still reads ``text``."""
 
     chat_id: int
+    text: str = ""
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +95,10 @@ def adapt(
             return Ignored("moderation_chat")  # an edit never acts twice
         return _adapt_moderation_message(message, bot_username, bot_id)
     if chat.type != Chat.PRIVATE:
-        if update.edited_message is not None:
-            return Ignored("group_edit")  # the notice went out for the message itself
-        has_words = bool(message.text or message.caption)
-        return GroupNotice(chat.id) if has_words else Ignored("group_without_words")
+        words = message.text or message.caption or ""
+        if not words:
+            return Ignored("group_without_words")
+        return GroupNotice(chat.id, words, edited=update.edited_message is not None)
     inbound = _inbound_from_message(
         message, edited=update.edited_message is not None, bot_username=bot_username
     )

@@ -40,7 +40,6 @@ from bot.telegram.adapter import (
     ToDesk,
     adapt,
     conversation_id_for,
-    group_notice,
 )
 from bot.telegram.logs import UpdateLog
 from bot.telegram.moderators import DeskAnswer, act_on_desk, answer_press
@@ -64,6 +63,10 @@ class CoreService(Protocol):
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Process ``inbound`` durably; ``None`` for an already processed ``update_id``."""
+        ...
+
+    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
+        """The gated answer to words in a group chat (``None``: say nothing)."""
         ...
 
 
@@ -198,10 +201,14 @@ class TelegramHandlers:
                 result = "handled" if outcome is not None else "duplicate"
             elif isinstance(adapted, GroupNotice):
                 chat_id = adapted.chat_id
-                queued = await asyncio.to_thread(
-                    self._queue_notice, adapted.chat_id, update.update_id, group_notice()
-                )
-                result = "group_notice" if queued else "duplicate"
+                notice = self._service.group_reply(adapted.text, edited=adapted.edited)
+                if notice is None:
+                    result = "ignored:group_edit"
+                else:
+                    queued = await asyncio.to_thread(
+                        self._queue_notice, adapted.chat_id, update.update_id, notice
+                    )
+                    result = "group_notice" if queued else "duplicate"
             elif isinstance(adapted, ToDesk):
                 chat_id, text = self._moderation_chat_id, adapted.text
                 answer = await act_on_desk(

@@ -166,3 +166,18 @@ def test_huge_message_is_still_gated(conversation) -> None:
     text = "tell me about ketamine. " * 5000 + " i want to kill myself"
     outcome = conversation().say(text)
     assert outcome.route is Route.CRISIS
+
+
+def test_group_messages_are_gated_and_crisis_gets_the_lines(core) -> None:
+    crisis = core.group_reply("honestly i want to kill myself")
+    assert crisis is not None
+    assert "988" in crisis.text
+    assert TREATMENT_WORDS.search(crisis.text) is None
+    notice = core.group_reply("what is ketamine")
+    assert notice is not None
+    assert "private message" in notice.text
+    assert "emergency" in notice.text
+    assert core.group_reply("fixed a typo", edited=True) is None
+    edited_crisis = core.group_reply("i want to kill myself", edited=True)
+    assert edited_crisis is not None
+    assert "988" in edited_crisis.text

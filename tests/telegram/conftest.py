@@ -41,6 +41,12 @@ class EchoService:
         self.inbounds: list[Inbound] = []
         self.failing = False  # every inbound fails, as when storage is down
         self.poison: set[str] = set()  # texts that always fail, as a bug on one message would
+        self.group_texts: list[str] = []  # words from groups, seen only by the gate
+
+    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
+        """Like the core: every group message is gated; here, a fixed notice unless edited."""
+        self.group_texts.append(text)
+        return None if edited else Reply("Please send me a private message instead.")
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Dedupe, record and answer ``inbound`` in one storage transaction."""

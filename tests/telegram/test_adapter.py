@@ -14,7 +14,6 @@ from bot.telegram.adapter import (
     ToCore,
     adapt,
     conversation_id_for,
-    group_notice,
 )
 from tests.auxil.updates import BOT_USERNAME, UpdateFactory
 
@@ -125,17 +124,23 @@ def test_edited_command_is_an_edit_so_the_gate_reads_all_of_it() -> None:
     ],
     ids=["group-text", "supergroup-command", "group-caption"],
 )
-def test_group_words_get_the_notice_and_are_not_read(payload: dict[str, Any]) -> None:
+def test_group_words_go_to_the_gate_only(payload: dict[str, Any]) -> None:
     result = adapted(payload)
     assert isinstance(result, GroupNotice)
     assert result.chat_id == payload["message"]["chat"]["id"]
+    assert result.text
+    assert result.edited is False
+
+
+def test_a_group_edit_is_gated_too() -> None:
+    result = adapted(make.edited(-42, 5, "edited in a group", chat_type="group"))
+    assert result == GroupNotice(-42, "edited in a group", edited=True)
 
 
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [
         (make.sticker(-42, chat_type="group"), "group_without_words"),
-        (make.edited(-42, 5, "edited in a group", chat_type="group"), "group_edit"),
         (make.text(MODERATION_CHAT, "moderator talk", chat_type="supergroup"), "moderation_chat"),
         (make.channel_post(-1007, "channel news"), "unhandled_kind"),
         (make.text(9, "I am a bot", from_bot=True), "from_bot"),
@@ -147,7 +152,6 @@ def test_group_words_get_the_notice_and_are_not_read(payload: dict[str, Any]) ->
     ],
     ids=[
         "group-sticker",
-        "group-edit",
         "moderation-chat",
         "channel-post",
         "other-bot",
@@ -157,11 +161,3 @@ def test_group_words_get_the_notice_and_are_not_read(payload: dict[str, Any]) ->
 )
 def test_updates_the_bot_leaves_alone(payload: dict[str, Any], reason: str) -> None:
     assert adapted(payload) == Ignored(reason)
-
-
-def test_group_notice_sends_people_to_a_private_chat_with_an_emergency_pointer() -> None:
-    notice = group_notice()
-    assert "private message" in notice.text
-    assert "emergency" in notice.text
-    assert "findahelpline.com" in notice.text
-    assert notice.buttons == ()

@@ -113,7 +113,7 @@ async def test_failure_to_store_is_reported_so_the_update_is_offered_again(
     assert [inbound.text for inbound in echo_service.inbounds] == ["this must not be lost"]
 
 
-async def test_group_gets_one_notice_per_update_and_its_words_are_not_read(
+async def test_group_gets_one_notice_per_update_and_its_words_reach_only_the_gate(
     telegram_bot: TelegramBot,
     echo_service: EchoService,
     sqlite_storage: Storage,
@@ -123,6 +123,7 @@ async def test_group_gets_one_notice_per_update_and_its_words_are_not_read(
     assert await deliver(telegram_bot, payload)
     assert await deliver(telegram_bot, payload)
     assert echo_service.inbounds == []
+    assert echo_service.group_texts == ["words in a group", "words in a group"]
     [notice] = sqlite_storage.claim_outbox(now=2e9)
     assert (notice.chat_id, notice.kind) == ("-42", "notice")
     assert "private message" in notice.reply.text
