@@ -1,0 +1,302 @@
+"""Two real replicas on one PostgreSQL database under interleaved load, one of them killed midway.
+
+One run (a module fixture) drives 200 invented chats × 20 messages through two ``crisisbot run``
+processes in webhook mode, each chat's messages alternating between the replicas, a few of them
+crisis messages. Round 1-10 go to both replicas; then the test waits until every reply is out and
+takes a snapshot. Rounds 11-20 go to both again, and after 1,000 of them are acknowledged replica A
+is killed with SIGKILL: from then on the generator sends everything to replica B, including
+updates A never answered. Then it waits until B's outbox is empty and B stops cleanly.
+
+Each test below checks one property of that run against the database and the Bot API stand-in.
+A message Telegram has received cannot be taken back, so a reply that A had sent but not yet
+marked as sent when it died goes out again from B: the only repeats allowed are such in-flight
+messages, right after themselves, at most one sender batch of them, and none before the kill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.core.models import ConversationRecord
+from bot.moderation.tables import cases
+from bot.storage import Storage
+from bot.storage.outbox import reply_from_json
+from bot.storage.tables import conversations, outbox, processed_updates
+from bot.telegram.outgoing import message_parts
+from bot.telegram.sender import SenderSettings
+from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.botprocess import BotProcess, free_port
+from tests.auxil.updates import UpdateFactory
+from tests.conftest import _postgres_problem
+from tests.replicas.cluster import (
+    fresh_database,
+    replica_config,
+    upgrade_database,
+    wait_ready,
+    wait_until,
+)
+from tests.replicas.loadgen import LoadGenerator, Replica
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+TOKEN = "123:abc"
+SECRET = "replica-test-secret"
+CHATS = 200
+ROUNDS = 20
+KILL_AFTER = 1000  # acknowledged updates of the second half
+MOD_CHAT = -100_424_242
+MODERATOR = 501
+FIRST_CHAT = 70_001
+QUESTIONS = (
+    "what is ketamine therapy",
+    "how does ketamine work in the brain",
+    "what side effects can it have",
+    "how quickly do people notice a change",
+    "is esketamine the same thing",
+    "what does the research say",
+    "how long do the effects last",
+    "thanks, that helps",
+)
+CRISIS = "i have decided to end my life this weekend"
+CRISIS_CHATS = {FIRST_CHAT + n: (6 if n < 4 else 14) for n in range(0, 80, 10)}  # chat: round
+DRAIN_TIMEOUT = 240.0
+
+
+def message_text(chat: int, round_number: int) -> str:
+    """Invented words carrying their sequence number; a crisis message in a few chats."""
+    words = (
+        CRISIS
+        if CRISIS_CHATS.get(chat) == round_number
+        else QUESTIONS[(chat + round_number) % len(QUESTIONS)]
+    )
+    return f"{words} (message {round_number})"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What the run left behind, for the tests to read."""
+
+    update_chat_round: dict[int, tuple[int, int]]  # update_id -> (chat, round)
+    processed_at: dict[int, float]  # update_id -> when it was processed
+    records: dict[int, ConversationRecord]
+    expected: dict[int, list[str]]  # chat -> the texts the outbox holds for it, in order
+    sent_before_kill: dict[int, list[str]]
+    sent: dict[int, list[str]]
+    expected_before_kill: dict[int, list[str]]
+    cases: list[dict[str, Any]]
+    alert_rows: int  # alerts queued for the moderators' chat
+    survivor_exit: int
+    survivor_metrics: str
+    resent_updates: int
+
+
+def _postgres_or_skip() -> None:
+    problem = _postgres_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{problem}. CI must provide PostgreSQL.")
+    pytest.skip(problem)
+
+
+def _outbox_texts(storage: Storage) -> dict[int, list[str]]:
+    """Every chat's outbox, in queue order, as the sendMessage texts it becomes."""
+    texts: dict[int, list[str]] = {}
+    with storage.transaction(write=False) as connection:
+        for row in connection.execute(select(outbox).order_by(outbox.c.id)):
+            parts = [text for text, _ in message_parts(reply_from_json(row.payload))]
+            texts.setdefault(int(row.chat_id), []).extend(parts)
+    return texts
+
+
+def _sent_texts(standin: BotApiStandIn) -> dict[int, list[str]]:
+    texts: dict[int, list[str]] = {}
+    for params in standin.sent_messages():
+        texts.setdefault(int(params["chat_id"]), []).append(str(params["text"]))
+    return texts
+
+
+Load = dict[int, list[dict[str, Any]]]  # chat -> its updates, in order
+
+
+def _updates() -> tuple[Load, Load, dict[int, tuple[int, int]]]:
+    """Both halves of the load, chat by chat, and which chat and round each update is."""
+    make = UpdateFactory(first_update_id=900_000)
+    first: Load = {}
+    second: Load = {}
+    origin: dict[int, tuple[int, int]] = {}
+    for round_number in range(1, ROUNDS + 1):
+        half = first if round_number <= ROUNDS // 2 else second
+        for chat in range(FIRST_CHAT, FIRST_CHAT + CHATS):
+            update = make.text(chat, message_text(chat, round_number))
+            origin[int(update["update_id"])] = (chat, round_number)
+            half.setdefault(chat, []).append(update)
+    return first, second, origin
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    _postgres_or_skip()
+    folder = tmp_path_factory.mktemp("replicas")
+    with fresh_database() as url, BotApiStandIn(token=TOKEN) as standin:
+        yield _drive(folder, url, standin)
+
+
+def _drive(folder: Path, url: str, standin: BotApiStandIn) -> Run:
+    ports = [free_port(), free_port()]
+    configs = [
+        replica_config(
+            folder / name,
+            storage_url=url,
+            port=port,
+            moderation_chat=MOD_CHAT,
+            moderators=(MODERATOR,),
+            max_messages_per_second=1000,
+        )
+        for name, port in zip("AB", ports, strict=True)
+    ]
+    upgrade_database(configs[0])
+    processes = [BotProcess(config, base_url=standin.base_url, token=TOKEN) for config in configs]
+    storage = Storage.from_url(url)
+    try:
+        for process in processes:
+            process.env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
+            process.start()
+        for port in ports:
+            wait_ready(port)
+        return _load(processes, ports, storage, standin)
+    except AssertionError as failure:
+        logs = "\n".join(f"--- {p.config.parent.name}:\n{p.stderr()[-3000:]}" for p in processes)
+        raise AssertionError(f"{failure}\n{logs}") from None
+    finally:
+        for process in processes:
+            process.ensure_stopped()
+        storage.close()
+
+
+def _load(
+    processes: list[BotProcess], ports: list[int], storage: Storage, standin: BotApiStandIn
+) -> Run:
+    first, second, origin = _updates()
+    replicas = [
+        Replica(name, f"http://127.0.0.1:{port}/telegram")
+        for name, port in zip("AB", ports, strict=True)
+    ]
+
+    def drained() -> bool:
+        return storage.outbox_depth() == 0
+
+    generator = LoadGenerator(replicas, SECRET)
+    asyncio.run(generator.deliver(first))
+    wait_until(drained, DRAIN_TIMEOUT, "every reply of the first half sent")
+    expected_before_kill = _outbox_texts(storage)
+    sent_before_kill = _sent_texts(standin)
+
+    def kill_a() -> None:
+        replicas[0].alive = False
+        processes[0].kill()
+
+    generator.when_acked(generator.delivery.acked + KILL_AFTER, kill_a)
+    delivery = asyncio.run(generator.deliver(second))
+    assert not processes[0].is_running(), "replica A was killed midway"
+    wait_until(drained, DRAIN_TIMEOUT, "every reply sent by the survivor")
+    page = httpx.get(f"http://127.0.0.1:{ports[1]}/metrics", timeout=30).text
+    survivor_exit = processes[1].stop()
+    with storage.transaction(write=False) as connection:
+        processed = connection.execute(select(processed_updates)).all()
+        stored = connection.execute(select(conversations.c.conversation_id, conversations.c.record))
+        records = {
+            int(conversation.removeprefix("tg:")): ConversationRecord.from_dict(json.loads(record))
+            for conversation, record in stored
+        }
+        case_rows = [dict(row._mapping) for row in connection.execute(select(cases))]
+        alert_rows = len(
+            connection.execute(select(outbox.c.id).where(outbox.c.kind == "alert")).all()
+        )
+    return Run(
+        update_chat_round=origin,
+        processed_at={int(update_id): float(at) for update_id, at in processed},
+        records=records,
+        expected=_outbox_texts(storage),
+        sent_before_kill=sent_before_kill,
+        sent=_sent_texts(standin),
+        expected_before_kill=expected_before_kill,
+        cases=case_rows,
+        alert_rows=alert_rows,
+        survivor_exit=survivor_exit,
+        survivor_metrics=page,
+        resent_updates=delivery.resent,
+    )
+
+
+def test_every_update_is_processed_exactly_once(run: Run) -> None:
+    assert set(run.processed_at) == set(run.update_chat_round)
+    chats = set(range(FIRST_CHAT, FIRST_CHAT + CHATS))
+    assert set(run.records) == chats
+    assert {chat: record.turns for chat, record in run.records.items()} == dict.fromkeys(
+        chats, ROUNDS
+    )
+
+
+def test_each_chat_is_processed_in_the_order_it_wrote(run: Run) -> None:
+    by_chat: dict[int, list[tuple[int, float]]] = {}
+    for update_id, (chat, round_number) in run.update_chat_round.items():
+        by_chat.setdefault(chat, []).append((round_number, run.processed_at[update_id]))
+    for chat, rounds in by_chat.items():
+        times = [at for _, at in sorted(rounds)]
+        assert times == sorted(times), f"chat {chat} was processed out of order"
+
+
+def test_before_the_kill_every_reply_is_sent_exactly_once_in_order(run: Run) -> None:
+    assert run.sent_before_kill == run.expected_before_kill
+    assert all(len(run.expected_before_kill[chat]) >= ROUNDS // 2 for chat in run.records)
+
+
+def _repeats(expected: list[str], sent: list[str]) -> int:
+    """How many of ``sent`` are repeats of the message just before; fail on anything else."""
+    repeats, position = 0, 0
+    for index, text in enumerate(sent):
+        if position < len(expected) and text == expected[position]:
+            position += 1
+        elif index > 0 and text == sent[index - 1]:
+            repeats += 1
+        else:
+            raise AssertionError(f"message {index} is not the next one the outbox holds")
+    assert position == len(expected), "a queued message never arrived"
+    return repeats
+
+
+def test_after_the_kill_nothing_is_lost_and_only_in_flight_messages_repeat(run: Run) -> None:
+    assert set(run.sent) == set(run.expected)
+    repeats = {chat: _repeats(run.expected[chat], run.sent[chat]) for chat in run.expected}
+    assert sum(repeats.values()) <= SenderSettings().batch_size
+    assert run.resent_updates > 0, "the kill left updates for the survivor to take again"
+
+
+def test_every_crisis_case_is_opened_and_alerted_once(run: Run) -> None:
+    opened = sorted(int(row["chat_id"]) for row in run.cases)
+    assert opened == sorted(CRISIS_CHATS)
+    assert all(row["alert_count"] == 1 for row in run.cases)
+    assert run.alert_rows == len(CRISIS_CHATS)
+    _repeats(run.expected[MOD_CHAT], run.sent[MOD_CHAT])  # every alert arrived
+
+
+def test_survivor_stops_cleanly_and_its_metrics_agree_with_the_database(run: Run) -> None:
+    assert run.survivor_exit == 0
+    lines = run.survivor_metrics.splitlines()
+    assert "crisisbot_outbox_depth 0.0" in lines
+    assert "crisisbot_storage_up 1.0" in lines
+    assert f'crisisbot_open_cases{{risk="imminent"}} {float(len(CRISIS_CHATS))}' in lines
+    assert any(
+        line.startswith('crisisbot_updates_total{kind="text",result="handled"}') for line in lines
+    )
