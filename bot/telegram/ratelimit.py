@@ -9,7 +9,8 @@ replicas would together send twice as much. Here each send first *reserves* a sl
 2. in the bot's budget (``bot``: :attr:`SendLimits.bot`),
 
 and sleeps until the slot. Reserving the bot's slot only when the chat's slot has come keeps a
-slow chat from pushing everyone else's sends back.
+slow chat from pushing everyone else's sends back. When the chat's slot is free at once (the
+usual case), both are reserved in one transaction.
 
 Each budget is the generic cell rate algorithm (GCRA): one number per key, the *theoretical
 arrival time* (TAT). With interval ``T = 1 / per_second`` and tolerance ``τ = (burst - 1) · T``, a
@@ -35,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -111,14 +112,22 @@ def gcra_reserve(tat: float | None, limit: Limit, now: float) -> tuple[float, fl
     return start, max(tat, start) + limit.interval
 
 
+#: One budget to reserve in: its key and its limit.
+Step = tuple[str, Limit]
+
+
 class SendBudget(Protocol):
     """Where the theoretical arrival times are kept."""
 
-    #: ``True`` when :meth:`reserve` does I/O (run it in a worker thread).
+    #: ``True`` when :meth:`reserve_chain` does I/O (run it in a worker thread).
     blocking: bool
 
-    def reserve(self, key: str, limit: Limit, now: float) -> float:
-        """Reserve one send for ``key`` wanted at ``now``; return when it may go."""
+    def reserve_chain(self, steps: Sequence[Step], now: float) -> list[float]:
+        """Reserve a send at ``now`` in each step's budget while the previous one allows ``now``.
+
+        Returns the start of every step reserved: all of them, or up to and including the first
+        whose start is later than ``now`` (reserve the rest once that time has come).
+        """
         ...
 
 
@@ -133,11 +142,20 @@ class MemoryBudget:
 
     def reserve(self, key: str, limit: Limit, now: float) -> float:
         """Reserve one send for ``key`` wanted at ``now``; return when it may go."""
+        return self.reserve_chain([(key, limit)], now)[0]
+
+    def reserve_chain(self, steps: Sequence[Step], now: float) -> list[float]:
+        """See :meth:`SendBudget.reserve_chain`."""
+        starts: list[float] = []
         with self._lock:
-            start, self._tat[key] = gcra_reserve(self._tat.get(key), limit, now)
+            for key, limit in steps:
+                start, self._tat[key] = gcra_reserve(self._tat.get(key), limit, now)
+                starts.append(start)
+                if start > now:
+                    break
             if len(self._tat) > 10_000:  # forget keys whose time has passed
                 self._tat = {k: t for k, t in self._tat.items() if t > now}
-            return start
+        return starts
 
 
 class SqlBudget:
@@ -150,18 +168,27 @@ class SqlBudget:
         self._next_cleanup = 0.0
 
     def reserve(self, key: str, limit: Limit, now: float) -> float:
-        """Reserve one send for ``key`` wanted at ``now``; return when it may go.
+        """Reserve one send for ``key`` wanted at ``now``; return when it may go."""
+        return self.reserve_chain([(key, limit)], now)[0]
 
-        One atomic upsert: the row is locked for the statement, so concurrent replicas queue up
-        behind each other and each gets its own slot.
+    def reserve_chain(self, steps: Sequence[Step], now: float) -> list[float]:
+        """See :meth:`SendBudget.reserve_chain`; one transaction for the whole chain.
+
+        Each step is one atomic upsert: the row is locked until the commit, so concurrent
+        replicas queue up behind each other and each gets its own slot.
         """
+        starts: list[float] = []
         with self._storage.transaction(write=True) as connection:
-            new_tat = _upsert_tat(connection, key, limit, now)
+            for key, limit in steps:
+                new_tat = _upsert_tat(connection, key, limit, now)
+                # The upsert computed new_tat = max(tat, start) + T; recover start from it.
+                starts.append(max(now, new_tat - limit.interval - limit.tolerance))
+                if starts[-1] > now:
+                    break
             if now >= self._next_cleanup:
                 self._next_cleanup = now + CLEANUP_EVERY_SECONDS
                 connection.execute(delete(send_budget).where(send_budget.c.tat < now))
-        # The upsert computed new_tat = max(tat, start) + T; recover start from it.
-        return max(now, new_tat - limit.interval - limit.tolerance)
+        return starts
 
 
 def _upsert_tat(connection: Connection, key: str, limit: Limit, now: float) -> float:
@@ -219,22 +246,24 @@ class SendPacer:
     async def wait_turn(self, chat_id: int) -> float:
         """Sleep until one message may go to ``chat_id``; return the seconds waited."""
         started = self.clock()
-        await self._wait_for(chat_key(chat_id), self.limits.for_chat(chat_id))
-        await self._wait_for(BOT_KEY, self.limits.bot)
+        steps: Sequence[Step] = [
+            (chat_key(chat_id), self.limits.for_chat(chat_id)),
+            (BOT_KEY, self.limits.bot),
+        ]
+        while steps:  # usually one round: the chat's slot is free, so the bot's is taken too
+            now = self.clock()
+            if self.budget.blocking:
+                starts = await asyncio.to_thread(self.budget.reserve_chain, steps, now)
+            else:
+                starts = self.budget.reserve_chain(steps, now)
+            steps = steps[len(starts) :]
+            delay = starts[-1] - self.clock()
+            if delay > 0:
+                await self.sleep(delay)
         waited = max(0.0, self.clock() - started)
         if self.on_wait is not None:
             self.on_wait(waited)
         return waited
-
-    async def _wait_for(self, key: str, limit: Limit) -> None:
-        now = self.clock()
-        if self.budget.blocking:
-            start = await asyncio.to_thread(self.budget.reserve, key, limit, now)
-        else:
-            start = self.budget.reserve(key, limit, now)
-        delay = start - self.clock()
-        if delay > 0:
-            await self.sleep(delay)
 
 
 __all__ = [
@@ -245,6 +274,7 @@ __all__ = [
     "SendLimits",
     "SendPacer",
     "SqlBudget",
+    "Step",
     "chat_key",
     "gcra_reserve",
 ]

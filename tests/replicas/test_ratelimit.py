@@ -169,3 +169,21 @@ def test_pacer_shares_the_database_only_on_postgresql(storage: Storage, storage_
     pacer = SendPacer.for_storage(storage, SendLimits())
     shared = storage_url.startswith("postgresql")
     assert isinstance(pacer.budget, SqlBudget if shared else MemoryBudget)
+
+
+@pytest.mark.parametrize(
+    ("chat_ahead", "expected_starts"),
+    [(False, [0.0, 0.0]), (True, [1.0])],
+    ids=["chat-free-so-both-reserved", "chat-busy-so-bot-not-yet"],
+)
+def test_a_chain_stops_at_the_first_budget_that_must_wait(
+    storage: Storage, chat_ahead: bool, expected_starts: list[float]
+) -> None:
+    steps = [(chat_key(5), Limit(1.0)), (BOT_KEY, Limit(10.0))]
+    for budget in (MemoryBudget(), SqlBudget(storage)):
+        if chat_ahead:
+            budget.reserve(chat_key(5), Limit(1.0), NOW)
+        starts = [start - NOW for start in budget.reserve_chain(steps, NOW)]
+        assert starts == pytest.approx(expected_starts, abs=1e-6)
+    if chat_ahead:  # the bot's budget was left alone
+        assert SqlBudget(storage).reserve(BOT_KEY, Limit(10.0), NOW) == NOW
