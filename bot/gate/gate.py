@@ -125,9 +125,15 @@ class CrisisGate:
 
     @staticmethod
     def _supported(finding: _Finding, plain: list[_Finding]) -> bool:
-        """A ``requires`` rule counts beside a separate match of a required category."""
+        """A ``requires`` rule counts beside a separate match of a required category.
+
+        With ``requires_inside`` the required match may also overlap it: "ending it tonight" is
+        one statement with its own time. Plan words keep needing a separate statement, so that
+        "I'm ready to die" is not also read as "I'm ready" plus a crisis statement.
+        """
         return any(
-            other.category in finding.rule.requires and not other.overlaps(finding)
+            other.category in finding.rule.requires
+            and (finding.rule.requires_inside or not other.overlaps(finding))
             for other in plain
         )
 

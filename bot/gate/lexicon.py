@@ -10,7 +10,8 @@ compiles it once. The YAML shape, key by key:
     ``patterns`` (raw regular expressions over the same text views), and optionally
     ``negatable`` (a negation just before the match lowers it to a ``mention`` of risk concern),
     ``requires`` (categories another match in the same text must have for this rule to count,
-    used for upgrades such as intent plus a time) and ``comment``.
+    used for upgrades such as intent plus a time), ``requires_inside`` (the required match may
+    contain this one: the time in "ending it tonight" upgrades it) and ``comment``.
 ``signals``
     Weak signals that are not crisis on their own (a loss, hopelessness, a vague means question):
     ``id``, ``kind``, ``weight``, ``phrases``/``patterns``. They add up across turns and decay.
@@ -60,6 +61,7 @@ class Rule:
     patterns: tuple[str, ...] = ()
     negatable: bool = False
     requires: tuple[str, ...] = ()
+    requires_inside: bool = False  # a required match may overlap this one (a time inside it)
     builtin: bool = True
     comment: str = ""
 

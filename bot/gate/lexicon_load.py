@@ -132,7 +132,17 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
 
 
 _RULE_KEYS = frozenset(
-    {"id", "category", "risk", "phrases", "patterns", "negatable", "requires", "comment"}
+    {
+        "id",
+        "category",
+        "risk",
+        "phrases",
+        "patterns",
+        "negatable",
+        "requires",
+        "requires_inside",
+        "comment",
+    }
 )
 _SIGNAL_KEYS = frozenset({"id", "kind", "weight", "phrases", "patterns", "comment"})
 _EXEMPTION_KEYS = frozenset({"id", "suppresses", "phrases", "patterns", "comment"})
@@ -161,6 +171,7 @@ def _rule(fields: Fields, builtin: bool, context: MacroExpander) -> Rule:
         patterns=patterns,
         negatable=fields.flag("negatable"),
         requires=requires,
+        requires_inside=fields.flag("requires_inside"),
         builtin=builtin,
         comment=fields.optional_text("comment"),
     )

@@ -5,7 +5,9 @@ crisis on its own. Each carries a weight; the caller keeps the recent ones and p
 A signal's weight halves every ``half_life_hours`` (6 hours in the built-in lexicon: after a day a
 signal keeps 1/16 of its weight). When the current message brings at least one new signal and the
 decayed sum of history plus the new signals reaches ``threshold`` (0.85 built in), the gate routes
-to crisis with category ``accumulated``, or ``means`` when the new message asks about means.
+to crisis with category ``accumulated``, ``means`` when the new message asks about means, or
+``planning`` (risk imminent) when a new preparation signal meets another preparation or means
+signal: "Everything is set for tonight. Goodbye." is a farewell, not just low mood.
 
 Crisis matches also leave a signal (kind ``crisis.<category>``, weight 1), so hopelessness soon
 after a crisis message crosses the threshold again.
@@ -21,6 +23,7 @@ from bot.core.models import Risk, Signal
 from bot.gate.lexicon import Accumulation
 
 MEANS_KIND = "means"
+PREPARATION_KIND = "preparation"
 CRISIS_KIND_PREFIX = "crisis."
 MAX_HISTORY = 50
 """Only the most recent signals of a history are considered, however many are passed."""
@@ -34,8 +37,8 @@ _DISTRESS_KINDS = frozenset(
 class Accumulated:
     """The outcome of adding up signals when no single rule matched."""
 
-    category: str  # "accumulated" or "means"
-    rule: str  # "accumulated.signals" or "accumulated.means"
+    category: str  # "accumulated", "means" or "planning"
+    rule: str  # "accumulated.signals", "accumulated.means" or "accumulated.preparation"
     risk: Risk
     total: float
 
@@ -71,6 +74,8 @@ def accumulate(
         if decayed_weight(signal, now, settings.half_life_hours) > 0.05
     )
     asks_means = any(signal.kind == MEANS_KIND for signal in fresh)
+    if _prepares(fresh, recent, now, settings):
+        return Accumulated("planning", "accumulated.preparation", Risk.IMMINENT, total)
     distressed = bool(kinds & _DISTRESS_KINDS) or any(
         kind.startswith(CRISIS_KIND_PREFIX) for kind in kinds
     )
@@ -80,10 +85,25 @@ def accumulate(
     return Accumulated("accumulated", "accumulated.signals", Risk.CONCERN, total)
 
 
+def _prepares(
+    fresh: Sequence[Signal], recent: Sequence[Signal], now: float, settings: Accumulation
+) -> bool:
+    """A new preparation signal beside at least one other preparation or means signal."""
+    if not any(signal.kind == PREPARATION_KIND for signal in fresh):
+        return False
+    alive = [
+        signal
+        for signal in (*recent, *fresh)
+        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
+    ]
+    return sum(signal.kind in (PREPARATION_KIND, MEANS_KIND) for signal in alive) >= 2
+
+
 __all__ = [
     "CRISIS_KIND_PREFIX",
     "MAX_HISTORY",
     "MEANS_KIND",
+    "PREPARATION_KIND",
     "Accumulated",
     "accumulate",
     "decayed_weight",

@@ -12,7 +12,10 @@ Starting from :func:`bot.gate.normalize.normalize`, a view
 6. repairs near-miss typos of key words (``sucidal``, ``myslef``).
 
 The **joined** view additionally glues letters written one at a time (``s u i c i d e``,
-``k.i.l.l``, ``k-i-l-l``); it exists only when the text has such a run. The **glued** string holds
+``k.i.l.l``, ``k-i-l-l``); it exists only when the text has such a run. The **unpunctuated** view
+reads punctuation squeezed between words as spaces (``i,want,to,die``, ``i.want.to.die``); it
+exists only when the text has at least two such marks, so ordinary "done.goodbye" keeps its clause
+break in the main view. The **glued** string holds
 only long tokens, where people ran several words together (``iwanttodie``); boundary-less forms of
 the distinctive phrases are searched there. Every view is padded with one space on each side.
 """
@@ -48,13 +51,15 @@ _CLAUSE_MARKS = re.compile(r"[.,;:!?]+")
 _NOT_WORD = re.compile(r"[^\w.]+|_+")
 _LONG_RUN = re.compile(r"(.)\1{2,}")
 _DOUBLE_ONE = re.compile(r"(?<=[a-z])11|11(?=[a-z])")
+_TIGHT_MARK = re.compile(r"(?<=[a-z]{2})[.,;:](?=[a-z]{2})|(?<=\b[a-z])[.,;:](?=[a-z]{2})")
+_MIN_TIGHT_MARKS = 2
 
 
 @dataclass(frozen=True, slots=True)
 class GateText:
     """The views of one message that the gate's rules are matched against."""
 
-    views: tuple[str, ...]  # the main view first, then the joined view if it differs
+    views: tuple[str, ...]  # the main view first, then the joined and unpunctuated views if any
     glued: str  # long tokens only, for boundary-less phrases; "" when there are none
     squeezed: str  # every view fully squeezed and concatenated, for the anchor prefilter
 
@@ -103,12 +108,16 @@ def build_gate_text(text: str, corrector: TokenCorrector) -> GateText:
     base = normalize(text).translate(_EMOJI)
     main, tokens = _view(base, corrector)
     views = [main]
-    joined_base = _SPACED_LETTERS.sub(_join_spaced, base)
-    if joined_base != base:
-        joined, joined_tokens = _view(joined_base, corrector)
-        if joined != main:
-            views.append(joined)
-            tokens.extend(joined_tokens)
+    variants = [_SPACED_LETTERS.sub(_join_spaced, base)]
+    if len(_TIGHT_MARK.findall(base)) >= _MIN_TIGHT_MARKS:
+        variants.append(_TIGHT_MARK.sub(" ", base))
+    for variant in variants:
+        if variant == base:
+            continue
+        extra, extra_tokens = _view(variant, corrector)
+        if extra not in views:
+            views.append(extra)
+            tokens.extend(extra_tokens)
     long_tokens = [token for token in tokens if len(token) >= GLUED_MIN_LENGTH]
     glued = " " + " ".join(long_tokens) + " " if long_tokens else ""
     squeezed = "\n".join(squeeze_all(view) for view in views)

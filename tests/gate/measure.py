@@ -41,7 +41,8 @@ def score_file(name: str, gate: CrisisGate, guard: AdviceGuard) -> Score:
         if verdict:
             score.correct += 1
         else:
-            score.misses.append(f"{case.text!r} -> {detail}")
+            known = f" (known miss: {case.miss})" if case.miss else ""
+            score.misses.append(f"{case.text!r} -> {detail}{known}")
         if case.expect == "crisis" and case.risk is not None:
             score.with_risk += 1
             risk = gate.assess(case.text).risk
