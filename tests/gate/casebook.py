@@ -57,9 +57,9 @@ def as_params(cases: list[Case]) -> list[object]:
 
 
 def heldout_names(expect: str) -> list[str]:
-    """Names of the held-out case files (``heldout_*.yaml``) whose cases expect ``expect``."""
+    """Names of the held-out case files (``heldout*.yaml``) whose cases expect ``expect``."""
     names = []
-    for path in sorted(CASES_DIR.glob("heldout_*.yaml")):
+    for path in sorted(CASES_DIR.glob("heldout*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if data["expect"] == expect:
             names.append(path.stem)

@@ -91,7 +91,7 @@ def _line(score: Score) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Print one line per case file, totals per kind, and optionally every miss."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prefix", default="heldout_", help="case files whose names start so")
+    parser.add_argument("--prefix", default="heldout", help="case files whose names start so")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
     gate, guard = CrisisGate.default(), AdviceGuard.default()
