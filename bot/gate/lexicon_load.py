@@ -16,6 +16,7 @@ from rapidfuzz.distance import OSA
 
 from bot.core.models import Risk
 from bot.errors import LexiconError
+from bot.gate.floor import check_floor
 from bot.gate.lexicon import (
     CATEGORIES,
     Accumulation,
@@ -47,7 +48,8 @@ def load_lexicon(extra_path: Path | None = None) -> Lexicon:
 
     The extension can ADD patterns/words (and add figurative exemptions only if they can never
     suppress a built-in rule of risk high/imminent); it can never remove or weaken built-in rules
-    (the floor). Invalid extension -> LexiconError naming file, key and what to do.
+    (the floor): :func:`bot.gate.floor.check_floor` refuses an extension whose exemptions let a
+    floor sentence through. Invalid extension -> LexiconError naming file, key and what to do.
     """
     builtin = _read(BUILTIN_PATH, builtin=True, known=(), macros={})
     if extra_path is None:
@@ -56,7 +58,7 @@ def load_lexicon(extra_path: Path | None = None) -> Lexicon:
         Path(extra_path), builtin=False, known=builtin.rules, macros=dict(builtin.macros)
     )
     _check_fuzzy_keys(Path(extra_path), builtin.fuzzy.keys, extension.fuzzy.keys)
-    return Lexicon(
+    merged = Lexicon(
         rules=builtin.rules + extension.rules,
         signals=builtin.signals + extension.signals,
         exemptions=builtin.exemptions + extension.exemptions,
@@ -70,6 +72,8 @@ def load_lexicon(extra_path: Path | None = None) -> Lexicon:
         macros=builtin.macros,
         sources=builtin.sources + extension.sources,
     )
+    check_floor(merged, Path(extra_path))
+    return merged
 
 
 def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[str, str]) -> Lexicon:

@@ -201,3 +201,26 @@ exemptions:
     gate = CrisisGate(load_lexicon(extra))
     missed = [case.text for case in load_cases(*CRISIS_FILES) if not gate.assess(case.text).crisis]
     assert missed == []
+
+
+@pytest.mark.parametrize("phrase", ["suicid*", "(suicide|overdose)", "(self harm*|overdos*)"])
+def test_extension_exemption_that_covers_the_floor_is_refused(tmp_path: Path, phrase: str) -> None:
+    extra = _write(
+        tmp_path,
+        f"""
+exemptions:
+  - id: figurative.too_broad
+    suppresses: [mention.suicide_word, mention.self_harm_word, means.lethal_amount]
+    phrases: ["{phrase}"]
+""",
+    )
+    with pytest.raises(LexiconError, match=r"no longer reaches the crisis route") as error:
+        load_lexicon(extra)
+    assert str(extra) in str(error.value)
+
+
+def test_every_floor_sentence_is_crisis_with_the_built_in_lexicon(gate: CrisisGate) -> None:
+    from bot.gate.floor import FLOOR_SENTENCES
+
+    for sentence in FLOOR_SENTENCES:
+        assert gate.assess(sentence).crisis, sentence
