@@ -7,7 +7,8 @@ signal keeps 1/16 of its weight). When the current message brings at least one n
 decayed sum of history plus the new signals reaches ``threshold`` (0.85 built in), the gate routes
 to crisis with category ``accumulated``, ``means`` when the new message asks about means, or
 ``planning`` (risk imminent) when a new preparation signal meets another preparation or means
-signal: "Everything is set for tonight. Goodbye." is a farewell, not just low mood.
+signal ("Everything is set for tonight. Goodbye." is a farewell, not just low mood) or is strong
+enough to reach the threshold alone ("I know exactly how I'm going to do it").
 
 Crisis matches also leave a signal (kind ``crisis.<category>``, weight 1), so hopelessness soon
 after a crisis message crosses the threshold again.
@@ -88,9 +89,12 @@ def accumulate(
 def _prepares(
     fresh: Sequence[Signal], recent: Sequence[Signal], now: float, settings: Accumulation
 ) -> bool:
-    """A new preparation signal beside at least one other preparation or means signal."""
-    if not any(signal.kind == PREPARATION_KIND for signal in fresh):
+    """A new preparation signal strong enough alone, or beside another preparation or means."""
+    preparing = [signal for signal in fresh if signal.kind == PREPARATION_KIND]
+    if not preparing:
         return False
+    if any(signal.weight >= settings.threshold for signal in preparing):
+        return True  # "I know how I'm going to do it": crisis on its own, and imminent
     alive = [
         signal
         for signal in (*recent, *fresh)

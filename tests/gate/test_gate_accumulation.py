@@ -61,12 +61,29 @@ def test_one_weak_signal_alone_is_not_crisis_but_is_returned(gate: CrisisGate) -
 
 @pytest.mark.parametrize(
     "text",
-    ["i relapsed", "i know how i'm going to do it", "tonight.", "i've already picked the date"],
+    ["i relapsed", "tonight.", "i've already picked the date"],
 )
 def test_ambiguous_statement_is_crisis_only_after_distress(gate: CrisisGate, text: str) -> None:
     assert not gate.assess(text, now=T0).crisis
     history = (Signal(at=T0 - 600, kind="hopelessness", weight=0.5),)
     assert gate.assess(text, history=history, now=T0).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i know how i'm going to do it",
+        "tonight i'm finally doing it",
+        "i'm about to jump",
+        "i don't want anyone to stop me",
+        "i'm standing on the ledge",
+    ],
+)
+def test_strong_preparation_is_imminent_crisis_on_its_own(gate: CrisisGate, text: str) -> None:
+    result = gate.assess(text, now=T0)
+    assert result.crisis
+    assert result.risk is Risk.IMMINENT
+    assert result.category == "planning"
 
 
 def test_signals_decay_with_a_six_hour_half_life(gate: CrisisGate) -> None:
