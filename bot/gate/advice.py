@@ -23,7 +23,7 @@ from bot.gate.lexicon_fields import Fields
 from bot.gate.matcher import Hit, PhraseSet
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
 from bot.gate.views import build_gate_text
-from bot.gate.yaml_load import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file
 
 ADVICE_PATH = Path(__file__).with_name("advice.yaml")
 TOPICS = ("side_effects", "at_home", "how_it_works", "spravato", "with_therapy", "cost")

@@ -29,7 +29,7 @@ from bot.gate.lexicon import (
 from bot.gate.lexicon_fields import Fields
 from bot.gate.macros import MacroExpander, read_macros
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
-from bot.gate.yaml_load import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file
 
 BUILTIN_PATH = Path(__file__).with_name("lexicon.yaml")
 

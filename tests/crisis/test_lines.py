@@ -163,7 +163,7 @@ def test_missing_file_raises_config_error_naming_file(tmp_path: Path) -> None:
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     path.write_text("# padding\n" * 40_000, encoding="utf-8")
-    with pytest.raises(ConfigError, match="over the"):
+    with pytest.raises(ConfigError, match="more than the 262144 allowed"):
         load_crisis_lines(path)
 
 

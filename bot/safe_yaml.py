@@ -1,4 +1,7 @@
-"""Strict YAML reading for lexicon files: safe loader, no aliases, no duplicate keys, capped size.
+"""Strict YAML reading for the bot's data files (lexicon, advice rules, crisis lines, wording).
+
+Safe loader, no aliases, no duplicate keys, capped size. Flow files go through
+:mod:`bot.engine.loader`, which reports every problem at once with its position.
 
 PyYAML keeps the last of duplicate keys silently and expands aliases lazily into shared objects
 ("billion laughs"), so both are refused here with the line and column of the offending node.
@@ -12,7 +15,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node
 
-MAX_LEXICON_BYTES = 1_000_000
+MAX_YAML_BYTES = 1_000_000
 
 
 class YamlProblem(ValueError):
@@ -67,7 +70,7 @@ def load_yaml_text(text: str) -> Any:
         raise YamlProblem(f"invalid YAML: {exc}") from exc
 
 
-def load_yaml_file(path: Path, max_bytes: int = MAX_LEXICON_BYTES) -> Any:
+def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Read and parse ``path`` strictly; raises :class:`YamlProblem` or :class:`OSError`."""
     size = path.stat().st_size
     if size > max_bytes:
@@ -80,4 +83,4 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_LEXICON_BYTES) -> Any:
     return load_yaml_text(text)
 
 
-__all__ = ["MAX_LEXICON_BYTES", "YamlProblem", "load_yaml_file", "load_yaml_text"]
+__all__ = ["MAX_YAML_BYTES", "YamlProblem", "load_yaml_file", "load_yaml_text"]
