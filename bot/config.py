@@ -43,6 +43,18 @@ class HumanContactConfig(_Section):
     reach: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     hours: Annotated[str, StringConstraints(min_length=1, max_length=120)]
 
+    @field_validator("name", "reach", "hours")
+    @classmethod
+    def _plain_statement(cls, value: str) -> str:
+        """Crisis replies ask at most one question and are plain text: keep contacts so."""
+        odd = sorted({ch for ch in value if ch in "?<>*_`[]\n"})
+        if odd:
+            shown = "".join(odd).replace("\n", "a line break")
+            raise ValueError(
+                f"contains {shown!r}; write it as one plain statement without questions or markup"
+            )
+        return value
+
 
 class StorageConfig(_Section):
     """Where conversations, the outbox and cases are kept."""
