@@ -1,9 +1,11 @@
 """Assemble the python-telegram-bot Application with crisisbot's processor, handlers and sender.
 
 The Application has no ``Updater``: updates come from :class:`~bot.telegram.poller.DurablePoller`
-or the webhook app, both of which hand each update to :meth:`TelegramBot.process`. Requests go
-through ``AIORateLimiter`` (Telegram's overall and per-group limits; flood-control answers are
-not retried there but rescheduled by the outbox sender).
+or the webhook app, both of which hand each update to :meth:`TelegramBot.process`. In
+``crisisbot run`` sends are paced by the send budget shared by all replicas
+(:mod:`bot.telegram.ratelimit`) and ``AIORateLimiter`` is off; with ``rate_limited=True`` (tests,
+benchmarks) it applies Telegram's per-process limits. Flood-control answers are never retried
+here: the outbox sender reschedules them.
 """
 
 from __future__ import annotations
