@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from bot.engine.engine import button_action
+from bot.engine.engine import button_action, state_text
 from bot.engine.loader import LoadedFlow
 from bot.engine.matcher import tokens
-from bot.engine.schema import MAX_CALLBACK_BYTES, MAX_REPLY_CHARS, StateSpec
+from bot.engine.schema import MAX_CALLBACK_BYTES, MAX_REPLY_CHARS
 from bot.errors import Diagnostic
 
 Loc = tuple[str | int, ...]
@@ -57,16 +57,6 @@ class FlowReport:
         self.add(loc, message, "warning")
 
 
-def rendered_reply(state: StateSpec) -> str:
-    """The text a state sends, as the engine renders it: reply, then sources and review date."""
-    text = state.reply.strip()
-    if state.sources:
-        text += "\n\nSources: " + "; ".join(state.sources)
-    if state.reviewed is not None:
-        text += f"\nReviewed: {state.reviewed.isoformat()}"
-    return text
-
-
 def _check_dose(report: FlowReport, loc: Loc, what: str, text: str) -> None:
     match = DOSE.search(text)
     if match:
@@ -92,7 +82,7 @@ def check_texts(report: FlowReport) -> None:
     for index, state in enumerate(spec.states):
         loc: Loc = ("states", index, "reply")
         _check_dose(report, loc, f"the reply of state {state.name!r}", state.reply)
-        sent = len(rendered_reply(state))
+        sent = len(state_text(state))
         if sent > MAX_REPLY_CHARS:
             extra = "" if sent == len(state.reply) else " with its sources and review date"
             report.add(

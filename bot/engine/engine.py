@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.core.models import Button, ConversationRecord, Reply, Route
 from bot.engine.compiler import CompiledFlow
 from bot.engine.matcher import TriggerIndex
+from bot.engine.schema import StateSpec
 
 BUTTON_PREFIX = "f:"
 DEFAULT_FALLBACK = (
@@ -32,6 +33,16 @@ class FlowStep:
     reply: Reply
     record: ConversationRecord
     trigger: str | None = None
+
+
+def state_text(state: StateSpec) -> str:
+    """The text a state sends: its reply, then its sources and review date when it has them."""
+    text = state.reply.strip()
+    if state.sources:
+        text += "\n\nSources: " + "; ".join(state.sources)
+    if state.reviewed is not None:
+        text += f"\nReviewed: {state.reviewed.isoformat()}"
+    return text
 
 
 def button_action(flow: str, trigger: str) -> str:
@@ -148,11 +159,7 @@ class FlowEngine:
     def render(self, flow: CompiledFlow, state_name: str) -> Reply:
         """The reply shown on entering ``state_name``: its text, sources, review date, buttons."""
         state = flow.states[state_name]
-        text = state.reply.strip()
-        if state.sources:
-            text += "\n\nSources: " + "; ".join(state.sources)
-        if state.reviewed is not None:
-            text += f"\nReviewed: {state.reviewed.isoformat()}"
+        text = state_text(state)
         buttons = tuple(
             Button(button.label, button_action(button.flow or flow.name, button.trigger))
             for button in state.buttons
