@@ -116,10 +116,15 @@ def build_moderated_service(
 def open_storage(
     config: Config, *, storage_url: str | None = None, upgrade: bool = True
 ) -> Storage:
-    """Storage at ``storage_url`` (else the configured one), its schema brought up or checked."""
-    storage = Storage.from_url(storage_url or config.storage.url)
+    """Storage at ``storage_url`` (else the configured one), its schema brought up or checked.
+
+    Only an embedded SQLite database is upgraded here; a shared PostgreSQL database is checked,
+    and migrated by ``crisisbot db upgrade`` before replicas roll out (docs/deploy.md).
+    """
+    url = storage_url or config.storage.url
+    storage = Storage.from_url(url)
     try:
-        if upgrade:
+        if upgrade and url.startswith("sqlite"):
             storage.ensure_schema()
         else:
             storage.check_schema()
