@@ -37,6 +37,7 @@ class Delivery:
 
     acked: int = 0
     resent: int = 0
+    triggered_at: int | None = None  # how many were acknowledged when the when_acked action ran
     statuses: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds from first try to 200
 
@@ -112,4 +113,5 @@ class LoadGenerator:
         if self._trigger is not None and self.delivery.acked >= self._trigger[0]:
             _count, action = self._trigger
             self._trigger = None
+            self.delivery.triggered_at = self.delivery.acked
             await asyncio.to_thread(action)

@@ -98,6 +98,8 @@ class Run:
     survivor_exit: int
     survivor_metrics: str
     resent_updates: int
+    killed_after: int  # updates of the second half acknowledged when replica A was killed
+    second_half: int  # updates of the second half acknowledged in all
 
 
 def _postgres_or_skip() -> None:
@@ -206,7 +208,8 @@ def _load(
         replicas[0].alive = False
         processes[0].kill()
 
-    generator.when_acked(generator.delivery.acked + KILL_AFTER, kill_a)
+    acked_before_second = generator.delivery.acked
+    generator.when_acked(acked_before_second + KILL_AFTER, kill_a)
     delivery = asyncio.run(generator.deliver(second))
     assert not processes[0].is_running(), "replica A was killed midway"
     wait_until(drained, DRAIN_TIMEOUT, "every reply sent by the survivor")
@@ -236,6 +239,8 @@ def _load(
         survivor_exit=survivor_exit,
         survivor_metrics=page,
         resent_updates=delivery.resent,
+        killed_after=(delivery.triggered_at or 0) - acked_before_second,
+        second_half=delivery.acked - acked_before_second,
     )
 
 
@@ -280,7 +285,10 @@ def test_after_the_kill_nothing_is_lost_and_only_in_flight_messages_repeat(run: 
     assert set(run.sent) == set(run.expected)
     repeats = {chat: _repeats(run.expected[chat], run.sent[chat]) for chat in run.expected}
     assert sum(repeats.values()) <= SenderSettings().batch_size
-    assert run.resent_updates > 0, "the kill left updates for the survivor to take again"
+    # The kill came midway: part of the second half was acknowledged before it, the rest by the
+    # survivor (whether a request was in flight to the killed replica at that instant, and so
+    # re-sent, depends on timing: run.resent_updates reports it without being asserted).
+    assert 0 < run.killed_after < run.second_half, "replica A was killed midway"
 
 
 def test_every_crisis_case_is_opened_and_alerted_once(run: Run) -> None:
