@@ -50,12 +50,10 @@ from bot.core.models import ConversationRecord, Inbound, InboundKind  # noqa: E4
 from bot.storage import Storage  # noqa: E402
 from bot.storage.conversation import SqlConversationTx  # noqa: E402
 from tests.auxil.botapi_standin import BotApiStandIn  # noqa: E402
-from tests.auxil.botprocess import BotProcess, free_port  # noqa: E402
 from tests.replicas.cluster import (  # noqa: E402
     fresh_database,
-    replica_config,
-    upgrade_database,
-    wait_ready,
+    prepare_replicas,
+    start_replicas,
     wait_until,
 )
 from tests.replicas.loadgen import LoadGenerator, Replica  # noqa: E402
@@ -112,27 +110,19 @@ def cluster_run(backend: str, replicas: int, chats: int, messages: int) -> dict[
         database(backend, Path(tmp)) as url,
         BotApiStandIn(token=TOKEN) as standin,
     ):
-        ports = [free_port() for _ in range(replicas)]
-        configs = [
-            replica_config(
-                Path(tmp) / f"r{n}",
-                storage_url=url,
-                port=port,
-                moderation_chat=MOD_CHAT,
-                moderators=(501,),
-                max_messages_per_second=1000,
-            )
-            for n, port in enumerate(ports)
-        ]
-        upgrade_database(configs[0])
-        processes = [BotProcess(c, base_url=standin.base_url, token=TOKEN) for c in configs]
+        processes, ports = prepare_replicas(
+            Path(tmp),
+            [f"r{n}" for n in range(replicas)],
+            storage_url=url,
+            bot_api_url=standin.base_url,
+            token=TOKEN,
+            secret=SECRET,
+            moderation_chat=MOD_CHAT,
+            moderators=(501,),
+        )
         storage = Storage.from_url(url)
         try:
-            for process in processes:
-                process.env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
-                process.start()
-            for port in ports:
-                wait_ready(port)
+            start_replicas(processes, ports)
             cpu_before = children_cpu_seconds()
             harness_before = time.process_time()
             targets = [

@@ -2,8 +2,9 @@
 
 :func:`fresh_database` creates ``crisisbot_rt_<random>`` on the test server and drops it after;
 :func:`replica_config` writes one replica's configuration; :func:`upgrade_database` runs
-``crisisbot db upgrade`` as an operator would before rolling out; :func:`wait_ready` polls a
-replica's ``/readyz`` until it answers 200 or a deadline passes.
+``crisisbot db upgrade`` as an operator would before rolling out; :func:`prepare_replicas` does
+both for N replicas and :func:`start_replicas` starts them; :func:`wait_ready` polls a replica's
+``/readyz`` until it answers 200 or a deadline passes.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import psycopg
 
-from tests.auxil.botprocess import ROOT
+from tests.auxil.botprocess import ROOT, BotProcess, free_port
 from tests.conftest import POSTGRES_CONNINFO
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
@@ -81,6 +82,45 @@ def upgrade_database(config: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def prepare_replicas(
+    folder: Path,
+    names: Sequence[str],
+    *,
+    storage_url: str,
+    bot_api_url: str,
+    token: str,
+    secret: str,
+    moderation_chat: int,
+    moderators: Sequence[int],
+) -> tuple[list[BotProcess], list[int]]:
+    """One webhook replica per name on ``storage_url``, the database migrated once; not started."""
+    ports = [free_port() for _ in names]
+    configs = [
+        replica_config(
+            folder / name,
+            storage_url=storage_url,
+            port=port,
+            moderation_chat=moderation_chat,
+            moderators=tuple(moderators),
+            max_messages_per_second=1000,
+        )
+        for name, port in zip(names, ports, strict=True)
+    ]
+    upgrade_database(configs[0])
+    processes = [BotProcess(config, base_url=bot_api_url, token=token) for config in configs]
+    for process in processes:
+        process.env["TELEGRAM_WEBHOOK_SECRET"] = secret
+    return processes, ports
+
+
+def start_replicas(processes: Sequence[BotProcess], ports: Sequence[int]) -> None:
+    """Start every replica, then wait until each answers ``/readyz``."""
+    for process in processes:
+        process.start()
+    for port in ports:
+        wait_ready(port)
 
 
 def wait_ready(port: int, timeout: float = 60.0) -> None:

@@ -35,14 +35,13 @@ from bot.storage.tables import conversations, outbox, processed_updates
 from bot.telegram.outgoing import message_parts
 from bot.telegram.sender import SenderSettings
 from tests.auxil.botapi_standin import BotApiStandIn
-from tests.auxil.botprocess import BotProcess, free_port
+from tests.auxil.botprocess import BotProcess
 from tests.auxil.updates import UpdateFactory
 from tests.conftest import _postgres_problem
 from tests.replicas.cluster import (
     fresh_database,
-    replica_config,
-    upgrade_database,
-    wait_ready,
+    prepare_replicas,
+    start_replicas,
     wait_until,
 )
 from tests.replicas.loadgen import LoadGenerator, Replica
@@ -155,27 +154,19 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 
 def _drive(folder: Path, url: str, standin: BotApiStandIn) -> Run:
-    ports = [free_port(), free_port()]
-    configs = [
-        replica_config(
-            folder / name,
-            storage_url=url,
-            port=port,
-            moderation_chat=MOD_CHAT,
-            moderators=(MODERATOR,),
-            max_messages_per_second=1000,
-        )
-        for name, port in zip("AB", ports, strict=True)
-    ]
-    upgrade_database(configs[0])
-    processes = [BotProcess(config, base_url=standin.base_url, token=TOKEN) for config in configs]
+    processes, ports = prepare_replicas(
+        folder,
+        "AB",
+        storage_url=url,
+        bot_api_url=standin.base_url,
+        token=TOKEN,
+        secret=SECRET,
+        moderation_chat=MOD_CHAT,
+        moderators=(MODERATOR,),
+    )
     storage = Storage.from_url(url)
     try:
-        for process in processes:
-            process.env["TELEGRAM_WEBHOOK_SECRET"] = SECRET
-            process.start()
-        for port in ports:
-            wait_ready(port)
+        start_replicas(processes, ports)
         return _load(processes, ports, storage, standin)
     except AssertionError as failure:
         logs = "\n".join(f"--- {p.config.parent.name}:\n{p.stderr()[-3000:]}" for p in processes)
