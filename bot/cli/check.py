@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.engine.check import check_paths
 from bot.engine.graph import flow_to_mermaid, render_graph
 from bot.engine.loader import load_flow_file
@@ -34,7 +34,7 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
     flow_errors = any(d.severity == "error" for d in diagnostics)
     warnings_extra: list[str] = []
     if config is not None and not files and paths and not flow_errors:
-        problems.extend(_check_runtime_parts(config_path))
+        problems.extend(_check_runtime_parts(config))
         warnings_extra = _stale_crisis_lines(config.crisis.lines_file)
     for line in problems:
         print(line)
@@ -49,12 +49,12 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
     return 1 if errors or (fail_on_warnings and warnings) else 0
 
 
-def _check_runtime_parts(config_path: Path | None) -> list[str]:
+def _check_runtime_parts(config: Config) -> list[str]:
     """Build the whole core once, so entry flow, lexicon and crisis lines are checked too."""
     from bot.app import build_core
 
     try:
-        build_core(load_config(config_path))
+        build_core(config)
     except CrisisbotError as error:
         return str(error).splitlines()
     return []
