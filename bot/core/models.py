@@ -37,12 +37,6 @@ class Risk(StrEnum):
         """Higher is more urgent: concern 1, high 2, imminent 3."""
         return _RISK_RANK[self]
 
-    @classmethod
-    def highest(cls, *levels: Risk | None) -> Risk | None:
-        """The most urgent of the given levels, ignoring ``None``."""
-        present = [level for level in levels if level is not None]
-        return max(present, key=lambda level: level.rank) if present else None
-
 
 _RISK_RANK = {Risk.CONCERN: 1, Risk.HIGH: 2, Risk.IMMINENT: 3}
 
