@@ -6,7 +6,8 @@
     ├── LexiconError           an operator's lexicon extension is invalid
     ├── InputError             a piece of user input cannot be handled (too large, not text)
     ├── StorageError           the database cannot be reached or is on the wrong schema
-    └── TelegramSetupError     the Telegram token is missing or rejected
+    ├── TelegramSetupError     the Telegram token is missing or rejected
+    └── ModelError             a shipped model file is missing or not the pinned one
 
 Every error a person or an operator can cause says what went wrong and what to do about it.
 """
@@ -63,6 +64,10 @@ class TelegramSetupError(CrisisbotError):
     """The Telegram token is missing, malformed or rejected."""
 
 
+class ModelError(CrisisbotError):
+    """A model or its precomputed data is missing, damaged or not the pinned version."""
+
+
 __all__ = [
     "ConfigError",
     "CrisisbotError",
@@ -70,6 +75,7 @@ __all__ = [
     "FlowError",
     "InputError",
     "LexiconError",
+    "ModelError",
     "StorageError",
     "TelegramSetupError",
 ]

