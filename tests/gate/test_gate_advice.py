@@ -9,7 +9,9 @@ from bot.gate.advice import TOPICS
 from tests.gate.casebook import Case, as_params, load_cases
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("advice", "advice_variants")))
+@pytest.mark.parametrize(
+    "case", as_params(load_cases("advice", "advice_variants", "advice_languages"))
+)
 def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Case) -> None:
     match = guard.check(case.text)
     assert match is not None, f"missed: {case.text!r}"
@@ -19,7 +21,9 @@ def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Ca
     assert match.topic is None or match.topic in TOPICS
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("faq", "faq_variants", "low_mood")))
+@pytest.mark.parametrize(
+    "case", as_params(load_cases("faq", "faq_variants", "faq_languages", "low_mood"))
+)
 def test_general_question_is_not_advice(guard: AdviceGuard, case: Case) -> None:
     assert guard.check(case.text) is None
 
@@ -51,7 +55,9 @@ def test_empty_or_symbol_only_text_is_not_advice(guard: AdviceGuard, text: str) 
     assert guard.check(text) is None
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("advice", "advice_variants")))
+@pytest.mark.parametrize(
+    "case", as_params(load_cases("advice", "advice_variants", "advice_languages"))
+)
 def test_advice_request_is_not_crisis(gate: CrisisGate, case: Case) -> None:
     assert not gate.assess(case.text).crisis
 
