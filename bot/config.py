@@ -2,8 +2,9 @@
 
 Precedence, lowest first: built-in defaults, the YAML file, ``CRISISBOT_<SECTION>__<KEY>``
 environment variables (for example ``CRISISBOT_STORAGE__URL``), and ``TELEGRAM_API_BASE_URL``.
-The Telegram token is never read from a file: only from ``TELEGRAM_BOT_TOKEN``, wrapped so that
-``repr`` and logs never show it.
+The Telegram token is never read from the config file: only from ``TELEGRAM_BOT_TOKEN``, or from
+the file ``TELEGRAM_BOT_TOKEN_FILE`` names (a Docker secret, a systemd credential), wrapped so
+that ``repr`` and logs never show it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot.errors import ConfigError
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token)
+TOKEN_FILE_ENV = "TELEGRAM_BOT_TOKEN_FILE"  # noqa: S105 (the variable's name, not a token)
+MAX_TOKEN_FILE_BYTES = 4096
 API_BASE_ENV = "TELEGRAM_API_BASE_URL"
 MAX_CONFIG_BYTES = 1024 * 1024
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", to_upper=True)]
@@ -170,9 +173,35 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def telegram_token() -> SecretStr | None:
-    """The bot token from ``TELEGRAM_BOT_TOKEN`` (never from a file), or ``None`` when unset."""
+    """The bot token from ``TELEGRAM_BOT_TOKEN`` or ``TELEGRAM_BOT_TOKEN_FILE``; ``None`` if unset.
+
+    Raises :class:`ConfigError` when both are set, or the file cannot be read; no message ever
+    quotes the file's content.
+    """
     value = os.environ.get(TOKEN_ENV, "").strip()
+    token_file = os.environ.get(TOKEN_FILE_ENV, "").strip()
+    if value and token_file:
+        raise ConfigError(f"{TOKEN_ENV} and {TOKEN_FILE_ENV} are both set; keep one of them")
+    if token_file:
+        value = _read_token_file(Path(token_file))
     return SecretStr(value) if value else None
+
+
+def _read_token_file(path: Path) -> str:
+    where = f"{TOKEN_FILE_ENV}={path}"
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{where}: cannot read the token file ({error.strerror})") from None
+    if len(raw) > MAX_TOKEN_FILE_BYTES:
+        raise ConfigError(f"{where}: {len(raw)} bytes is not a bot token; the file holds only it")
+    try:
+        value = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: the token file is not UTF-8 text") from None
+    if not value:
+        raise ConfigError(f"{where}: the token file is empty; put the token from @BotFather in it")
+    return value
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

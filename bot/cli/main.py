@@ -30,6 +30,33 @@ ConfigOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("crisisbot")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown (not installed; run pip install .)"
+        print(f"crisisbot {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options that apply before any command."""
+
+
 @app.command()
 def chat(
     config: ConfigOption = None,

@@ -15,6 +15,29 @@ import typer
 from bot.cli.main import ConfigOption
 from bot.errors import CrisisbotError
 
+ENVIRONMENT_VARIABLES = (
+    ("TELEGRAM_BOT_TOKEN", "the token from @BotFather (never put it in the config file)."),
+    (
+        "TELEGRAM_BOT_TOKEN_FILE",
+        "or a file holding only the token (a Docker secret, a systemd credential); set one of "
+        "the two.",
+    ),
+    (
+        "TELEGRAM_WEBHOOK_SECRET",
+        "webhook mode: the secret Telegram sends with every update (1-256 of A-Z a-z 0-9 _ -), "
+        "the same on every replica; derived from the token when unset.",
+    ),
+    ("TELEGRAM_API_BASE_URL", "overrides telegram.api_base_url (e.g. a local Bot API server)."),
+    (
+        "CRISISBOT_<SECTION>__<KEY>",
+        "overrides one config key, e.g. CRISISBOT_STORAGE__URL, CRISISBOT_TELEGRAM__MODE, "
+        "CRISISBOT_TELEGRAM__WEBHOOK_PORT, CRISISBOT_MODERATION__CHAT_ID; top-level keys have "
+        "no section: CRISISBOT_FLOWS_DIR, CRISISBOT_ENTRY_FLOW.",
+    ),
+)
+ENVIRONMENT_HELP = "Environment variables:\n\n" + "\n\n".join(
+    f"{name}: {meaning}" for name, meaning in ENVIRONMENT_VARIABLES
+)
 _OWN_LOGGERS = "bot"
 _QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request URLs (the token)
 
@@ -47,7 +70,7 @@ def _configure_logging() -> None:
 def register(app: typer.Typer) -> None:
     """Add the ``run`` command to the ``crisisbot`` command line."""
 
-    @app.command("run")
+    @app.command("run", epilog=ENVIRONMENT_HELP)
     def run(config: ConfigOption = None) -> None:
         """Run the Telegram bot (long polling or webhook, as configured)."""
         raise typer.Exit(run_command(config))
