@@ -7,6 +7,7 @@ and the environment the service gives it; the proxy and Prometheus must point at
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -85,15 +86,12 @@ def test_each_bot_command_is_a_real_subcommand_with_a_config_in_the_image(name: 
 
 @pytest.mark.parametrize("name", COMPOSE_FILES)
 def test_each_config_passes_crisisbot_check(name: str) -> None:
-    for service in runners(load_compose(name)).values():
-        path = config_file(service)
+    for path in {config_file(service) for service in runners(load_compose(name)).values()}:
         done = crisisbot("check", "--config", str(path), env=_check_env())
         assert done.returncode == 0, done.stdout + done.stderr
 
 
 def _check_env() -> dict[str, str]:
-    import os
-
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRISISBOT_", "TELEGRAM_"))}
     return {**env, "CRISISBOT_FLOWS_DIR": str(ROOT / "flows")}
 
