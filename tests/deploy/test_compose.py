@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -241,3 +243,39 @@ def test_grafana_is_provisioned_with_prometheus_and_the_dashboard() -> None:
     ]
     folder = provider["options"]["path"]
     assert f"./grafana/crisisbot.json:{folder}/crisisbot.json:ro" in grafana["volumes"]
+
+
+def compose_validator() -> list[str] | None:
+    """``docker compose`` (v2) or ``docker-compose`` (v1), whichever validates files here."""
+    if shutil.which("docker"):
+        probe = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, timeout=30, check=False
+        )
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.skipif(
+    compose_validator() is None, reason="neither docker compose nor docker-compose is installed"
+)
+@pytest.mark.parametrize("name", COMPOSE_FILES)
+def test_docker_compose_accepts_the_file(name: str, tmp_path: Path) -> None:
+    validator = compose_validator()
+    assert validator is not None
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in OPERATOR_ENV.items()), encoding="utf-8")
+    text = (DEPLOY / name).read_text(encoding="utf-8")
+    if validator == ["docker-compose"]:  # v1 predates the top-level name key
+        text = re.sub(r"^name: .*$", "", text, flags=re.MULTILINE)
+    copy = tmp_path / name
+    copy.write_text(text, encoding="utf-8")
+    options = ["--project-directory", str(DEPLOY), "--env-file", str(env_file), "-f", str(copy)]
+    done = subprocess.run(
+        [*validator, *options, "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
