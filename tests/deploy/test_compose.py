@@ -7,6 +7,7 @@ and the environment the service gives it; the proxy and Prometheus must point at
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -279,3 +280,46 @@ def test_docker_compose_accepts_the_file(name: str, tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _walk(node: Any) -> Any:
+    """Every mapping inside ``node``, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
+def test_caddy_accepts_the_caddyfile_and_proxies_as_the_replicas_expect(
+    config_as_service: ConfigAsService,
+) -> None:
+    done = subprocess.run(
+        ["caddy", "adapt", "--config", "Caddyfile", "--adapter", "caddyfile", "--validate"],
+        cwd=DEPLOY / "caddy",
+        env={"PATH": os.environ.get("PATH", ""), "CRISISBOT_DOMAIN": "bot.example.org"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    adapted = json.loads(done.stdout)
+    replicas = runners(load_compose("compose.yaml"))
+    telegram = {
+        name: config_as_service(config_file(service), environment(service)).telegram
+        for name, service in replicas.items()
+    }
+    [proxy] = [node for node in _walk(adapted) if node.get("handler") == "reverse_proxy"]
+    assert {upstream["dial"] for upstream in proxy["upstreams"]} == {
+        f"{name}:{settings.webhook_port}" for name, settings in telegram.items()
+    }
+    assert proxy["health_checks"]["active"]["uri"] == "/readyz"
+    paths = sorted({settings.webhook_path for settings in telegram.values()})
+    matches = [node for node in _walk(adapted) if "method" in node and "path" in node]
+    assert matches == [{"method": ["POST"], "path": paths}]
+    hosts = [node["host"] for node in _walk(adapted) if "host" in node]
+    assert hosts == [["bot.example.org"]]
