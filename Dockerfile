@@ -42,6 +42,7 @@ VOLUME ["/app/data"]
 EXPOSE 8443
 # Webhook mode: ready when the database answers (GET /readyz). slim has no curl; Python does it.
 # The port is CRISISBOT_TELEGRAM__WEBHOOK_PORT when set, else 8443 as in config/webhook.yaml.
+# Polling mode serves no /readyz: override the check there (deploy/compose.polling.yaml does).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('CRISISBOT_TELEGRAM__WEBHOOK_PORT', '8443'), timeout=4)"]
 
