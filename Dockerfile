@@ -16,6 +16,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN python -m venv /opt/crisisbot \
  && /opt/crisisbot/bin/pip install --no-compile . \
+ && /opt/crisisbot/bin/pip uninstall -y -q pip setuptools \
  && /opt/crisisbot/bin/python -m compileall -q /opt/crisisbot/lib
 
 FROM ${PYTHON_IMAGE} AS runtime
