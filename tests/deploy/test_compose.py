@@ -82,6 +82,8 @@ def test_each_bot_command_is_a_real_subcommand_with_a_config_in_the_image(name: 
     assert services
     for service_name, service in services.items():
         command = service["command"]
+        build = service["build"]
+        assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == ROOT / "Dockerfile"
         assert config_file(service).is_file(), service_name
         done = crisisbot(*command, "--help")
         assert done.returncode == 0, f"{service_name}: crisisbot {command}: {done.stderr}"
