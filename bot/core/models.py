@@ -130,6 +130,44 @@ class CrisisState:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingCheckIn:
+    """A check-in question waiting for its answer, and what the message would have got instead.
+
+    Nothing the person wrote is kept: only where their message would have led (``answer`` is the
+    route it would have taken; ``flow``, ``state`` and ``trigger`` for a flow answer; ``reason``
+    and ``trigger`` for the medical-advice reply) and whether it asked about means, which never
+    gets a topic answer.
+    """
+
+    asked_at: float
+    ref: int  # the turn that asked; check-in buttons carry it, so a stale press is recognised
+    answer: str = "fallback"  # Route value: answer, medical_advice or fallback
+    means: bool = False
+    flow: str | None = None
+    state: str | None = None
+    trigger: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PendingCheckIn:
+        """Rebuild from :func:`dataclasses.asdict` output."""
+        return cls(
+            asked_at=float(data["asked_at"]),
+            ref=int(data["ref"]),
+            answer=str(data.get("answer", "fallback")),
+            means=bool(data.get("means", False)),
+            flow=_optional_str(data.get("flow")),
+            state=_optional_str(data.get("state")),
+            trigger=_optional_str(data.get("trigger")),
+            reason=_optional_str(data.get("reason")),
+        )
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationRecord:
     """The small serialisable record kept per conversation and written on every update."""
 
@@ -145,6 +183,7 @@ class ConversationRecord:
     signals: tuple[Signal, ...] = ()
     handoff_case: int | None = None
     turns: int = 0
+    check_in: PendingCheckIn | None = None  # a check-in question waiting for its answer
 
     def with_changes(self, **changes: Any) -> Self:
         """A copy with the given fields replaced."""
@@ -158,6 +197,7 @@ class ConversationRecord:
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Rebuild a record written by :meth:`to_dict` (unknown keys are ignored)."""
         crisis = data.get("crisis")
+        check_in = data.get("check_in")
         return cls(
             conversation_id=str(data["conversation_id"]),
             flow=str(data["flow"]),
@@ -183,6 +223,7 @@ class ConversationRecord:
             ),
             handoff_case=data.get("handoff_case"),
             turns=int(data.get("turns", 0)),
+            check_in=None if check_in is None else PendingCheckIn.from_dict(check_in),
         )
 
 

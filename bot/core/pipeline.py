@@ -4,6 +4,13 @@
 Every inbound of every kind passes :meth:`CrisisGate.assess` before anything else looks at it,
 and while a conversation is in crisis mode nothing but crisis replies and the crisis-safe system
 commands can be produced.
+
+When the gate is unsure (its check-in outcome) the person is asked directly whether they are
+thinking about suicide, with the crisis lines and the buttons Yes / Not sure / No, instead of
+any topic, goodbye or fallback. Yes or Not sure (or a refusal) opens crisis mode as a crisis
+message does; No gets what the message would have got (never a topic after a means question)
+and leaves a weak signal for the rest of the window. The generic fallback always carries a
+crisis line and the emergency number for the person's country.
 """
 
 from __future__ import annotations
@@ -11,21 +18,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from bot.core import system
+from bot.core import check_in, system
 from bot.core.models import (
     ConversationRecord,
     CrisisState,
     Inbound,
     InboundKind,
     Outcome,
+    PendingCheckIn,
     Reply,
     Risk,
     Route,
     Signal,
 )
 from bot.crisis import CrisisReplies, country_from_language
+from bot.crisis.answers import Answer, AnswerReader, default_answers
 from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
 from bot.gate import AdviceGuard, Assessment, CrisisGate
+from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
 
 MAX_MATCH_CHARS = 10_000  # longer text is still gated in full, but not matched to a topic
 
@@ -39,6 +49,16 @@ class CoreSettings:
     signal_window_seconds: float = 24 * 3600.0
     max_signals: int = 20
     handoff_available: bool = False
+    check_in_expiry_seconds: float = 6 * 3600.0  # a "No" to an older check-in changes nothing
+
+
+@dataclass(frozen=True, slots=True)
+class _Advice:
+    """The medical-advice reply a message gets: the guard's reason, rule and related topic."""
+
+    reason: str
+    rule: str | None
+    topic: str | None
 
 
 class Core:
@@ -52,12 +72,14 @@ class Core:
         replies: CrisisReplies,
         engine: FlowEngine,
         settings: CoreSettings,
+        answers: AnswerReader | None = None,
     ) -> None:
         self.gate = gate
         self.advice = advice
         self.replies = replies
         self.engine = engine
         self.settings = settings
+        self.answers = answers or default_answers()
 
     def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""
@@ -88,7 +110,7 @@ class Core:
             return self._enter_crisis(record, inbound, assessment, now, events)
         if record.crisis is not None:
             return self._stay_in_crisis(record, inbound, events)
-        return self._normal(record, inbound, events)
+        return self._normal(record, inbound, assessment, now, events)
 
     def _in_handoff(
         self,
@@ -105,6 +127,9 @@ class Core:
         if inbound.command in system.SYSTEM_COMMANDS or _system_action(inbound) is not None:
             if record.crisis is not None:
                 return self._stay_in_crisis(record, inbound, events)
+            press = check_in.parse(_system_action(inbound))
+            if press is not None:
+                return self._check_in_press(record, press, now, events)
             return self._system(record, inbound, _system_action(inbound), events)
         crisis = record.crisis
         return Outcome(
@@ -155,7 +180,7 @@ class Core:
         else:
             crisis = replace(previous, last_signal_at=now)
             events.append("crisis_signal")
-        record = record.with_changes(crisis=crisis)
+        record = record.with_changes(crisis=crisis, check_in=None)
         if _system_action(inbound) == system.HUMAN:
             events.append("human_requested")
         reply = self._crisis_reply(record, category_override=category, risk_override=risk)
@@ -228,27 +253,214 @@ class Core:
 
     # -- not in crisis -------------------------------------------------------------------------
 
-    def _normal(self, record: ConversationRecord, inbound: Inbound, events: list[str]) -> Outcome:
+    def _normal(
+        self,
+        record: ConversationRecord,
+        inbound: Inbound,
+        assessment: Assessment,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
         action = _system_action(inbound)
+        press = check_in.parse(action)
+        if press is not None:
+            return self._check_in_press(record, press, now, events)
         if action is not None or (inbound.command in system.SYSTEM_COMMANDS):
             return self._system(record, inbound, action, events)
         if inbound.kind is InboundKind.NON_TEXT:
             reply = self.replies.non_text(country=self._country(record))
             return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
+        pending = self._pending(record, now)
+        if pending is not None and inbound.kind in _ANSWER_KINDS:
+            answer = self.answers.read(inbound.text)
+            if answer is not None:
+                return self._check_in_answered(record, pending, answer, now, events)
+        if record.check_in is not None:
+            record = self._check_in_left(record, pending, now, events)
         record, notice = self.engine.revalidate(record)
         if notice is not None:
             events.append("flow_restarted")
         step = self._flow_step(record, inbound)
-        if isinstance(step, Outcome):
-            return step
-        reply = step.reply
+        if assessment.check_in:
+            return self._ask_check_in(record, step, assessment, now, events)
+        if isinstance(step, _Advice):
+            return self._advice_outcome(record, step, events)
+        reply = self._with_support_line(step.route, step.reply, record)
         if notice is not None:
             reply = Reply(f"{notice}\n\n{reply.text}", reply.buttons)
         return Outcome(
             step.route, (reply,), step.record, events=tuple(events), trigger=step.trigger
         )
 
-    def _flow_step(self, record: ConversationRecord, inbound: Inbound) -> FlowStep | Outcome:
+    def _advice_outcome(
+        self, record: ConversationRecord, advice: _Advice, events: list[str], prefix: str = ""
+    ) -> Outcome:
+        topic = self.engine.topic_action(advice.topic) if advice.topic else None
+        reply = self.replies.medical_advice(
+            reason=advice.reason,
+            topic_label=topic[0] if topic else None,
+            topic_action=topic[1] if topic else None,
+        )
+        if prefix:
+            reply = Reply(f"{prefix}\n\n{reply.text}", reply.buttons)
+        return Outcome(
+            Route.MEDICAL_ADVICE, (reply,), record, rule=advice.rule, events=tuple(events)
+        )
+
+    def _with_support_line(self, route: Route, reply: Reply, record: ConversationRecord) -> Reply:
+        """The generic fallback with a crisis line and the emergency number under it."""
+        if route is not Route.FALLBACK:
+            return reply
+        line = self.replies.support_line(country=self._country(record))
+        return Reply(f"{reply.text}\n\n{line}", reply.buttons)
+
+    # -- check-in ------------------------------------------------------------------------------
+
+    def _pending(self, record: ConversationRecord, now: float) -> PendingCheckIn | None:
+        """The check-in waiting for an answer, unless it has expired."""
+        pending = record.check_in
+        if pending is None or now - pending.asked_at > self.settings.check_in_expiry_seconds:
+            return None
+        return pending
+
+    def _ask_check_in(
+        self,
+        record: ConversationRecord,
+        step: FlowStep | _Advice,
+        assessment: Assessment,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
+        """Ask directly, and remember where the message would have led (not its words)."""
+        means = assessment.category == "means" or any(
+            signal.kind == MEANS_KIND for signal in assessment.signals
+        )
+        if isinstance(step, _Advice):
+            pending = PendingCheckIn(
+                now,
+                record.turns,
+                Route.MEDICAL_ADVICE.value,
+                means,
+                trigger=step.topic,
+                reason=step.reason,
+            )
+        elif step.route is Route.ANSWER:
+            moved = step.record
+            pending = PendingCheckIn(
+                now, record.turns, Route.ANSWER.value, means, moved.flow, moved.state, step.trigger
+            )
+        else:
+            pending = PendingCheckIn(now, record.turns, Route.FALLBACK.value, means)
+        record = record.with_changes(check_in=pending)
+        reply = self.replies.check_in(
+            country=self._country(record), actions=check_in.actions(pending.ref)
+        )
+        events.append("check_in_asked")
+        return Outcome(Route.CHECK_IN, (reply,), record, events=tuple(events))
+
+    def _check_in_press(
+        self, record: ConversationRecord, press: check_in.Press, now: float, events: list[str]
+    ) -> Outcome:
+        """A check-in button: Yes or Not sure count whenever pressed; a stale No changes nothing."""
+        pending = self._pending(record, now)
+        if press.answer is not Answer.NO:
+            return self._check_in_positive(record, pending, press.answer, now, events)
+        if pending is None or pending.ref != press.ref:
+            events.append("check_in_stale")
+            reply = Reply(self.replies.check_in_stale())
+            return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
+        return self._check_in_no(record, pending, now, events)
+
+    def _check_in_answered(
+        self,
+        record: ConversationRecord,
+        pending: PendingCheckIn,
+        answer: Answer,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
+        if answer is Answer.NO:
+            return self._check_in_no(record, pending, now, events)
+        return self._check_in_positive(record, pending, answer, now, events)
+
+    def _check_in_positive(
+        self,
+        record: ConversationRecord,
+        pending: PendingCheckIn | None,
+        answer: Answer,
+        now: float,
+        events: list[str],
+    ) -> Outcome:
+        """Yes, Not sure or a refusal: crisis mode and a case, exactly as a crisis message."""
+        means = pending is not None and pending.means
+        risk = Risk.HIGH if answer is Answer.YES else Risk.CONCERN
+        category = MEANS_KIND if means else check_in.CATEGORY
+        rule = f"{check_in.CATEGORY}.{answer.value}"
+        # The first crisis reply asks no question: the person has just answered one.
+        crisis = CrisisState(now, risk, category, rule, last_signal_at=now, replies_sent=1)
+        signal = Signal(at=now, kind=CRISIS_KIND_PREFIX + check_in.CATEGORY, weight=1.0)
+        record = record.with_changes(
+            crisis=crisis,
+            check_in=None,
+            signals=(*record.signals, signal)[-self.settings.max_signals :],
+        )
+        events.extend((f"check_in_{answer.value}", "crisis_opened"))
+        return self._crisis_outcome(record, (self._crisis_reply(record),), events, rule=rule)
+
+    def _check_in_no(
+        self, record: ConversationRecord, pending: PendingCheckIn, now: float, events: list[str]
+    ) -> Outcome:
+        """Thanks, then what the message would have got; after a means question, no topic."""
+        events.append("check_in_no")
+        signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
+        record = record.with_changes(check_in=None, signals=signals)
+        thanks = self.replies.after_no(means=pending.means, country=self._country(record))
+        if pending.means:
+            return Outcome(Route.CHECK_IN, (Reply(thanks),), record, events=tuple(events))
+        if pending.answer == Route.MEDICAL_ADVICE.value:
+            advice = _Advice(pending.reason or "general", None, pending.trigger)
+            return self._advice_outcome(record, advice, events, prefix=thanks)
+        step = self._pending_step(record, pending)
+        reply = self._with_support_line(step.route, step.reply, record)
+        return Outcome(
+            step.route,
+            (Reply(f"{thanks}\n\n{reply.text}", reply.buttons),),
+            step.record,
+            events=tuple(events),
+            trigger=step.trigger,
+        )
+
+    def _pending_step(self, record: ConversationRecord, pending: PendingCheckIn) -> FlowStep:
+        """The flow answer a check-in held back, or the fallback when its state is gone."""
+        flow = self.engine.flows.get(pending.flow or "")
+        if pending.answer != Route.ANSWER.value or flow is None or pending.state not in flow.states:
+            return self.engine.fallback(record)
+        assert pending.state is not None
+        moved = record.with_changes(flow=flow.name, flow_version=flow.version, state=pending.state)
+        reply = self.engine.render(flow, pending.state)
+        return FlowStep(Route.ANSWER, reply, moved, pending.trigger)
+
+    def _check_in_left(
+        self,
+        record: ConversationRecord,
+        pending: PendingCheckIn | None,
+        now: float,
+        events: list[str],
+    ) -> ConversationRecord:
+        """The person wrote something else: the check-in lapses, unanswered or expired.
+
+        An unanswered check-in leaves the same weak signal as a "no".
+        """
+        if pending is None:
+            events.append("check_in_expired")
+            return record.with_changes(check_in=None)
+        events.append("check_in_unanswered")
+        signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
+        return record.with_changes(check_in=None, signals=signals)
+
+    # -- flows ---------------------------------------------------------------------------------
+
+    def _flow_step(self, record: ConversationRecord, inbound: Inbound) -> FlowStep | _Advice:
         if inbound.kind is InboundKind.BUTTON and inbound.button is not None:
             if inbound.button == system.MENU or not inbound.button.startswith(BUTTON_PREFIX):
                 return self.engine.restart(record)
@@ -265,13 +477,7 @@ class Core:
             return FlowStep(Route.FALLBACK, Reply(system.TOO_LONG, topics), record)
         advice = self.advice.check(text) if text else None
         if advice is not None:
-            topic = self.engine.topic_action(advice.topic) if advice.topic else None
-            reply = self.replies.medical_advice(
-                reason=advice.reason,
-                topic_label=topic[0] if topic else None,
-                topic_action=topic[1] if topic else None,
-            )
-            return Outcome(Route.MEDICAL_ADVICE, (reply,), record, rule=advice.rule)
+            return _Advice(advice.reason, advice.rule, advice.topic)
         if not text:
             return self.engine.fallback(record)
         return self.engine.on_text(record, text)
@@ -360,6 +566,10 @@ class Core:
     ) -> tuple[Signal, ...]:
         kept = (*history, *assessment.signals)
         return kept[-self.settings.max_signals :]
+
+
+_ANSWER_KINDS = frozenset({InboundKind.TEXT, InboundKind.CAPTION})
+"""Inbounds read as a typed answer to a check-in (an edit changes an earlier message instead)."""
 
 
 def _system_action(inbound: Inbound) -> str | None:

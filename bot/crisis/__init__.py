@@ -17,6 +17,7 @@ from bot.crisis.replies import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
     ACTION_MENU,
+    CheckInActions,
     CrisisReplies,
     HumanContact,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ACTION_HUMAN",
     "ACTION_MENU",
     "DEFAULT_LINES_PATH",
+    "CheckInActions",
     "CountryLines",
     "CrisisLines",
     "CrisisReplies",

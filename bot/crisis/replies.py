@@ -23,6 +23,15 @@ ACTION_MENU = "sys:menu"
 
 
 @dataclass(frozen=True, slots=True)
+class CheckInActions:
+    """The button payloads of one check-in question (the core decides their form)."""
+
+    yes: str
+    not_sure: str
+    no: str
+
+
+@dataclass(frozen=True, slots=True)
 class HumanContact:
     """A person on the team the crisis reply names (from config ``crisis.human_contacts``)."""
 
@@ -117,12 +126,56 @@ class CrisisReplies:
 
     def non_text(self, *, country: str | None) -> Reply:
         """The reply to a message with nothing to read: please type; one crisis line; emergency."""
-        words = self._wording.non_text
+        return Reply(text=f"{self._wording.non_text.text}\n\n{self.support_line(country=country)}")
+
+    def support_line(self, *, country: str | None) -> str:
+        """One sentence with the country's first crisis line and its emergency number.
+
+        Added under replies that carry no crisis content, such as the generic fallback, so the
+        numbers are never more than a glance away.
+        """
         place = self._lines.for_country(country)
-        line = words.line.format(
+        return self._wording.non_text.line.format(
             line=cards.one_line(place, self._wording.cards), emergency=self._emergency(place)
         )
-        return Reply(text=f"{words.text}\n\n{line}")
+
+    def check_in(self, *, country: str | None, actions: CheckInActions) -> Reply:
+        """The direct question whether the person is thinking about suicide, with the lines.
+
+        One question, the country's crisis lines in the same message, the automated-assistant
+        notice, and the buttons Yes, Not sure and No (plus the country picker on the
+        international card).
+        """
+        words = self._wording.check_in
+        place = self._lines.for_country(country)
+        card = self._card(place)
+        paragraphs = [
+            words.question,
+            f"{words.lines_intro}\n{card[-1]}",
+            *card[:-1],
+            self._wording.crisis.notices[-1],
+        ]
+        labels = words.buttons
+        buttons = [
+            Button(labels.yes, actions.yes),
+            Button(labels.not_sure, actions.not_sure),
+            Button(labels.no, actions.no),
+        ]
+        if place.is_international:
+            buttons.append(Button(self._wording.buttons.country_unknown, ACTION_COUNTRY))
+        return Reply(text="\n\n".join(paragraphs), buttons=tuple(buttons))
+
+    def check_in_stale(self) -> str:
+        """The answer to a "No" pressed under a check-in already answered or expired."""
+        return self._wording.check_in.stale
+
+    def after_no(self, *, means: bool, country: str | None) -> str:
+        """The thanks for a "no"; after a means question, also why it stays unanswered."""
+        thanks = self._wording.check_in.after_no
+        if not means:
+            return thanks
+        refusal = self._wording.crisis.openings["means"].for_risk(Risk.CONCERN)[0]
+        return f"{thanks}\n\n{refusal}\n\n{self.support_line(country=country)}"
 
     def _emergency(self, place: CountryLines) -> str:
         return cards.emergency_phrase(place, self._wording.cards)

@@ -1,8 +1,8 @@
 """The wording of the fixed replies, loaded from ``wording.yaml`` and checked on load.
 
 The checks keep the safe-messaging rules that can be checked mechanically: plain text only, no
-question mark outside ``crisis.questions``, one question per variant, known placeholders only, and
-at least two variants wherever the crisis reply varies on repeats.
+question mark outside ``crisis.questions`` and ``check_in.question``, one question per variant,
+known placeholders only, and at least two variants wherever the crisis reply varies on repeats.
 """
 
 from __future__ import annotations
@@ -110,6 +110,24 @@ class CrisisWording(_Strict):
         return self.voices.get(category, "self")
 
 
+class CheckInButtons(_Strict):
+    """The three answers to the check-in question."""
+
+    yes: Line
+    not_sure: Line
+    no: Line
+
+
+class CheckInWording(_Strict):
+    """The direct check-in question, the words before its lines, its buttons, the thanks."""
+
+    question: Line
+    lines_intro: Line
+    buttons: CheckInButtons
+    after_no: Line
+    stale: Line
+
+
 class CardWording(_Strict):
     """Headers and labels of the plain-text crisis-lines card."""
 
@@ -169,6 +187,7 @@ class Wording(_Strict):
     """The whole ``wording.yaml``."""
 
     crisis: CrisisWording
+    check_in: CheckInWording
     cards: CardWording
     buttons: ButtonWording
     lines_only: LinesOnlyWording
@@ -183,11 +202,13 @@ class Wording(_Strict):
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
             if names - PLACEHOLDERS:
                 raise ValueError(f"{where}: unknown placeholder {sorted(names - PLACEHOLDERS)}")
-            in_questions = where.startswith("crisis.questions.")
+            in_questions = where.startswith("crisis.questions.") or where == "check_in.question"
             if in_questions and (text.count("?") != 1 or not text.endswith("?")):
                 raise ValueError(f"{where}: a question variant is exactly one question")
             if not in_questions and "?" in text:
-                raise ValueError(f"{where}: only crisis.questions may ask a question")
+                raise ValueError(
+                    f"{where}: only crisis.questions and check_in.question may ask a question"
+                )
         return self
 
 

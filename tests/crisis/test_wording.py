@@ -63,7 +63,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 _BROKEN = {
     "question_outside_questions": (
         _set("crisis.closings.0", "Shall we keep talking?"),
-        "only crisis.questions may ask",
+        "only crisis.questions and check_in.question may ask",
     ),
     "two_questions_in_one": (
         _set("crisis.questions.self.concern.0", "Are you safe? Is someone with you?"),
