@@ -133,3 +133,24 @@ def test_chat_keeps_the_conversation_across_runs(tmp_path: Path) -> None:
     assert "[crisis" in crisis.stdout
     later = crisisbot("chat", "--config", "config.yaml", stdin="1\n", cwd=tmp_path)
     assert "[crisis" in later.stdout  # crisis mode was kept in storage between runs
+
+
+def test_chat_tags_a_check_in_and_takes_its_answer_by_number(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_CONFIG, tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    no = crisisbot("chat", "--config", "config.yaml", stdin="i feel hopeless\n3\n", cwd=tmp_path)
+    assert no.returncode == 0, no.stderr
+    assert "[check_in]" in no.stdout
+    assert "1. Yes" in no.stdout
+    assert "3. No" in no.stdout
+    assert "Thank you for answering" in no.stdout
+    yes = crisisbot(
+        "chat",
+        "--config",
+        "config.yaml",
+        "--user",
+        "other",
+        stdin="i feel hopeless\n1\n",
+        cwd=tmp_path,
+    )
+    assert "[crisis · high]" in yes.stdout

@@ -54,6 +54,7 @@ def outcome(route: Route, risk: Risk | None = None) -> Outcome:
     ("route", "risk", "crisis_label"),
     [
         (Route.ANSWER, None, None),
+        (Route.CHECK_IN, None, None),
         (Route.CRISIS, Risk.IMMINENT, "imminent"),
         (Route.CRISIS, None, "none"),
     ],
