@@ -94,13 +94,18 @@ def check(
 
 @app.command("eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="Labelled JSON lines: text, expect, cat.")],
+    file: Annotated[
+        Path, typer.Argument(help="Labelled JSON lines: text or turns, expect, cat, lang.")
+    ],
     config: ConfigOption = None,
+    misses: Annotated[
+        bool, typer.Option("--misses", help="List every miss with the route it took.")
+    ] = False,
 ) -> None:
-    """Crisis recall, false crisis routes and advice correctness per category."""
+    """Crisis, check-in and advice figures per category, per language and per detector."""
     from bot.cli.evaluate import run_eval
 
-    raise typer.Exit(run_eval(config, file, sys.stdout))
+    raise typer.Exit(run_eval(config, file, sys.stdout, show_misses=misses))
 
 
 @app.command()

@@ -84,6 +84,12 @@ class Core:
     def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""
         now = inbound.received_at or time.time()
+        assessment, outcome = self._decide(record, inbound, now)
+        return replace(outcome, gate=assessment.outcome, detectors=assessment.detectors)
+
+    def _decide(
+        self, record: ConversationRecord | None, inbound: Inbound, now: float
+    ) -> tuple[Assessment, Outcome]:
         if record is None:
             record = self.engine.new_record(inbound.conversation_id, now)
         record = record.with_changes(
@@ -105,12 +111,12 @@ class Core:
             record = record.with_changes(crisis=None)
             events.append("crisis_cooled_down")
         if record.handoff_case is not None:
-            return self._in_handoff(record, inbound, assessment, now, events)
+            return assessment, self._in_handoff(record, inbound, assessment, now, events)
         if assessment.crisis:
-            return self._enter_crisis(record, inbound, assessment, now, events)
+            return assessment, self._enter_crisis(record, inbound, assessment, now, events)
         if record.crisis is not None:
-            return self._stay_in_crisis(record, inbound, events)
-        return self._normal(record, inbound, assessment, now, events)
+            return assessment, self._stay_in_crisis(record, inbound, events)
+        return assessment, self._normal(record, inbound, assessment, now, events)
 
     def _in_handoff(
         self,

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config.example.yaml"
 DEV_SET = ROOT.parent / "shared" / "triage" / "dev.jsonl"
+DEV_MULTILINGUAL = ROOT.parent / "shared" / "triage" / "dev_multilingual.jsonl"
 
 
 def crisisbot(
@@ -42,3 +43,11 @@ def dev_set() -> Path:
     if not DEV_SET.exists():
         pytest.skip(f"{DEV_SET} is not present (it lives beside the project, outside the repo)")
     return DEV_SET
+
+
+@pytest.fixture
+def dev_multilingual() -> Path:
+    """The shared multilingual development set, or a skip when it is not beside the project."""
+    if not DEV_MULTILINGUAL.exists():
+        pytest.skip(f"{DEV_MULTILINGUAL} is not present (it lives beside the project)")
+    return DEV_MULTILINGUAL
