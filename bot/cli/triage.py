@@ -1,7 +1,8 @@
 """``crisisbot triage``: JSON lines in, one JSON line out per input line, in order.
 
 Input: ``{"text": ..., "user": optional id, "country": optional code}`` (other keys ignored).
-Output: ``{"user", "text", "route", "risk", "category", "state", "reply"}``, or ``{"error": ...}``
+Output: ``{"user", "text", "route", "risk", "category", "state", "reply"}`` (route: answer,
+crisis, check_in, medical_advice, fallback, system), or ``{"error": ...}``
 for a line that cannot be read (blank, not JSON, not UTF-8, no text); processing goes on.
 Lines with the same ``user`` continue one conversation (kept in memory for the run); a line
 without ``user`` is a conversation of its own.

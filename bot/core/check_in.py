@@ -20,6 +20,7 @@ SIGNAL_WEIGHT = 0.3
 """What a "no" (or a check-in left unanswered) adds to the weak signals of the window: a further
 weak signal within a few hours then reaches the accumulation threshold."""
 CATEGORY = "check_in"
+MAX_REF_DIGITS = 18  # the longest payload, sys:checkin:not_sure:<18 digits>, is 39 bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def parse(action: str | None) -> Press | None:
         return None
     answer, _, ref = action.removeprefix(PREFIX).partition(":")
     known = {a.value: a for a in BUTTON_ANSWERS}
-    if answer not in known or not ref.isdigit() or len(ref) > 12:
+    if answer not in known or not ref.isdigit() or len(ref) > MAX_REF_DIGITS:
         return None
     return Press(known[answer], int(ref))
 

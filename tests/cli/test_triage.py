@@ -88,3 +88,17 @@ def test_the_development_set_routes_as_labelled(dev_set) -> None:
         if not ok:
             wrong.append((item["expect"], item["text"], route))
     assert wrong == []
+
+
+def test_an_unsure_line_is_routed_check_in_and_a_typed_answer_continues() -> None:
+    lines = [
+        {"text": "I feel hopeless", "user": "a"},
+        {"text": "no", "user": "a"},
+        {"text": "I feel hopeless", "user": "b"},
+        {"text": "not sure", "user": "b"},
+    ]
+    out = triage([json.dumps(line) for line in lines])
+    assert [o["route"] for o in out] == ["check_in", "fallback", "check_in", "crisis"]
+    assert "988" in str(out[0]["reply"])
+    assert "[Yes] | [Not sure] | [No]" in str(out[0]["reply"])
+    assert out[3]["category"] == "check_in"

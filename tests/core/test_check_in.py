@@ -26,6 +26,7 @@ from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.crisis import default_wording
 from bot.storage import Storage
+from bot.telegram.outgoing import keyboard_for
 from tests.core.conftest import Conversation, reply_text
 
 HOPELESS_TOPIC = "I feel hopeless, how does ketamine work"
@@ -340,7 +341,7 @@ def test_yes_pressed_twice_stays_in_crisis_without_opening_again(conversation) -
         "sys:checkin:maybe:1",
         "sys:checkin:no:x",
         "sys:checkin:no:1:2",
-        "sys:checkin:no:" + "9" * 40,
+        "sys:checkin:no:" + "9" * 19,
     ],
 )
 def test_a_malformed_check_in_payload_is_harmless(conversation, payload: str) -> None:
@@ -444,3 +445,21 @@ def test_check_in_and_its_answer_through_the_service_and_sqlite(
     no = check_in.actions(stored.check_in.ref).no
     assert handle(InboundKind.BUTTON, 1e6 + 60, button=no, text="No") is Route.ANSWER
     assert handle(InboundKind.BUTTON, 1e6 + 120, button=no, text="No") is Route.SYSTEM
+
+
+@pytest.mark.parametrize("country", [None, "US", "XX"])
+def test_check_in_buttons_all_reach_the_telegram_keyboard(conversation, country) -> None:
+    person = conversation()
+    if country == "XX":
+        person.press("sys:country:XX", "Somewhere else")  # the international card
+    outcome = person.say(HOPELESS_TOPIC)
+    record = outcome.record.with_changes(turns=10**12)  # a very long conversation's turn number
+    big = Conversation(person.core, "long")
+    big.record = record.with_changes(check_in=None)
+    reply = big.say(HOPELESS_TOPIC).replies[0]
+    for shown in (outcome.replies[0], reply):
+        keyboard = keyboard_for(shown.buttons)
+        assert keyboard is not None
+        keys = [key for row in keyboard.inline_keyboard for key in row]
+        assert [key.text for key in keys] == [button.label for button in shown.buttons]
+        assert all(len(str(key.callback_data).encode()) <= 64 for key in keys)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.models import InboundKind
+from bot.core.models import ConversationRecord, InboundKind, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
 from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token
@@ -165,6 +165,18 @@ async def test_one_log_line_per_update_with_hashed_chat_and_no_text(
     assert len(line["chat"]) == 12
     assert "777001" not in record.getMessage()
     assert "private words" not in caplog.text
+
+
+def test_a_check_in_is_logged_with_its_route(caplog: pytest.LogCaptureFixture) -> None:
+    record = ConversationRecord("tg:5", "ketamine", "1", "menu", 0.0, 0.0)
+    outcome = Outcome(Route.CHECK_IN, (Reply("a check-in"),), record)
+    with caplog.at_level(logging.INFO, logger=UPDATE_LOGGER):
+        UpdateLog(hash_key_from_token(TOKEN)).record(
+            update_id=1, chat_id=5, kind="text", result="handled", latency_ms=1.0, outcome=outcome
+        )
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if r.name == UPDATE_LOGGER]
+    assert line["route"] == "check_in"
+    assert line["risk"] is None
 
 
 def test_log_text_adds_the_words_only_when_configured(caplog: pytest.LogCaptureFixture) -> None:
