@@ -4,7 +4,7 @@ Counted by each process (Prometheus adds the replicas up with ``sum``):
 
 - ``crisisbot_updates_total{kind,result}``: updates by kind (text, command, button, ...) and
   result (handled, duplicate, group_notice, ignored:<reason>, failed);
-- ``crisisbot_routes_total{route}``: which path the core chose (answer, crisis, ...);
+- ``crisisbot_routes_total{route}``: which path the core chose (answer, crisis, check_in, ...);
 - ``crisisbot_crisis_total{risk}``: crisis replies by risk (concern, high, imminent, none);
 - ``crisisbot_update_latency_seconds{kind}``: from taking an update to its commit (histogram);
 - ``crisisbot_send_wait_seconds``: how long a message waited for the shared send budget.
