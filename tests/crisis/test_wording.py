@@ -78,6 +78,17 @@ _BROKEN = {
     "unknown_voice": (_set("crisis.voices.third_party", "bystander"), "voices.third_party"),
     "no_general_reason": (_set("advice.reasons.general", None), "general"),
     "unknown_key": (_set("buttons.extra", "More"), "extra"),
+    "check_in_two_questions": (
+        _set("check_in.question", "Are you safe? Are you thinking about suicide?"),
+        "exactly one question",
+    ),
+    "check_in_no_question": (
+        _set("check_in.question", "Tell me whether you are thinking about suicide."),
+        "exactly one question",
+    ),
+    "question_after_no": (_set("check_in.after_no", "Shall we go on?"), "may ask a question"),
+    "check_in_markdown": (_set("check_in.lines_intro", "*Lines:*"), "plain text only"),
+    "check_in_button_missing": (_set("check_in.buttons.no", None), "check_in.buttons.no"),
 }
 
 
