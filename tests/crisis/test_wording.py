@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,21 @@ def test_unsafe_or_broken_wording_raises_config_error_naming_file(
         load_wording(path)
     assert str(path) in str(caught.value)
     assert expected in str(caught.value)
+
+
+METHOD_WORDS = re.compile(
+    r"\b(?:pills?|tablets?|rope|hang(?:ing)?|guns?|shoot|jump|bridge|roof|overdos\w*|doses?"
+    r"|poison\w*|cut(?:ting)?|blades?|lethal|commit suicide|successful|ketamine|esketamine)\b",
+    re.IGNORECASE,
+)
+
+
+def test_check_in_wording_asks_one_direct_question_and_names_no_method() -> None:
+    words = default_wording().check_in
+    texts = [words.question, words.lines_intro, words.after_no, words.stale]
+    texts += [words.buttons.yes, words.buttons.not_sure, words.buttons.no]
+    assert words.question.count("?") == 1
+    assert words.question.endswith("?")
+    assert "suicide" in words.question  # asked directly, as the ASQ and C-SSRS ask it
+    assert sum(text.count("?") for text in texts) == 1
+    assert all(METHOD_WORDS.search(text) is None for text in texts)
