@@ -426,25 +426,65 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
     opened.close()
 
 
-def test_check_in_and_its_answer_through_the_service_and_sqlite(
-    core: Core, storage: Storage
-) -> None:
-    service = Service(core, storage)
+class StoredPerson:
+    """One person through the service and a real SQLite file, each turn its own transaction."""
 
-    def handle(kind: InboundKind, at: float, **fields: str) -> Route:
-        outcome = service.handle(Inbound("test:svc", kind, received_at=at, **fields))  # type: ignore[arg-type]
+    def __init__(self, core: Core, storage: Storage) -> None:
+        self.service = Service(core, storage)
+        self.storage = storage
+        self.clock = 1e6
+
+    def send(self, kind: InboundKind, **fields: str) -> Route:
+        self.clock += 60.0
+        inbound = Inbound("test:svc", kind, received_at=self.clock, **fields)  # type: ignore[arg-type]
+        outcome = self.service.handle(inbound)
         assert outcome is not None
         return outcome.route
 
-    assert handle(InboundKind.TEXT, 1e6, text=HOPELESS_TOPIC) is Route.CHECK_IN
-    with storage.conversation("test:svc") as tx:
-        assert tx is not None
-        stored = tx.load()
-    assert stored is not None
-    assert stored.check_in is not None
-    no = check_in.actions(stored.check_in.ref).no
-    assert handle(InboundKind.BUTTON, 1e6 + 60, button=no, text="No") is Route.ANSWER
-    assert handle(InboundKind.BUTTON, 1e6 + 120, button=no, text="No") is Route.SYSTEM
+    def stored(self) -> ConversationRecord:
+        with self.storage.conversation("test:svc") as tx:
+            assert tx is not None
+            record = tx.load()
+        assert record is not None
+        return record
+
+    def payload(self, answer: str) -> str:
+        pending = self.stored().check_in
+        assert pending is not None
+        return str(getattr(check_in.actions(pending.ref), answer))
+
+
+def test_no_through_the_service_and_sqlite(core: Core, storage: Storage) -> None:
+    person = StoredPerson(core, storage)
+    assert person.send(InboundKind.TEXT, text=HOPELESS_TOPIC) is Route.CHECK_IN
+    no = person.payload("no")
+    assert person.send(InboundKind.BUTTON, button=no, text="No") is Route.ANSWER
+    assert person.stored().state == "how_it_works"
+    assert person.stored().check_in is None
+    assert person.send(InboundKind.BUTTON, button=no, text="No") is Route.SYSTEM
+    assert person.stored().state == "how_it_works"
+
+
+def test_yes_through_the_service_and_sqlite_keeps_crisis_mode(core: Core, storage: Storage) -> None:
+    person = StoredPerson(core, storage)
+    assert person.send(InboundKind.TEXT, text=HOPELESS_TOPIC) is Route.CHECK_IN
+    yes = person.payload("yes")
+    assert person.send(InboundKind.BUTTON, button=yes, text="Yes") is Route.CRISIS
+    crisis = person.stored().crisis
+    assert crisis is not None
+    assert crisis.rule == "check_in.yes"
+    assert person.send(InboundKind.TEXT, text="what is spravato") is Route.CRISIS
+
+
+def test_a_typed_no_to_a_means_question_through_the_service_and_sqlite(
+    core: Core, storage: Storage
+) -> None:
+    person = StoredPerson(core, storage)
+    assert person.send(InboundKind.TEXT, text=MEANS) is Route.CHECK_IN
+    assert person.stored().check_in.means  # type: ignore[union-attr]
+    assert person.send(InboundKind.TEXT, text="no") is Route.CHECK_IN
+    assert person.stored().check_in is None
+    assert person.stored().state == core.engine.entry.spec.initial  # no topic was opened
 
 
 @pytest.mark.parametrize("country", [None, "US", "XX"])
