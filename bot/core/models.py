@@ -239,5 +239,4 @@ class Outcome:
     rule: str | None = None
     events: tuple[str, ...] = field(default=())
     trigger: str | None = None  # the flow trigger that fired, for answers
-    gate: GateOutcome = GateOutcome.CLEAR  # what the gate said of this inbound's text
     detectors: frozenset[str] = frozenset()  # which of the gate's detectors spoke (for eval)

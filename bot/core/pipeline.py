@@ -85,7 +85,7 @@ class Core:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""
         now = inbound.received_at or time.time()
         assessment, outcome = self._decide(record, inbound, now)
-        return replace(outcome, gate=assessment.outcome, detectors=assessment.detectors)
+        return replace(outcome, detectors=assessment.detectors)
 
     def _decide(
         self, record: ConversationRecord | None, inbound: Inbound, now: float
