@@ -7,7 +7,8 @@ Counted by each process (Prometheus adds the replicas up with ``sum``):
 - ``crisisbot_routes_total{route}``: which path the core chose (answer, crisis, check_in, ...);
 - ``crisisbot_crisis_total{risk}``: crisis replies by risk (concern, high, imminent, none);
 - ``crisisbot_update_latency_seconds{kind}``: from taking an update to its commit (histogram);
-- ``crisisbot_send_wait_seconds``: how long a message waited for the shared send budget.
+- ``crisisbot_send_wait_seconds``: how long a message waited for the shared send budget;
+- ``crisisbot_updates_unreadable_total``: updates python-telegram-bot could not read, skipped.
 
 Read from the database when scraped, the same on every replica: open cases by risk, outbox depth
 and age, time to claim (see :mod:`bot.storage_metrics`).
@@ -63,6 +64,11 @@ class Metrics:
             "crisisbot_send_wait_seconds",
             "How long a message waited for the shared send budget.",
             buckets=SEND_WAIT_BUCKETS,
+            registry=on,
+        )
+        self.unreadable = Counter(
+            "crisisbot_updates_unreadable",
+            "Updates python-telegram-bot could not read; skipped so the rest are answered.",
             registry=on,
         )
         self._watched: StorageCollector | None = None

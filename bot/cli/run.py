@@ -45,11 +45,13 @@ _QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request UR
 def run_command(config_path: Path | None) -> int:
     """Run the bot with the configuration at ``config_path``; return the exit code."""
     from bot.config import load_config, telegram_token
+    from bot.telegram.logs import keep_text_out_of_logs
     from bot.telegram.runner import require_token, serve
 
     _configure_logging()
     try:
         config = load_config(config_path)
+        keep_text_out_of_logs(config.telegram.log_text)
         secret = telegram_token()
         token = require_token(secret.get_secret_value() if secret is not None else None)
         asyncio.run(serve(config, token))

@@ -8,6 +8,11 @@ chose, what happened, and the latency in milliseconds. The message text is added
 
 Every update is also counted in the Prometheus metrics (:mod:`bot.metrics`), whatever the log
 level: kind, result, route, risk and latency, never the chat or the text.
+
+python-telegram-bot logs whole payloads in some lines ("Error while parsing updates! Received data
+was [...]", and at DEBUG every request's parameters and answer), which hold people's words.
+:func:`keep_text_out_of_logs` puts a :class:`LibraryPayloadFilter` on the log handlers that
+replaces those payloads unless ``telegram.log_text`` is on.
 """
 
 from __future__ import annotations
@@ -23,6 +28,41 @@ from bot.metrics import Metrics, default_metrics
 
 UPDATE_LOGGER = "bot.telegram.updates"
 CHAT_HASH_CHARS = 12
+LIBRARY_LOGGER = "telegram"
+NOT_LOGGED = "<not logged: telegram.log_text is off>"
+# Lines of python-telegram-bot whose arguments are Bot API payloads (people's words included).
+_PAYLOAD_MARKERS = ("Received data", "parameters", "return value", "Getting updates", "%r")
+
+
+class LibraryPayloadFilter(logging.Filter):
+    """Replaces the payloads in python-telegram-bot's log lines; the line itself stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record; blank the arguments of a library line that prints payloads."""
+        if record.name != LIBRARY_LOGGER and not record.name.startswith(LIBRARY_LOGGER + "."):
+            return True
+        message = record.msg if isinstance(record.msg, str) else ""
+        if record.args and (
+            record.levelno <= logging.DEBUG or any(m in message for m in _PAYLOAD_MARKERS)
+        ):
+            count = len(record.args) if isinstance(record.args, tuple) else 1
+            record.args = (NOT_LOGGED,) * count
+        return True
+
+
+def keep_text_out_of_logs(
+    log_text: bool, handlers: list[logging.Handler] | None = None
+) -> LibraryPayloadFilter | None:
+    """Filter the library's payloads out of ``handlers`` (default: the root logger's).
+
+    Nothing is filtered when ``log_text`` is on, as the operator asked for the words.
+    """
+    if log_text:
+        return None
+    payloads = LibraryPayloadFilter()
+    for handler in handlers if handlers is not None else logging.getLogger().handlers:
+        handler.addFilter(payloads)
+    return payloads
 
 
 def hash_key_from_token(token: str) -> bytes:

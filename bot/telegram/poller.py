@@ -6,6 +6,12 @@ This poller processes a whole batch (each chat in order, chats concurrently) and
 offset only past updates whose state change is committed. An update that could not be stored
 stays unconfirmed and is fetched again after a pause; the ones already committed come back too
 and are skipped by the ``update_id`` deduplication in storage.
+
+The batch is fetched as raw JSON and read one update at a time: python-telegram-bot reads a whole
+batch at once and raises when any update lacks a field it requires (a Bot API newer than the
+library), which would stop every chat for good. An update it cannot read is skipped, counted
+(``crisisbot_updates_unreadable_total``) and logged by ``update_id`` and its top-level keys only,
+never its text; the offset moves past it and the rest of the batch is answered.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
+from bot.metrics import Metrics, default_metrics
 from bot.telegram.sender import retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,6 +34,55 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 LONG_POLL_SECONDS = 25
 PAUSE_AFTER_ERROR_SECONDS = 2.0
 PAUSE_CAP_SECONDS = 60.0
+READ_MARGIN_SECONDS = 5.0  # beyond the long poll, as python-telegram-bot's get_updates allows
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One entry of a ``getUpdates`` batch: its id, and the update unless it could not be read."""
+
+    update_id: int
+    update: Update | None
+
+
+async def fetch_updates(
+    bot: Bot,
+    *,
+    offset: int | None,
+    timeout: int,
+    allowed_updates: Sequence[str],
+    metrics: Metrics | None = None,
+) -> list[Fetched]:
+    """One ``getUpdates`` call, each update read on its own (see the module's docstring)."""
+    data = {"timeout": timeout, "offset": offset, "allowed_updates": list(allowed_updates)}
+    # Bot.get_updates would read the whole batch at once; _post is the call it makes itself.
+    raw = await bot._post("getUpdates", data, read_timeout=READ_MARGIN_SECONDS + timeout)
+    return read_batch(raw, bot, metrics or default_metrics())
+
+
+def read_batch(raw: object, bot: Bot, metrics: Metrics) -> list[Fetched]:
+    """The updates in ``raw`` (the ``result`` of getUpdates); unreadable ones have no update."""
+    fetched: list[Fetched] = []
+    for item in raw if isinstance(raw, list) else []:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            metrics.unreadable.inc()
+            _LOGGER.warning("skipped an entry of getUpdates without an update_id")
+            continue
+        try:
+            update = Update.de_json(item, bot)
+        except Exception as error:  # any field the library requires and the update lacks
+            metrics.unreadable.inc()
+            _LOGGER.warning(
+                "skipped update %s: python-telegram-bot could not read it (%s; keys %s)",
+                update_id,
+                type(error).__name__,
+                ",".join(sorted(str(key) for key in item)[:10]),
+            )
+            fetched.append(Fetched(update_id, None))
+            continue
+        fetched.append(Fetched(update_id, update))
+    return fetched
 
 
 class DurablePoller:
@@ -39,15 +96,17 @@ class DurablePoller:
         long_poll_seconds: int = LONG_POLL_SECONDS,
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
         pause_seconds: float = PAUSE_AFTER_ERROR_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bot = bot
         self._process = process
         self._long_poll_seconds = long_poll_seconds
         self._allowed_updates = list(allowed_updates)
         self._pause_seconds = pause_seconds
+        self._metrics = metrics
         self._offset: int | None = None
         self._stopping = asyncio.Event()
-        self._fetch: asyncio.Task[tuple[Update, ...]] | None = None
+        self._fetch: asyncio.Task[list[Fetched]] | None = None
 
     def stop(self) -> None:
         """Stop fetching; a batch being processed is finished first."""
@@ -78,12 +137,14 @@ class DurablePoller:
             failures = 0
         await self._confirm_last()
 
-    async def _next_batch(self) -> tuple[Update, ...]:
+    async def _next_batch(self) -> list[Fetched]:
         self._fetch = asyncio.create_task(
-            self._bot.get_updates(
+            fetch_updates(
+                self._bot,
                 offset=self._offset,
                 timeout=self._long_poll_seconds,
                 allowed_updates=self._allowed_updates,
+                metrics=self._metrics,
             )
         )
         try:
@@ -91,14 +152,20 @@ class DurablePoller:
         finally:
             self._fetch = None
 
-    async def _process_batch(self, updates: Sequence[Update]) -> bool:
-        """Process a batch; move the offset past the leading run of committed updates."""
-        committed = await asyncio.gather(*(self._process(update) for update in updates))
-        for update, done in zip(updates, committed, strict=True):
+    async def _process_batch(self, updates: Sequence[Fetched]) -> bool:
+        """Process a batch; move the offset past the leading run of committed updates.
+
+        An update that could not be read counts as done: it can never be processed.
+        """
+        committed = await asyncio.gather(*(self._process_one(item) for item in updates))
+        for item, done in zip(updates, committed, strict=True):
             if not done:
                 return False
-            self._offset = update.update_id + 1
+            self._offset = item.update_id + 1
         return True
+
+    async def _process_one(self, item: Fetched) -> bool:
+        return True if item.update is None else await self._process(item.update)
 
     async def _pause(self, error: TelegramError | None, failures: int) -> None:
         if isinstance(error, RetryAfter):
@@ -123,6 +190,6 @@ class DurablePoller:
         if self._offset is None:
             return
         try:
-            await self._bot.get_updates(offset=self._offset, timeout=0, limit=1)
+            await self._bot._post("getUpdates", {"offset": self._offset, "timeout": 0, "limit": 1})
         except TelegramError as error:  # they come back next start and are deduplicated
             _LOGGER.info("could not confirm the last updates at shutdown: %s", error)
