@@ -180,7 +180,7 @@ def stored_cost(backend: str, size: int, updates: int, folder: Path) -> dict[str
     with database(backend, folder / f"{backend}-{size}") as url:
         if backend == "sqlite":
             (folder / f"{backend}-{size}").mkdir(exist_ok=True)
-        service, storage = build_service(config, storage_url=url)
+        service, storage, _desk = build_service(config, storage_url=url)
         try:
             template = _record_from_the_core(service)
             rss_before = rss_bytes()

@@ -156,7 +156,9 @@ async def bench_crisisbot(
         storage.ensure_schema()
         service = EchoCore(storage)
     else:
-        service, storage = build_service(load_config(ROOT / "config.example.yaml"), storage_url=url)
+        service, storage, _desk = build_service(
+            load_config(ROOT / "config.example.yaml"), storage_url=url
+        )
     request = InstantRequest()
     application = build_application(
         TOKEN,

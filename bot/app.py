@@ -27,8 +27,8 @@ from bot.storage import Storage
 Splitter = Callable[[Reply], Sequence[Reply]]
 
 
-class ModeratedService(NamedTuple):
-    """What a channel with a moderators' chat runs: the service, its storage, and the desk."""
+class Wiring(NamedTuple):
+    """What every channel runs: the service, its storage, and the moderators' desk."""
 
     service: Service
     storage: Storage
@@ -82,35 +82,25 @@ def build_service(
     storage_url: str | None = None,
     upgrade: bool = True,
     split: Splitter | None = None,
-) -> tuple[Service, Storage]:
-    """The core behind storage. ``upgrade`` brings an embedded database to the current schema.
+) -> Wiring:
+    """The core behind storage, with the moderators' desk when ``moderation.chat_id`` is set.
 
-    ``split`` cuts each reply into the parts a channel can send (one outbox row per part).
-    """
-    core = build_core(config)
-    storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)
-    return Service(core, storage, split=split), storage
-
-
-def build_moderated_service(
-    config: Config,
-    *,
-    storage_url: str | None = None,
-    upgrade: bool = True,
-    split: Splitter | None = None,
-) -> ModeratedService:
-    """:func:`build_service` plus, when ``moderation.chat_id`` is set, the moderators' desk.
+    The one wiring of ``crisisbot run``, ``chat`` and ``triage``: the same gate, flows, storage
+    and moderation listener, so a case opened in one is opened in all. ``upgrade`` brings an
+    embedded database to the current schema. ``split`` cuts each reply into the parts a channel
+    can send (one outbox row per part).
 
     The desk's listener runs inside every update's transaction, so a crisis reply, its case and
-    the alert to the moderators' chat are committed together.
+    the alert to the moderators' chat are committed together. The desk reads the service's
+    current core, so a flow reload (:mod:`bot.reload`) reaches it too.
     """
     core = build_core(config)
     storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)
     if config.moderation.chat_id is None:
-        return ModeratedService(Service(core, storage, split=split), storage, None)
-    desk = ModerationDesk(storage, core, config.moderation)
+        return Wiring(Service(core, storage, split=split), storage, None)
+    desk = ModerationDesk(storage, lambda: service.core, config.moderation)
     service = Service(core, storage, listeners=[desk.listener()], split=split)
-    return ModeratedService(service, storage, desk)
+    return Wiring(service, storage, desk)
 
 
 def open_storage(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_service
+from bot.clean_text import clean_text
 from bot.config import load_config
 from bot.core.models import Button, Inbound, InboundKind, Outcome, Reply
 
@@ -21,8 +22,12 @@ BANNER = (
 
 
 def parse_line(line: str, buttons: tuple[Button, ...], conversation_id: str) -> Inbound:
-    """Turn one typed line into an inbound: a button number, a /command, or text."""
-    text = line.strip()
+    """Turn one typed line into an inbound: a button number, a /command, or text.
+
+    The line is cleaned like a Telegram message (:mod:`bot.clean_text`): a terminal that is not
+    set to UTF-8 hands over undecodable bytes as unpaired surrogates, which storage refuses.
+    """
+    text = clean_text(line.strip())
     now = time.time()
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         button = buttons[int(text) - 1]
@@ -70,7 +75,7 @@ def run_chat(
 ) -> int:
     """Read lines until end of input or /quit; every line goes through the service."""
     config = load_config(config_path)
-    service, storage = build_service(config)
+    service, storage, _desk = build_service(config)
     conversation_id = f"cli:{user}"
     print(BANNER, file=stdout)
     buttons: tuple[Button, ...] = ()

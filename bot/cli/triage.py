@@ -6,29 +6,38 @@ crisis, check_in, medical_advice, fallback, system), or ``{"error": ...}``
 for a line that cannot be read (blank, not JSON, not UTF-8, no text); processing goes on.
 Lines with the same ``user`` continue one conversation (kept in memory for the run); a line
 without ``user`` is a conversation of its own.
+
+Each line goes through the same wiring as ``crisisbot run`` and ``chat``
+(:func:`bot.app.build_service`) on an in-memory database. Text holding an unpaired surrogate
+(``"\ud83d"``) or NUL is cleaned the way the Telegram adapter cleans it (:mod:`bot.clean_text`)
+and then triaged; the output's ``text`` is the cleaned text. A line that still cannot be triaged
+gets an ``{"error": ...}`` line naming the kind of failure, and the run goes on.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from bot.app import build_core
+from bot.app import build_service
+from bot.clean_text import clean_text
 from bot.config import load_config
-from bot.core.models import ConversationRecord, Inbound, InboundKind, Outcome
-from bot.core.pipeline import Core
+from bot.core.models import Inbound, InboundKind, Outcome
+from bot.core.service import Service
 
 MAX_LINE_CHARS = 1_000_000
+IN_MEMORY = "sqlite:///:memory:"
+_LOGGER = logging.getLogger(__name__)
 
 
 class TriageRun:
-    """Conversations of one triage run, kept in memory."""
+    """Conversations of one triage run, kept in an in-memory database."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.records: dict[str, ConversationRecord] = {}
+    def __init__(self, service: Service) -> None:
+        self.service = service
         self.clock = time.time()
 
     def line(self, number: int, raw: str) -> dict[str, Any]:
@@ -38,19 +47,24 @@ class TriageRun:
         except ValueError as error:
             return {"error": f"line {number}: {error}"}
         user = item.get("user")
-        key = f"triage:{user}" if user is not None else f"triage:line:{number}"
+        key = clean_text(f"triage:{user}" if user is not None else f"triage:line:{number}")
         self.clock += 1.0  # each line is a new turn, a second apart
+        text = clean_text(item["text"])
+        country = item.get("country")
         inbound = Inbound(
             key,
             InboundKind.TEXT,
-            text=item["text"],
-            country=item.get("country"),
+            text=text,
+            country=clean_text(country) if country is not None else None,
             received_at=self.clock,
         )
-        outcome = self.core.process(self.records.get(key), inbound)
-        if user is not None:
-            self.records[key] = outcome.record
-        return _result(user, item["text"], outcome)
+        try:
+            outcome = self.service.handle(inbound)
+        except Exception as error:  # one line's failure must not end the run
+            _LOGGER.exception("line %d could not be triaged", number)
+            return {"error": f"line {number}: could not be triaged ({type(error).__name__})"}
+        assert outcome is not None  # only an update id makes a duplicate, and triage has none
+        return _result(user if not isinstance(user, str) else clean_text(user), text, outcome)
 
 
 def _parse(raw: str) -> dict[str, Any]:
@@ -89,14 +103,20 @@ def _result(user: object, text: str, outcome: Outcome) -> dict[str, Any]:
 
 def run_triage(config_path: Path | None, stdin: BinaryIO, stdout: TextIO) -> int:
     """Process every line of ``stdin``, one output line each (errors included). Exits 0."""
-    run = TriageRun(build_core(load_config(config_path)))
-    for number, data in enumerate(stdin, 1):
-        try:
-            raw = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            result: dict[str, Any] = {"error": f"line {number}: not UTF-8 text ({error.reason})"}
-        else:
-            result = run.line(number, raw)
-        stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    stdout.flush()
+    service, storage, _desk = build_service(load_config(config_path), storage_url=IN_MEMORY)
+    run = TriageRun(service)
+    try:
+        for number, data in enumerate(stdin, 1):
+            try:
+                raw = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                result: dict[str, Any] = {
+                    "error": f"line {number}: not UTF-8 text ({error.reason})"
+                }
+            else:
+                result = run.line(number, raw)
+            stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        stdout.flush()
+    finally:
+        storage.close()
     return 0

@@ -51,8 +51,8 @@ class Done:
 class CaseActions:
     """The case actions, sharing the core (for crisis mode) and the announcer."""
 
-    def __init__(self, core: Core, announcer: Announcer) -> None:
-        self._core = core
+    def __init__(self, core: Callable[[], Core], announcer: Announcer) -> None:
+        self._core = core  # the current core: a flow reload swaps it
         self._announcer = announcer
 
     def run(self, action: str, step: Step, text: str) -> Done:
@@ -143,7 +143,7 @@ class CaseActions:
             record is not None and record.handoff_case == case.id
         )
         if record is not None:
-            step.tx.save(self._core.end_crisis(record))
+            step.tx.save(self._core().end_crisis(record))
         step.case = self._change(
             step,
             status=CaseStatus.RESOLVED,

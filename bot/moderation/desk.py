@@ -1,6 +1,6 @@
 """The moderators' desk: the one object a channel (Telegram, the command line) talks to.
 
-    desk = ModerationDesk(storage, core, config.moderation)
+    desk = ModerationDesk(storage, lambda: service.core, config.moderation)
     service = Service(core, storage, listeners=[desk.listener()])
     parsed = desk.parse_command("/resolve 12 talked it through")
     result = desk.act(actor_id=user_id, action=parsed.action, case_id=parsed.case_id,
@@ -42,17 +42,24 @@ class ModerationDesk:
     def __init__(
         self,
         storage: Storage,
-        core: Core,
+        core: Core | Callable[[], Core],
         config: ModerationConfig,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``core`` is the core, or a callable that returns the current one (hot reload)."""
         self._storage = storage
         self._config = config
         self._clock = clock
         self._announcer = Announcer(config)
-        self._actions = CaseActions(core, self._announcer)
+        self._core = core if callable(core) else lambda: core
+        self._actions = CaseActions(self._core, self._announcer)
         self._listener = ModerationListener(self._announcer, clock)
         self.book = CaseBook(storage, clock)
+
+    @property
+    def core(self) -> Core:
+        """The core the desk acts with now: the service's, after any flow reload."""
+        return self._core()
 
     def listener(self) -> ModerationListener:
         """The outcome listener to give ``Service(..., listeners=[...])``."""

@@ -14,6 +14,10 @@ In groups other than the moderators' chat no flows run: the words go to the core
 crisis gate (:meth:`bot.core.pipeline.Core.group_reply`), which answers with crisis lines when
 they are needed and otherwise asks people to write privately. Channel posts, messages from bots
 and update kinds the bot does not handle are ignored.
+
+Every text that leaves the adapter (words, captions, commands and their arguments, button data
+and labels, moderators' words, the language code) is cleaned by :func:`bot.clean_text.clean_text`
+first: an unpaired surrogate or NUL in it would make storage refuse the whole update.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
+from bot.clean_text import clean_optional, clean_text
 from bot.core.models import Inbound, InboundKind
 from bot.moderation.commands import parse_button, parse_command
 
@@ -82,6 +87,33 @@ def adapt(
 
     ``bot_id`` tells the bot's own messages apart from other bots' in the moderators' chat.
     """
+    return _cleaned(_adapt(update, moderation_chat_id, bot_username, bot_id, now))
+
+
+def _cleaned(adapted: Adapted) -> Adapted:
+    """``adapted`` with every text in it cleaned (see the module's docstring)."""
+    if isinstance(adapted, ToCore):
+        inbound = adapted.inbound
+        clean = replace(
+            inbound,
+            text=clean_text(inbound.text),
+            command=clean_optional(inbound.command),
+            button=clean_optional(inbound.button),
+            language_code=clean_optional(inbound.language_code),
+        )
+        return replace(adapted, inbound=clean)
+    if isinstance(adapted, GroupNotice | ToDesk):
+        return replace(adapted, text=clean_text(adapted.text))
+    return adapted
+
+
+def _adapt(
+    update: Update,
+    moderation_chat_id: int | None,
+    bot_username: str | None,
+    bot_id: int | None,
+    now: float,
+) -> Adapted:
     if update.callback_query is not None:
         return _adapt_button(update, update.callback_query, moderation_chat_id, now)
     message = update.message or update.edited_message

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_moderated_service
+from bot.app import build_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
 from bot.errors import ConfigError, TelegramSetupError
 from bot.metrics import MetricsServing, serve_metrics
@@ -65,7 +65,7 @@ def require_token(token: str | None) -> str:
 
 async def serve(config: Config, token: str) -> None:
     """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
-    service, storage, desk = build_moderated_service(config, split=split_reply)
+    service, storage, desk = build_service(config, split=split_reply)
     metrics: MetricsServing | None = None
     try:
         # Replicas (docs/deploy.md): database metrics, and one send budget for all replicas

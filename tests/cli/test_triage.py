@@ -102,3 +102,17 @@ def test_an_unsure_line_is_routed_check_in_and_a_typed_answer_continues() -> Non
     assert "988" in str(out[0]["reply"])
     assert "[Yes] | [Not sure] | [No]" in str(out[0]["reply"])
     assert out[3]["category"] == "check_in"
+
+
+def test_a_lone_surrogate_or_nul_is_cleaned_and_triaged_and_the_run_goes_on() -> None:
+    lines = [
+        '{"text": "I want to kill myself \\ud83d"}',
+        '{"text": "I want to ki\\ud83dll myself"}',
+        '{"text": "what is spravato\\u0000", "user": "\\udc80x"}',
+        '{"text": "how does ketamine work"}',
+    ]
+    out = triage(lines)
+    assert [o.get("route") for o in out] == ["crisis", "crisis", "answer", "answer"]
+    assert out[0]["text"] == "I want to kill myself "
+    assert out[2]["text"] == "what is spravato"
+    assert out[2]["user"] == "x"

@@ -1,0 +1,83 @@
+"""Fixtures for the fault tests: the real wiring (core, storage, desk) behind the offline bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from telegram import Update
+
+from bot.app import Wiring, build_service
+from bot.config import load_config
+from bot.storage import Storage
+from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application
+from bot.telegram.outgoing import split_reply
+from tests.auxil.botapi_standin import BotApiStandIn
+from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
+
+ROOT = Path(__file__).resolve().parents[2]
+MOD_CHAT = -100_4242
+MODERATOR = 601
+
+
+def moderated_config_file(folder: Path, storage_url: str) -> Path:
+    """A config on the project's flows with a moderators' chat; the US crisis line is 988."""
+    path = folder / "config.yaml"
+    path.write_text(
+        f"flows_dir: {ROOT / 'flows'}\n"
+        f"storage:\n  url: {storage_url}\n"
+        f"moderation:\n  chat_id: {MOD_CHAT}\n  moderators: [{MODERATOR}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PTB_TIMEDELTA_ENV, "true")
+
+
+@pytest.fixture
+def wiring(storage_url: str, tmp_path: Path) -> Iterator[Wiring]:
+    """The real service, storage and desk on each backend."""
+    fresh = Storage.from_url(storage_url)
+    fresh.upgrade()
+    fresh.close()
+    config = load_config(moderated_config_file(tmp_path, storage_url))
+    wired = build_service(config, split=split_reply)
+    yield wired
+    wired.storage.close()
+
+
+@pytest.fixture
+def standin() -> BotApiStandIn:
+    return BotApiStandIn(token=TOKEN)
+
+
+@pytest.fixture
+async def real_bot(standin: BotApiStandIn, wiring: Wiring) -> AsyncIterator[TelegramBot]:
+    """The Application with the real core, answered offline by the stand-in."""
+    application = build_application(
+        TOKEN,
+        base_url=OFFLINE_BASE_URL,
+        request=offline_request(standin),
+        get_updates_request=offline_request(standin),
+        rate_limited=False,
+    )
+    bot = assemble(
+        application,
+        wiring.service,
+        wiring.storage,
+        token=TOKEN,
+        moderation_chat_id=MOD_CHAT,
+        desk=wiring.desk,
+    )
+    async with application:
+        yield bot
+
+
+def as_update(payload: dict[str, object], bot: TelegramBot) -> Update:
+    update = Update.de_json(payload, bot.application.bot)
+    assert update is not None
+    return update
