@@ -10,6 +10,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bot.config import Config
 from bot.core.models import Reply
 from bot.core.pipeline import Core, CoreSettings
@@ -19,10 +22,12 @@ from bot.engine.check import check_flows
 from bot.engine.compiler import compile_flow
 from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_dir
-from bot.errors import ConfigError, FlowError
+from bot.errors import ConfigError, FlowError, StorageError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
+from bot.storage.engine import redact_url
+from bot.storage_check import check_ready, classified, verify_sqlite
 
 Splitter = Callable[[Reply], Sequence[Reply]]
 
@@ -112,8 +117,15 @@ def open_storage(
     and migrated by ``crisisbot db upgrade`` before replicas roll out (docs/deploy.md).
     """
     url = storage_url or config.storage.url
-    storage = Storage.from_url(url)
+    shown = redact_url(url)
+    file = is_sqlite_file(url)
     try:
+        storage = Storage.from_url(url)
+    except StorageError as error:
+        raise (classified(error, shown) if file else error) from None
+    try:
+        if file:  # damaged or read-only: stop here with what to do, not later with silence
+            verify_sqlite(storage, shown)
         if upgrade and url.startswith("sqlite"):
             storage.ensure_schema()
         else:
@@ -122,3 +134,25 @@ def open_storage(
         storage.close()
         raise
     return storage
+
+
+def is_sqlite_file(url: str) -> bool:
+    """Whether ``url`` names an SQLite database in a file (not in memory, not PostgreSQL)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in {None, "", ":memory:"}
+
+
+def storage_ready(storage: Storage, url: str) -> Callable[[], None]:
+    """What ``/readyz`` calls: the schema answers, and an SQLite file still takes a write."""
+    shown = redact_url(url)
+    file = is_sqlite_file(url)
+
+    def ready() -> None:
+        storage.check_schema()
+        if file:
+            check_ready(storage, shown)
+
+    return ready

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_service
+from bot.app import build_service, storage_ready
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
 from bot.errors import ConfigError, TelegramSetupError
 from bot.metrics import MetricsServing, serve_metrics
@@ -95,7 +95,8 @@ async def serve(config: Config, token: str) -> None:
             wake_sender=bot.sender.wake,
         )
         async with _started(bot.application, token, config.telegram.api_base_url):
-            await _serve_started(bot, config, token, storage.check_schema, (upkeep, watch))
+            ready = storage_ready(storage, config.storage.url)
+            await _serve_started(bot, config, token, ready, (upkeep, watch))
     finally:
         if metrics is not None:
             metrics.close()
