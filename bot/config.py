@@ -5,13 +5,19 @@ environment variables (for example ``CRISISBOT_STORAGE__URL``), and ``TELEGRAM_A
 The Telegram token is never read from the config file: only from ``TELEGRAM_BOT_TOKEN``, or from
 the file ``TELEGRAM_BOT_TOKEN_FILE`` names (a Docker secret, a systemd credential), wrapped so
 that ``repr`` and logs never show it.
+
+Relative paths in the file resolve against the file's folder: ``flows_dir``, the crisis files,
+and the path of a ``sqlite:///`` storage URL (``sqlite:///data/crisisbot.db`` next to the config
+file is ``<config folder>/data/crisisbot.db``), whatever the working directory.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -24,8 +30,10 @@ from pydantic import (
     field_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ConfigUnreadableError
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token)
 TOKEN_FILE_ENV = "TELEGRAM_BOT_TOKEN_FILE"  # noqa: S105 (the variable's name, not a token)
@@ -59,10 +67,47 @@ class HumanContactConfig(_Section):
         return value
 
 
+SQLITE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite"})
+POSTGRES_DRIVERS = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
+_MEMORY = frozenset({"", ":memory:"})
+
+
 class StorageConfig(_Section):
     """Where conversations, the outbox and cases are kept."""
 
     url: str = "sqlite:///data/crisisbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """A URL crisisbot can open: SQLite or PostgreSQL, in the form SQLAlchemy reads."""
+        parsed = _parsed_url(value)
+        if parsed is None or parsed.drivername not in SQLITE_DRIVERS | POSTGRES_DRIVERS:
+            raise ValueError(
+                "must be a database URL such as sqlite:///data/crisisbot.db or "
+                "postgresql://user:password@host:5432/dbname"
+            )
+        if parsed.drivername in POSTGRES_DRIVERS and not parsed.database:
+            raise ValueError("a postgresql:// URL must name the database after the last /")
+        return value
+
+
+def _parsed_url(value: str) -> URL | None:
+    try:
+        return make_url(value)
+    except (ArgumentError, ValueError):
+        return None
+
+
+def sqlite_relative_path(url: str) -> str | None:
+    """The relative file path of a ``sqlite:///`` URL, or ``None`` (absolute, memory, other)."""
+    parsed = _parsed_url(url)
+    if parsed is None or parsed.drivername not in SQLITE_DRIVERS:
+        return None
+    database = parsed.database or ""
+    if database in _MEMORY or database.startswith("file:") or Path(database).is_absolute():
+        return None
+    return database
 
 
 class CrisisConfig(_Section):
@@ -94,6 +139,27 @@ class TelegramConfig(_Section):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        """Telegram delivers only to https; http is left for a Bot API server on this machine."""
+        if value is None or value.startswith("https://") or _is_loopback(value):
+            return value
+        raise ValueError(
+            "must be an https:// URL: Telegram refuses to deliver to http:// (only a local Bot "
+            "API server on 127.0.0.1 or localhost may use http)"
+        )
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class RealertConfig(_Section):
@@ -208,15 +274,18 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config file ({error.strerror})") from None
+        raise ConfigUnreadableError(
+            f"{path}: cannot read the config file ({error.strerror}); check the path and that "
+            "the file is readable by the user crisisbot runs as"
+        ) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(
+        raise ConfigUnreadableError(
             f"{path}: config file is {len(raw)} bytes; the limit is {MAX_CONFIG_BYTES}"
         )
     try:
         loaded = yaml.safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+        raise ConfigUnreadableError(f"{path}: config file is not UTF-8 text") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -278,4 +347,11 @@ def _resolve_paths(config: Config, base: Path) -> Config:
             "lines_file": resolve(config.crisis.lines_file),
         }
     )
-    return config.model_copy(update={"flows_dir": resolve(config.flows_dir), "crisis": crisis})
+    storage = config.storage
+    relative = sqlite_relative_path(storage.url)
+    if relative is not None:
+        url = str(make_url(storage.url).set(database=str(base / relative)))
+        storage = storage.model_copy(update={"url": url})
+    return config.model_copy(
+        update={"flows_dir": resolve(config.flows_dir), "crisis": crisis, "storage": storage}
+    )

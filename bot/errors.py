@@ -2,6 +2,7 @@
 
     CrisisbotError
     ├── ConfigError            config file or environment is invalid (names the key and the value)
+    │   └── ConfigUnreadableError  the config file cannot be read at all
     ├── FlowError              a flow file is invalid (carries path:line:col diagnostics)
     ├── LexiconError           an operator's lexicon extension is invalid
     ├── InputError             a piece of user input cannot be handled (too large, not text)
@@ -24,6 +25,10 @@ class CrisisbotError(Exception):
 
 class ConfigError(CrisisbotError):
     """The configuration file or an environment override is invalid."""
+
+
+class ConfigUnreadableError(ConfigError):
+    """The configuration file cannot be read (missing, unreadable, too large, not UTF-8)."""
 
 
 @dataclass(frozen=True, slots=True)

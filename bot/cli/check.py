@@ -9,16 +9,24 @@ from pathlib import Path
 from bot.config import Config, load_config
 from bot.engine.check import check_paths
 from bot.engine.graph import flow_to_mermaid, render_graph
-from bot.engine.loader import load_flow_file
-from bot.errors import CrisisbotError
-from bot.storage import Storage
+from bot.engine.loader import flow_files, load_flow_file
+from bot.errors import ConfigUnreadableError, CrisisbotError, Diagnostic
+from bot.storage import Storage, schema
 
 
 def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: bool) -> int:
-    """Print one ``path:line:col: severity: message`` line per problem; 1 if any counts."""
+    """Print one ``path:line:col: severity: message`` line per problem; 1 if any counts.
+
+    A config file that cannot be read at all exits 2, like every other command. Flow files named
+    alone are checked with the other flows of their folder loaded beside them, so links between
+    flows resolve; only the named files' problems are reported.
+    """
     problems: list[str] = []
     try:
         config = load_config(config_path)
+    except ConfigUnreadableError as error:
+        print(f"crisisbot: {error}", file=sys.stderr)
+        return 2
     except CrisisbotError as error:
         problems.extend(str(error).splitlines())
         config = None
@@ -30,7 +38,7 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
             problems.append(f"{config.flows_dir}: error: no flow files (*.yaml) in flows_dir")
     else:
         paths = []
-    diagnostics = check_paths(paths)
+    diagnostics = _check_named(paths) if files else check_paths(paths)
     flow_errors = any(d.severity == "error" for d in diagnostics)
     warnings_extra: list[str] = []
     if config is not None and not files and paths and not flow_errors:
@@ -47,6 +55,32 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
     checked = f"{len(paths)} flow file{'s' if len(paths) != 1 else ''}"
     print(f"checked {checked}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if errors or (fail_on_warnings and warnings) else 0
+
+
+def _check_named(files: list[Path]) -> list[Diagnostic]:
+    """Check ``files`` with their folders' other flows loaded, reporting only ``files``."""
+    named = [path for path in files if not path.is_dir()]
+    covered = {_key(path) for path in named}
+    for folder in (path for path in files if path.is_dir()):
+        covered |= {_key(flow) for flow in _flow_files_in(folder)}
+    parents = sorted({path.resolve().parent for path in named})
+    extra = [
+        flow for folder in parents for flow in _flow_files_in(folder) if _key(flow) not in covered
+    ]
+    hidden = {_key(flow) for flow in extra}
+    diagnostics = check_paths([*files, *extra])
+    return [d for d in diagnostics if _key(Path(d.path)) not in hidden]
+
+
+def _flow_files_in(folder: Path) -> list[Path]:
+    try:
+        return flow_files(folder)
+    except OSError:
+        return []
+
+
+def _key(path: Path) -> Path:
+    return path.resolve()
 
 
 def _check_runtime_parts(config: Config) -> list[str]:
@@ -93,8 +127,17 @@ def run_db_upgrade(config_path: Path | None) -> int:
     config = load_config(config_path)
     storage = Storage.from_url(config.storage.url)
     try:
+        with storage.transaction(write=False) as connection:
+            before = schema.current_revision(connection)
         storage.upgrade()
     finally:
         storage.close()
-    print("database schema is up to date", file=sys.stderr)
+    head = schema.head_revision()
+    if before is None:
+        message = f"created the database schema (revision {head})"
+    elif before != head:
+        message = f"migrated the database schema from revision {before} to {head}"
+    else:
+        message = f"the database schema is already up to date (revision {head})"
+    print(message, file=sys.stderr)
     return 0

@@ -35,6 +35,7 @@ from bot.reload import FlowReloader
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import AnyApplication
+from bot.telegram.identity import adopt_bot
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
@@ -45,6 +46,8 @@ from bot.telegram.webhook import create_webhook_app, webhook_secret
 _LOGGER = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 FLUSH_SECONDS = 5.0
+START_ATTEMPTS = 6  # pauses of 2, 4, 8, 16 and 32 s between them
+START_FIRST_PAUSE_SECONDS = 2.0
 WEBHOOK_GRACE_SECONDS = 30
 
 
@@ -95,6 +98,7 @@ async def serve(config: Config, token: str) -> None:
             wake_sender=bot.sender.wake,
         )
         async with _started(bot.application, token, config.telegram.api_base_url):
+            await asyncio.to_thread(adopt_bot, storage, bot.application.bot.id)
             ready = storage_ready(storage, config.storage.url)
             await _serve_started(bot, config, token, ready, (upkeep, watch))
     finally:
@@ -233,18 +237,43 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def _started(application: AnyApplication, token: str, base_url: str) -> AsyncIterator[None]:
-    """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error."""
-    try:
-        await application.initialize()
-    except InvalidToken as error:
-        raise TelegramSetupError(_token_rejected(error, token)) from None
-    except NetworkError as error:
-        reason = _without_token(str(error), token)
-        raise TelegramSetupError(
-            f"cannot reach the Bot API at {base_url} ({reason}); check {API_BASE_ENV} or "
-            "telegram.api_base_url, and the network"
-        ) from None
+async def _started(
+    application: AnyApplication,
+    token: str,
+    base_url: str,
+    *,
+    attempts: int = START_ATTEMPTS,
+    first_pause: float = START_FIRST_PAUSE_SECONDS,
+) -> AsyncIterator[None]:
+    """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error.
+
+    A network error or a server error (502 while Telegram restarts a front end) is retried
+    with doubling pauses, ``attempts`` times in all (about a minute by default), before the
+    start gives up with exit 2: a supervisor restarts the bot anyway, but a passing hiccup
+    should not need one.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            await application.initialize()
+            break
+        except InvalidToken as error:
+            raise TelegramSetupError(_token_rejected(error, token)) from None
+        except NetworkError as error:  # includes 5xx answers and timeouts
+            reason = _without_token(str(error), token)
+            if attempt == attempts:
+                raise TelegramSetupError(
+                    f"cannot reach the Bot API at {base_url} after {attempts} attempts "
+                    f"({reason}); check {API_BASE_ENV} or telegram.api_base_url, and the network"
+                ) from None
+            pause = first_pause * 2 ** (attempt - 1)
+            _LOGGER.warning(
+                "the Bot API did not answer getMe (%s); trying again in %.0fs (%d/%d)",
+                reason,
+                pause,
+                attempt,
+                attempts,
+            )
+            await asyncio.sleep(pause)
     try:
         yield
     finally:

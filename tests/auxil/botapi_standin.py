@@ -5,7 +5,8 @@ confirms), ``setWebhook``, ``deleteWebhook``, ``getWebhookInfo``, ``sendMessage`
 ``editMessageText`` and ``answerCallbackQuery``. Tests inject updates for polling with
 :meth:`BotApiStandIn.push_update`, post them to the bot's webhook with
 :meth:`BotApiStandIn.post_to_webhook`, read what the bot called with :meth:`BotApiStandIn.calls`,
-and make the next ``sendMessage`` calls fail with :meth:`BotApiStandIn.fail_next_sends`.
+and make the next ``sendMessage`` calls fail with :meth:`BotApiStandIn.fail_next_sends` (any other
+method's with :meth:`BotApiStandIn.fail_next_calls`).
 
 :func:`offline_transport` serves the same answers in-process for offline unit tests.
 
@@ -90,6 +91,7 @@ class BotApiStandIn:
             lambda: itertools.count(100_000)
         )
         self._failures: list[_Failure | None] = []  # per coming sendMessage; None lets it pass
+        self._method_failures: defaultdict[str, list[int]] = defaultdict(list)
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self._server: ThreadingHTTPServer | None = None
@@ -182,6 +184,11 @@ class BotApiStandIn:
             self._failures.extend([None] * after)
             self._failures.extend(_Failure(status, wait) for _ in range(count))
 
+    def fail_next_calls(self, method: str, count: int, *, status: int = 502) -> None:
+        """Answer the next ``count`` calls of ``method`` (other than getUpdates) with ``status``."""
+        with self._lock:
+            self._method_failures[method].extend([status] * count)
+
     def clear_failures(self) -> None:
         """Let every coming sendMessage through again."""
         with self._lock:
@@ -227,6 +234,11 @@ class BotApiStandIn:
         if method == "getUpdates":
             return self._get_updates(params)
         with self._lock:
+            failing = self._method_failures.get(method)
+            if failing:
+                status = failing.pop(0)
+                self._record(method, {**params, "_failed": status})
+                return _error(status, _DESCRIPTIONS.get(status, "Bad Gateway"))
             failure = self._failures.pop(0) if method == "sendMessage" and self._failures else None
             if failure is not None:
                 self._record(method, {**params, "_failed": failure.status})

@@ -22,7 +22,7 @@ def test_the_example_config_loads_with_the_documented_keys() -> None:
     config = load_config(ROOT / "config.example.yaml")
     assert config.crisis.default_country == "US"
     assert config.crisis.cooldown_hours == 24
-    assert config.storage.url == "sqlite:///data/crisisbot.db"
+    assert config.storage.url == f"sqlite:///{ROOT / 'data' / 'crisisbot.db'}"  # beside the file
     assert config.telegram.mode == "polling"
     assert config.moderation.moderators == ()
     assert config.flows_dir == ROOT / "flows"
@@ -33,7 +33,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("CRISISBOT_STORAGE__URL", "sqlite:///from-env.db")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
     config = load_config(path)
-    assert config.storage.url == "sqlite:///from-env.db"
+    assert config.storage.url == f"sqlite:///{tmp_path / 'from-env.db'}"  # like every path
     assert config.telegram.api_base_url == "http://127.0.0.1:8081/bot"
 
 
