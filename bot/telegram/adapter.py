@@ -12,7 +12,8 @@ messages (a moderator answering a relayed message). Everything else written ther
 
 In groups other than the moderators' chat no flows run: the words go to the core only for its
 crisis gate (:meth:`bot.core.pipeline.Core.group_reply`), which answers with crisis lines when
-they are needed and otherwise asks people to write privately. Channel posts, messages from bots
+they are needed and otherwise asks people to write privately (once per group per hour, see
+:mod:`bot.telegram.handlers`). Channel posts, messages from bots
 and update kinds the bot does not handle are ignored.
 
 Every text that leaves the adapter (words, captions, commands and their arguments, button data

@@ -2,8 +2,10 @@
 
 A private chat's update becomes one :class:`~bot.core.models.Inbound` and goes through
 ``Service.handle``, which gates it, saves the conversation and puts the replies in the outbox in
-one transaction; the outbox sender is woken right after the commit. A group's message gets the
-fixed group notice through the same outbox, deduplicated by ``update_id`` the same way. In the
+one transaction; the outbox sender is woken right after the commit. A group's message is read by
+the crisis gate only: crisis words get the crisis lines every time; anything else gets the fixed
+group notice (write to me privately) at most once per group per
+:data:`GROUP_NOTICE_PERIOD_SECONDS`, through the same outbox, deduplicated by ``update_id``. In the
 moderators' chat, commands, alert buttons and replies to the bot go to the moderation desk
 (:mod:`bot.telegram.moderators`). Button presses are always answered so the spinner stops, even
 when the button is old or unknown.
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import Connection, select
 from telegram import Chat, Update
 from telegram.ext import (
     Application,
@@ -34,6 +37,8 @@ from telegram.ext import (
 )
 
 from bot.core.models import Inbound, Outcome, Reply
+from bot.core.system import GROUP_NOTICE
+from bot.storage.tables import outbox
 from bot.telegram.adapter import (
     GroupNotice,
     ToCore,
@@ -50,6 +55,8 @@ if TYPE_CHECKING:
     from bot.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
+GROUP_NOTICE_PERIOD_SECONDS = 3600.0
+GROUP_NOTICE_KIND = "group_notice"
 
 Context = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -205,10 +212,9 @@ class TelegramHandlers:
                 if notice is None:
                     result = "ignored:group_edit"
                 else:
-                    queued = await asyncio.to_thread(
-                        self._queue_notice, adapted.chat_id, update.update_id, notice
+                    result = await asyncio.to_thread(
+                        self._queue_group_reply, adapted.chat_id, update.update_id, notice
                     )
-                    result = "group_notice" if queued else "duplicate"
             elif isinstance(adapted, ToDesk):
                 chat_id, text = self._moderation_chat_id, adapted.text
                 answer = await act_on_desk(
@@ -247,6 +253,22 @@ class TelegramHandlers:
             tx.enqueue(str(chat_id), notice, kind="notice")
             return True
 
+    def _queue_group_reply(self, chat_id: int, update_id: int, reply: Reply) -> str:
+        """Queue a group's reply: crisis lines always, the plain notice once per period.
+
+        Returns the update's result: ``group_notice``, ``duplicate`` (seen before) or
+        ``ignored:group_notice_recent`` (the group was told within the period).
+        """
+        with self._storage.conversation(conversation_id_for(chat_id), update_id=update_id) as tx:
+            if tx is None:
+                return "duplicate"
+            plain = reply.text == GROUP_NOTICE  # anything else carries crisis lines: always sent
+            since = self._clock() - GROUP_NOTICE_PERIOD_SECONDS
+            if plain and _noticed_since(tx.execute(), str(chat_id), since):
+                return "ignored:group_notice_recent"
+            tx.enqueue(str(chat_id), reply, kind=GROUP_NOTICE_KIND if plain else "notice")
+            return "group_notice"
+
     async def _let_go(self, update: Update) -> bool:
         """Give up on an update that keeps failing alone: its private chat gets a notice."""
         _LOGGER.error(
@@ -264,6 +286,18 @@ class TelegramHandlers:
             return False
         self._on_commit()
         return True
+
+
+def _noticed_since(connection: Connection, chat_id: str, since: float) -> bool:
+    """Whether the plain group notice was queued for ``chat_id`` at or after ``since``."""
+    found = connection.execute(
+        select(outbox.c.id)
+        .where(outbox.c.chat_id == chat_id)
+        .where(outbox.c.kind == GROUP_NOTICE_KIND)
+        .where(outbox.c.created_at >= since)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _kind_of(update: Update) -> str:
