@@ -128,7 +128,7 @@ def _adapt(
             return Ignored("moderation_chat")  # an edit never acts twice
         return _adapt_moderation_message(message, bot_username, bot_id)
     if chat.type != Chat.PRIVATE:
-        words = message.text or message.caption or ""
+        words = _text_of(message) or _str(message.caption) or ""
         if not words:
             return Ignored("group_without_words")
         return GroupNotice(chat.id, words, edited=update.edited_message is not None)
@@ -142,22 +142,23 @@ def _adapt_button(
     update: Update, query: CallbackQuery, moderation_chat_id: int | None, now: float
 ) -> Adapted:
     message = query.message
-    if message is None or query.data is None:
+    data = _str(query.data)
+    if message is None or data is None:
         return Ignored("button_without_chat")
     chat = message.chat
     if chat.id == moderation_chat_id:
-        parsed = parse_button(query.data)
+        parsed = parse_button(data)
         if parsed is None:
             return Ignored("moderation_chat")
         return ToDesk(query.from_user.id, parsed.action, parsed.case_id, callback_id=query.id)
     if chat.type != Chat.PRIVATE:
         return Ignored("group_button")
-    label = _button_label(message, query.data) if isinstance(message, Message) else None
+    label = _button_label(message, data) if isinstance(message, Message) else None
     inbound = Inbound(
         conversation_id="",
         kind=InboundKind.BUTTON,
         text=label or "",
-        button=query.data,
+        button=data,
     )
     return ToCore(chat.id, _stamp(inbound, chat.id, update, now))
 
@@ -167,7 +168,7 @@ def _adapt_moderation_message(
 ) -> Adapted:
     """A moderation command, or a reply to one of the bot's messages; nothing else is read."""
     user = message.from_user
-    text = message.text
+    text = _text_of(message)
     if user is None or text is None:
         return Ignored("moderation_chat")
     if _starts_with_command(message):
@@ -192,7 +193,7 @@ def _starts_with_command(message: Message) -> bool:
 
 
 def _inbound_from_message(message: Message, *, edited: bool, bot_username: str | None) -> Inbound:
-    text = message.text
+    text = _text_of(message)
     if text is not None and not edited:
         command = _command(message, bot_username)
         if command is not None:
@@ -200,7 +201,7 @@ def _inbound_from_message(message: Message, *, edited: bool, bot_username: str |
             return Inbound(
                 conversation_id="", kind=InboundKind.COMMAND, text=arguments, command=name
             )
-    words = text if text is not None else message.caption
+    words = text if text is not None else _str(message.caption)
     if words is None:
         return Inbound(conversation_id="", kind=InboundKind.NON_TEXT)
     if edited:
@@ -217,7 +218,7 @@ def _command(message: Message, bot_username: str | None) -> tuple[str, str] | No
     """
     if not _starts_with_command(message):
         return None
-    text = message.text or ""
+    text = _text_of(message) or ""
     entity = message.entities[0]
     word = text[: entity.length]
     name, _, addressee = word[1:].partition("@")
@@ -233,8 +234,17 @@ def _button_label(message: Message, data: str) -> str | None:
     for row in markup.inline_keyboard:
         for button in row:
             if button.callback_data == data:
-                return button.text
+                return _str(button.text)
     return None
+
+
+def _str(value: object) -> str | None:
+    """``value`` if it is text; the library passes a malformed field through as it came."""
+    return value if isinstance(value, str) else None
+
+
+def _text_of(message: Message) -> str | None:
+    return _str(message.text)
 
 
 def _stamp(inbound: Inbound, chat_id: int, update: Update, now: float) -> Inbound:
@@ -243,7 +253,7 @@ def _stamp(inbound: Inbound, chat_id: int, update: Update, now: float) -> Inboun
     return replace(
         inbound,
         conversation_id=conversation_id_for(chat_id),
-        language_code=user.language_code if user is not None else None,
+        language_code=_str(user.language_code) if user is not None else None,
         received_at=now,
         update_id=update.update_id,
     )

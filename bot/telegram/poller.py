@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 LONG_POLL_SECONDS = 25
 PAUSE_AFTER_ERROR_SECONDS = 2.0
 PAUSE_CAP_SECONDS = 60.0
+_KIND = re.compile(r"^[a-z_]{1,40}$")  # Bot API field names; anything else is not logged
 READ_MARGIN_SECONDS = 5.0  # beyond the long poll, as python-telegram-bot's get_updates allows
 
 
@@ -77,7 +79,7 @@ def read_batch(raw: object, bot: Bot, metrics: Metrics) -> list[Fetched]:
                 "skipped update %s: python-telegram-bot could not read it (%s; keys %s)",
                 update_id,
                 type(error).__name__,
-                ",".join(sorted(str(key) for key in item)[:10]),
+                ",".join(sorted(key for key in map(str, item) if _KIND.match(key))[:10]),
             )
             fetched.append(Fetched(update_id, None))
             continue
