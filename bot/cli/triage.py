@@ -61,7 +61,7 @@ class TriageRun:
         try:
             outcome = self.service.handle(inbound)
         except Exception as error:  # one line's failure must not end the run
-            _LOGGER.exception("line %d could not be triaged", number)
+            _LOGGER.error("line %d could not be triaged: %s", number, type(error).__name__)
             return {"error": f"line {number}: could not be triaged ({type(error).__name__})"}
         assert outcome is not None  # only an update id makes a duplicate, and triage has none
         return _result(user if not isinstance(user, str) else clean_text(user), text, outcome)

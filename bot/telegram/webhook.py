@@ -83,7 +83,7 @@ def create_webhook_app(
         body = await _read_limited(request)
         if body is None:
             return PlainTextResponse("update too large", status_code=413)
-        update = _parse_update(body, bot)
+        update = _parse_update(body, bot, observed)
         if update is None:
             return PlainTextResponse("not a Telegram update", status_code=400)
         if not await process(update):
@@ -132,8 +132,12 @@ async def _read_limited(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def _parse_update(body: bytes, bot: Bot) -> Update | None:
-    """The update in ``body``, or ``None`` when it is not JSON or not an update."""
+def _parse_update(body: bytes, bot: Bot, metrics: Metrics) -> Update | None:
+    """The update in ``body``, or ``None`` when it is not JSON or not an update.
+
+    Whatever python-telegram-bot cannot read is refused (400) and counted like the poller's
+    skipped updates, never retried: Telegram would send it again and again.
+    """
     try:
         data = json.loads(body)
     except ValueError:
@@ -142,5 +146,11 @@ def _parse_update(body: bytes, bot: Bot) -> Update | None:
         return None
     try:
         return Update.de_json(data, bot)
-    except (AttributeError, KeyError, TypeError, ValueError):
+    except Exception as error:  # any field the library requires and the update lacks
+        metrics.unreadable.inc()
+        _LOGGER.warning(
+            "refused update %s: python-telegram-bot could not read it (%s)",
+            data["update_id"],
+            type(error).__name__,
+        )
         return None
