@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
 
 from bot.app import Wiring, build_service
 from bot.config import load_config
@@ -14,23 +13,8 @@ from bot.storage import Storage
 from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.faults.wiring import MOD_CHAT, moderated_config_file
 from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
-
-ROOT = Path(__file__).resolve().parents[2]
-MOD_CHAT = -100_4242
-MODERATOR = 601
-
-
-def moderated_config_file(folder: Path, storage_url: str) -> Path:
-    """A config on the project's flows with a moderators' chat; the US crisis line is 988."""
-    path = folder / "config.yaml"
-    path.write_text(
-        f"flows_dir: {ROOT / 'flows'}\n"
-        f"storage:\n  url: {storage_url}\n"
-        f"moderation:\n  chat_id: {MOD_CHAT}\n  moderators: [{MODERATOR}]\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -75,9 +59,3 @@ async def real_bot(standin: BotApiStandIn, wiring: Wiring) -> AsyncIterator[Tele
     )
     async with application:
         yield bot
-
-
-def as_update(payload: dict[str, object], bot: TelegramBot) -> Update:
-    update = Update.de_json(payload, bot.application.bot)
-    assert update is not None
-    return update

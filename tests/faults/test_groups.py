@@ -11,7 +11,7 @@ from bot.core.system import GROUP_NOTICE
 from bot.telegram.application import TelegramBot
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.updates import UpdateFactory
-from tests.faults.conftest import as_update
+from tests.faults.wiring import as_update
 
 GROUP = -100_321
 CRISIS = "honestly I am going to kill myself tonight"

@@ -17,7 +17,7 @@ from bot.moderation import CaseBook
 from bot.telegram.application import TelegramBot
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.updates import UpdateFactory
-from tests.faults.conftest import MOD_CHAT, as_update
+from tests.faults.wiring import MOD_CHAT, as_update
 
 PERSON = 7301
 LONE = json.loads('"\\ud83d"')  # what a JSON "\ud83d" decodes to: half of a surrogate pair

@@ -17,7 +17,7 @@ from bot.config import load_config
 from bot.moderation import CaseBook
 from bot.reload import FlowReloader
 from bot.storage import Storage
-from tests.faults.conftest import ROOT, moderated_config_file
+from tests.faults.wiring import ROOT, moderated_config_file
 
 
 def test_human_in_the_terminal_chat_opens_a_case(tmp_path: Path) -> None:
