@@ -22,7 +22,7 @@ import logging
 import re
 import signal
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -141,7 +141,9 @@ async def _serve_started(
 async def _serve_polling(bot: TelegramBot, token: str, stop: asyncio.Event) -> None:
     telegram = bot.application.bot
     try:
-        await telegram.delete_webhook(drop_pending_updates=False)  # getUpdates needs no webhook
+        await _retrying(  # getUpdates needs no webhook
+            "deleteWebhook", lambda: telegram.delete_webhook(drop_pending_updates=False), token
+        )
     except TelegramError as error:
         raise TelegramSetupError(
             f"could not remove the webhook before polling ({_without_token(str(error), token)}); "
@@ -188,11 +190,15 @@ async def _serve_webhook(
     try:
         if settings.webhook_url:
             try:
-                await bot.application.bot.set_webhook(
-                    url=settings.webhook_url,
-                    secret_token=secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                    drop_pending_updates=False,
+                await _retrying(
+                    "setWebhook",
+                    lambda: bot.application.bot.set_webhook(
+                        url=settings.webhook_url,
+                        secret_token=secret,
+                        allowed_updates=list(ALLOWED_UPDATES),
+                        drop_pending_updates=False,
+                    ),
+                    token,
                 )
             except TelegramError as error:
                 raise TelegramSetupError(
@@ -237,47 +243,50 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def _started(
-    application: AnyApplication,
-    token: str,
-    base_url: str,
-    *,
-    attempts: int = START_ATTEMPTS,
-    first_pause: float = START_FIRST_PAUSE_SECONDS,
-) -> AsyncIterator[None]:
-    """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error.
-
-    A network error or a server error (502 while Telegram restarts a front end) is retried
-    with doubling pauses, ``attempts`` times in all (about a minute by default), before the
-    start gives up with exit 2: a supervisor restarts the bot anyway, but a passing hiccup
-    should not need one.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            await application.initialize()
-            break
-        except InvalidToken as error:
-            raise TelegramSetupError(_token_rejected(error, token)) from None
-        except NetworkError as error:  # includes 5xx answers and timeouts
-            reason = _without_token(str(error), token)
-            if attempt == attempts:
-                raise TelegramSetupError(
-                    f"cannot reach the Bot API at {base_url} after {attempts} attempts "
-                    f"({reason}); check {API_BASE_ENV} or telegram.api_base_url, and the network"
-                ) from None
-            pause = first_pause * 2 ** (attempt - 1)
-            _LOGGER.warning(
-                "the Bot API did not answer getMe (%s); trying again in %.0fs (%d/%d)",
-                reason,
-                pause,
-                attempt,
-                attempts,
-            )
-            await asyncio.sleep(pause)
+async def _started(application: AnyApplication, token: str, base_url: str) -> AsyncIterator[None]:
+    """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error."""
+    try:
+        await _retrying("getMe", application.initialize, token)
+    except InvalidToken as error:
+        raise TelegramSetupError(_token_rejected(error, token)) from None
+    except NetworkError as error:
+        reason = _without_token(str(error), token)
+        raise TelegramSetupError(
+            f"cannot reach the Bot API at {base_url} after {START_ATTEMPTS} attempts "
+            f"({reason}); check {API_BASE_ENV} or telegram.api_base_url, and the network"
+        ) from None
     try:
         yield
     finally:
         await application.shutdown()
+
+
+async def _retrying(what: str, call: Callable[[], Awaitable[object]], token: str) -> None:
+    """Run a start-up call, again after a network error or a 5xx, :data:`START_ATTEMPTS` times.
+
+    Pauses double from :data:`START_FIRST_PAUSE_SECONDS` (about a minute in all): a passing
+    hiccup (a 502 while Telegram restarts a front end) should not need a supervisor's restart.
+    The last error is raised.
+    """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            await call()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as error:  # includes 5xx answers and timeouts
+            if attempt == START_ATTEMPTS:
+                raise
+            pause = START_FIRST_PAUSE_SECONDS * 2 ** (attempt - 1)
+            _LOGGER.warning(
+                "the Bot API did not answer %s (%s); trying again in %.0fs (%d/%d)",
+                what,
+                _without_token(str(error), token),
+                pause,
+                attempt,
+                START_ATTEMPTS,
+            )
+            await asyncio.sleep(pause)
 
 
 async def _until_stopped(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
