@@ -88,7 +88,10 @@ def test_a_read_only_database_stops_the_start_with_fix_permissions(tmp_path: Pat
     assert "Traceback" not in log
 
 
-async def test_readyz_is_false_while_the_database_takes_no_write(tmp_path: Path) -> None:
+async def test_readyz_is_false_while_the_database_takes_no_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # storage makes the URI's "file:" folder in the working directory
     database = tmp_path / "bot.db"
     database_with_schema(database, keep_wal=True)
     url = f"sqlite:///file:{database}?mode=ro&uri=true"
