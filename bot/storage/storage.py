@@ -22,10 +22,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.storage import outbox, schema
 from bot.storage.conversation import (
     ConversationTx,
+    Peek,
     SqlConversationTx,
     claim_update,
     forget_updates,
     lock_conversation,
+    peek,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
 from bot.storage.outbox import OutboxMessage
@@ -97,6 +99,16 @@ class Storage:
                 yield None
             else:
                 yield SqlConversationTx(connection, conversation_id)
+
+    def peek(self, conversation_id: str, *, update_id: int | None = None) -> Peek:
+        """The conversation's stored record and whether ``update_id`` was processed.
+
+        A read without the write lock (SQLite readers run beside the writer; PostgreSQL takes
+        no lock): decide on it, then write in :meth:`conversation` after checking with
+        :meth:`ConversationTx.stored` that the record is still the one read here.
+        """
+        with self.transaction(write=False) as connection:
+            return peek(connection, conversation_id, update_id)
 
     def count_conversations(self) -> int:
         """How many conversations have a stored record."""

@@ -20,6 +20,10 @@ The core's replies arrive already split (``Service(split=split_reply)``: one out
 A longer message queued whole (a moderators' transcript or relay) is sent as several; the parts
 already sent are remembered per outbox message while the process lives, so a retry resumes with
 the first unsent part, and ``sent_ref`` lists every part's id.
+
+:meth:`OutboxSender.send_directly` bypasses the outbox: the service calls it from its worker
+thread when a crisis reply could not be stored (safety before consistency, see
+:mod:`bot.core.service`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import logging
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -39,7 +43,8 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram.outgoing import message_parts
+from bot.core.models import Reply
+from bot.telegram.outgoing import keyboard_for, message_parts
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
 if TYPE_CHECKING:
@@ -47,6 +52,9 @@ if TYPE_CHECKING:
     from bot.storage.outbox import OutboxMessage
 
 _LOGGER = logging.getLogger(__name__)
+
+#: The longest a worker thread waits for a direct (unstored) crisis reply to go out.
+DIRECT_SEND_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +104,15 @@ class OutboxSender:
         self._jitter = jitter
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
         limits = self.settings.limits
         self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`run` is sending (and :meth:`send_directly` can be used)."""
+        return self._loop is not None and not self._stopping
 
     def wake(self) -> None:
         """Look at the outbox now (called after each commit)."""
@@ -111,6 +125,7 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Send rounds until stopped; a storage failure is logged and retried on the next tick."""
+        self._loop = asyncio.get_running_loop()
         while not self._stopping:
             self._wakeup.clear()
             try:
@@ -140,6 +155,25 @@ class OutboxSender:
                 # is claimed again, so it is sent at least once.
                 _LOGGER.error("outbox message %s: %r", message.id, result)
         return len(messages)
+
+    def send_directly(self, chat_id: str, parts: Sequence[Reply]) -> None:
+        """Send ``parts`` to ``chat_id`` now, outside the outbox; call from a worker thread.
+
+        For replies that could not be stored: no retry, no record, no send budget (Telegram's
+        own limits still apply through the bot). Raises what sending raised, or
+        :class:`RuntimeError` while the sender is not running.
+        """
+        loop = self._loop
+        if loop is None or not self.running:
+            raise RuntimeError("the outbox sender is not running")
+        future = asyncio.run_coroutine_threadsafe(self._send_parts(int(chat_id), parts), loop)
+        future.result(timeout=DIRECT_SEND_TIMEOUT)
+
+    async def _send_parts(self, chat_id: int, parts: Sequence[Reply]) -> None:
+        for part in parts:
+            await self._bot.send_message(
+                chat_id=chat_id, text=part.text, reply_markup=keyboard_for(part.buttons)
+            )
 
     async def flush(self, timeout: float) -> int:
         """Send until nothing is due or ``timeout`` seconds passed; return how many were sent.
