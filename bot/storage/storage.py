@@ -30,7 +30,7 @@ from bot.storage.conversation import (
     peek,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
-from bot.storage.outbox import OutboxMessage
+from bot.storage.outbox import Delivery, OutboxMessage
 from bot.storage.tables import conversations
 
 
@@ -149,6 +149,11 @@ class Storage:
         """Count a final failed attempt; the message is never retried (e.g. the bot is blocked)."""
         with self.transaction(write=True) as connection:
             outbox.mark_dead(connection, message_id, error=error)
+
+    def record_deliveries(self, deliveries: list[Delivery], *, now: float) -> None:
+        """Record what became of several claimed messages in one transaction (a sender's round)."""
+        with self.transaction(write=True) as connection:
+            outbox.record(connection, deliveries, now=now)
 
     def outbox_depth(self) -> int:
         """How many messages wait to be sent (due or not)."""

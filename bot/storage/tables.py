@@ -92,6 +92,13 @@ Index(
     sqlite_where=is_pending(outbox),
     postgresql_where=is_pending(outbox),
 )
+#: The claim's walk over pending rows, oldest first, whatever number of sent rows is kept.
+Index(
+    "ix_outbox_pending",
+    outbox.c.id,
+    sqlite_where=text("sent_at IS NULL AND NOT dead"),
+    postgresql_where=text("sent_at IS NULL AND NOT dead"),
+)
 Index(
     "ix_conversations_in_crisis",
     conversations.c.updated_at,

@@ -3,12 +3,17 @@
 The sender claims due messages (at most one per chat, oldest first, leased), sends each as one or
 more plain-text ``sendMessage`` calls, and records the result:
 
-- sent: ``mark_sent`` with Telegram's message ids as ``sent_ref``;
+- sent: marked sent with Telegram's message ids as ``sent_ref``;
 - ``RetryAfter`` (flood control): due again after the time Telegram asks for;
 - network errors, Telegram 5xx, other transient errors: due again after an exponential backoff
   with jitter, capped at :attr:`SenderSettings.backoff_cap`;
-- the bot was blocked, the chat is gone, or Telegram rejects the message itself: ``mark_dead``
+- the bot was blocked, the chat is gone, or Telegram rejects the message itself: marked dead
   (retrying cannot help) and an error in the log.
+
+Results are recorded as soon as each message is done, several in one transaction: while one
+transaction is being written the next results gather, and go in the next one together (group
+commit), so a round costs a few transactions instead of one per message and a sent message is
+marked without waiting for the slowest chat of its round.
 
 It is woken right after every commit (:meth:`OutboxSender.wake`) and otherwise checks on a short
 tick, which picks up retries that became due and leases that ran out (a crashed sender's
@@ -44,6 +49,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.models import Reply
+from bot.storage.outbox import Delivery
 from bot.telegram.outgoing import keyboard_for, message_parts
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
@@ -106,6 +112,7 @@ class OutboxSender:
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
+        self._recorder = _Recorder(storage, clock)
         limits = self.settings.limits
         self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
 
@@ -216,9 +223,7 @@ class OutboxSender:
         else:
             self._parts_sent.pop(message.id, None)
             reference = ",".join(str(message_id) for message_id in sent_ids)
-            await asyncio.to_thread(
-                self._storage.mark_sent, message.id, now=self._clock(), sent_ref=reference
-            )
+            await self._recorder.record(Delivery(message.id, sent_ref=reference))
 
     async def _retry(self, message: OutboxMessage, wait: float, reason: str) -> None:
         _LOGGER.warning(
@@ -229,13 +234,46 @@ class OutboxSender:
             reason,
             wait,
         )
-        await asyncio.to_thread(
-            self._storage.mark_retry, message.id, not_before=self._clock() + wait, error=reason
-        )
+        retry_at = self._clock() + wait
+        await self._recorder.record(Delivery(message.id, retry_at=retry_at, error=reason))
 
     async def _give_up(self, message: OutboxMessage, reason: str) -> None:
         self._parts_sent.pop(message.id, None)
         _LOGGER.error(
             "outbox message %s (%s) will not be sent: %s", message.id, message.kind, reason
         )
-        await asyncio.to_thread(self._storage.mark_dead, message.id, error=reason)
+        await self._recorder.record(Delivery(message.id, dead=True, error=reason))
+
+
+class _Recorder:
+    """Writes delivery results in as few transactions as possible (group commit).
+
+    :meth:`record` returns once the result is committed, or raises what storage raised.
+    """
+
+    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
+        self._writing = asyncio.Lock()
+
+    async def record(self, delivery: Delivery) -> None:
+        """Commit ``delivery`` together with whatever else is waiting."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, done))
+        async with self._writing:
+            if not done.done():  # an earlier writer did not take it: write everything waiting
+                batch, self._waiting = self._waiting, []
+                try:
+                    await asyncio.to_thread(
+                        self._storage.record_deliveries,
+                        [item for item, _ in batch],
+                        now=self._clock(),
+                    )
+                except Exception as error:
+                    for _, future in batch:
+                        future.set_exception(error)
+                else:
+                    for _, future in batch:
+                        future.set_result(None)
+        await done
