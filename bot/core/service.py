@@ -92,20 +92,23 @@ class Service:
             raise
         if seen.seen:
             return None
-        outcome = core.process(seen.record(), inbound)
-        try:
+        decided = core.process(seen.record(), inbound)
+
+        def write() -> Outcome | None:
+            outcome = decided
             with self.storage.conversation(
                 inbound.conversation_id, update_id=inbound.update_id
             ) as tx:
                 if tx is None:
                     return None
-                stored = tx.stored()
-                if stored != seen.stored:  # written meanwhile (another replica): decide again
+                if tx.stored() != seen.stored:  # written meanwhile (another replica): again
                     outcome = core.process(tx.load(), inbound)
                 self._write(tx, inbound, outcome, deliver_to)
                 return outcome
+
+        try:
+            return self.storage.retrying(write)
         except Exception as error:
-            decided = outcome
             self._rescue(lambda: decided, inbound, deliver_to, error)
             raise
 

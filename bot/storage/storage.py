@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TypeVar
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -32,6 +33,18 @@ from bot.storage.conversation import (
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
 from bot.storage.outbox import Delivery, OutboxMessage
 from bot.storage.tables import conversations
+
+T = TypeVar("T")
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a database connection that was dropped."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class Storage:
@@ -59,6 +72,20 @@ class Storage:
             setup.engine.dispose()
             raise connect_error(setup, exc, "connect to") from None
         return cls(setup)
+
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (whole transactions), once more if the server had dropped the connection.
+
+        The pool does not ping connections before use; a dropped one fails its first statement,
+        is discarded, and the second run gets a fresh connection. Nothing was committed by the
+        failed run, so running it again is safe.
+        """
+        try:
+            return work()
+        except Exception as error:
+            if not lost_connection(error):
+                raise
+        return work()
 
     def __repr__(self) -> str:
         return f"Storage({self._setup.shown_url!r})"
@@ -107,8 +134,12 @@ class Storage:
         no lock): decide on it, then write in :meth:`conversation` after checking with
         :meth:`ConversationTx.stored` that the record is still the one read here.
         """
-        with self.transaction(write=False) as connection:
-            return peek(connection, conversation_id, update_id)
+
+        def read() -> Peek:
+            with self.transaction(write=False) as connection:
+                return peek(connection, conversation_id, update_id)
+
+        return self.retrying(read)
 
     def count_conversations(self) -> int:
         """How many conversations have a stored record."""
@@ -132,8 +163,12 @@ class Storage:
         leased by another claimer or not yet due. Claimed messages are leased until
         ``now + lease_seconds`` so another sender or replica does not take them meanwhile.
         """
-        with self.transaction(write=True) as connection:
-            return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
+
+        def lease() -> list[OutboxMessage]:
+            with self.transaction(write=True) as connection:
+                return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
+
+        return self.retrying(lease)
 
     def mark_sent(self, message_id: int, *, now: float, sent_ref: str | None = None) -> None:
         """Record that a claimed message went out (``sent_ref``: e.g. Telegram's message id)."""
@@ -152,8 +187,12 @@ class Storage:
 
     def record_deliveries(self, deliveries: list[Delivery], *, now: float) -> None:
         """Record what became of several claimed messages in one transaction (a sender's round)."""
-        with self.transaction(write=True) as connection:
-            outbox.record(connection, deliveries, now=now)
+
+        def write() -> None:
+            with self.transaction(write=True) as connection:
+                outbox.record(connection, deliveries, now=now)
+
+        self.retrying(write)
 
     def outbox_depth(self) -> int:
         """How many messages wait to be sent (due or not)."""
@@ -190,4 +229,4 @@ class Storage:
                 raise connect_error(self._setup, exc, "complete a transaction on") from exc
 
 
-__all__ = ["Storage"]
+__all__ = ["Storage", "lost_connection"]
