@@ -30,7 +30,7 @@ _ENQUEUE = text(
     "VALUES (:conversation_id, :chat_id, :kind, :payload, :now, :now) RETURNING id"
 )
 _CLAIM = (
-    "UPDATE outbox SET leased_until = :until WHERE id IN ("
+    "UPDATE outbox SET leased_until = :until, leased_by = :claimer WHERE id IN ("
     " SELECT o.id FROM outbox AS o"
     " WHERE o.sent_at IS NULL AND NOT o.dead AND o.not_before <= :now"
     " AND (o.leased_until IS NULL OR o.leased_until <= :now)"
@@ -54,6 +54,12 @@ _MARK_RETRY = text(
 _MARK_DEAD = text(
     "UPDATE outbox SET attempts = attempts + 1, dead = TRUE, leased_until = NULL, "
     "last_error = :error WHERE id = :id"
+)
+
+
+_RELEASE = text(
+    "UPDATE outbox SET leased_until = NULL, leased_by = NULL "
+    "WHERE leased_by = :claimer AND leased_until > :now AND sent_at IS NULL AND NOT dead"
 )
 
 
@@ -119,13 +125,17 @@ def enqueue(
 
 
 def claim(
-    connection: Connection, *, now: float, limit: int, lease_seconds: float
+    connection: Connection,
+    *,
+    now: float,
+    limit: int,
+    lease_seconds: float,
+    claimer: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease the due head message of up to ``limit`` chats, oldest first."""
+    """Lease the due head message of up to ``limit`` chats, oldest first, to ``claimer``."""
     statement = _CLAIM_BY_DIALECT[connection.dialect.name]
-    rows = connection.execute(
-        statement, {"now": now, "until": now + lease_seconds, "limit": limit}
-    ).all()
+    values = {"now": now, "until": now + lease_seconds, "limit": limit, "claimer": claimer}
+    rows = connection.execute(statement, values).all()
     return sorted((_message(row) for row in rows), key=lambda message: message.id)
 
 
@@ -165,6 +175,11 @@ def record(connection: Connection, deliveries: list[Delivery], *, now: float) ->
     for statement, rows in ((_MARK_SENT, sent), (_MARK_RETRY, retried), (_MARK_DEAD, dead)):
         if rows:
             connection.execute(statement, rows)
+
+
+def release(connection: Connection, claimer: str, *, now: float) -> int:
+    """End every running lease ``claimer`` holds on a pending message; return how many."""
+    return int(connection.execute(_RELEASE, {"claimer": claimer, "now": now}).rowcount)
 
 
 def depth(connection: Connection) -> int:
@@ -214,6 +229,7 @@ __all__ = [
     "mark_retry",
     "mark_sent",
     "record",
+    "release",
     "reply_from_json",
     "reply_to_json",
 ]

@@ -155,20 +155,36 @@ class Storage:
     # -- outbox -------------------------------------------------------------------------------
 
     def claim_outbox(
-        self, *, now: float, limit: int = 50, lease_seconds: float = 30.0
+        self,
+        *,
+        now: float,
+        limit: int = 50,
+        lease_seconds: float = 30.0,
+        claimer: str | None = None,
     ) -> list[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first, at most one per chat, leased.
 
         A chat contributes only its oldest unsent message, and nothing while that message is
         leased by another claimer or not yet due. Claimed messages are leased until
-        ``now + lease_seconds`` so another sender or replica does not take them meanwhile.
+        ``now + lease_seconds`` so another sender or replica does not take them meanwhile;
+        ``claimer`` names the sender holding the leases (see :meth:`release_claims`).
         """
 
         def lease() -> list[OutboxMessage]:
             with self.transaction(write=True) as connection:
-                return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
+                return outbox.claim(
+                    connection, now=now, limit=limit, lease_seconds=lease_seconds, claimer=claimer
+                )
 
         return self.retrying(lease)
+
+    def release_claims(self, claimer: str, *, now: float) -> int:
+        """End the running leases ``claimer`` holds (it restarted: what it held is not in flight).
+
+        Its messages can be claimed at once instead of after the lease. Return how many.
+        """
+        with self.transaction(write=True) as connection:
+            return outbox.release(connection, claimer, now=now)
 
     def mark_sent(self, message_id: int, *, now: float, sent_ref: str | None = None) -> None:
         """Record that a claimed message went out (``sent_ref``: e.g. Telegram's message id)."""

@@ -68,6 +68,7 @@ outbox = Table(
     Column("created_at", Double, nullable=False),
     Column("not_before", Double, nullable=False),
     Column("leased_until", Double, nullable=True),
+    Column("leased_by", Text, nullable=True),  # which sender holds the lease (see v0005)
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
     Column("sent_at", Double, nullable=True),

@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -68,11 +69,20 @@ class SenderSettings:
     """How the sender paces itself."""
 
     batch_size: int = 50  # chats served per round
-    lease_seconds: float = 30.0  # longer than a round takes; after a crash, the wait to resend
+    lease_seconds: float = 15.0  # longer than a round takes; after a crash, the wait to resend
+    claimer: str | None = None  # this replica's stable name: it releases its leases at start
     tick_seconds: float = 1.0  # how often to look for due retries without a wake-up
     backoff_base: float = 1.0  # seconds before the first retry after a network error
     backoff_cap: float = 300.0  # the longest wait between two attempts
     limits: SendLimits | None = None  # the send budget shared by replicas; None: none kept here
+
+
+def claimer_name(port: int) -> str:
+    """A replica's name for its outbox leases: stable across its restarts, unique among replicas.
+
+    The host name and the webhook port: two replicas on one host listen on different ports.
+    """
+    return f"{socket.gethostname()}:{port}"
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -133,6 +143,7 @@ class OutboxSender:
     async def run(self) -> None:
         """Send rounds until stopped; a storage failure is logged and retried on the next tick."""
         self._loop = asyncio.get_running_loop()
+        await self._release_own_claims()
         while not self._stopping:
             self._wakeup.clear()
             try:
@@ -152,6 +163,7 @@ class OutboxSender:
             now=self._clock(),
             limit=self.settings.batch_size,
             lease_seconds=self.settings.lease_seconds,
+            claimer=self.settings.claimer,
         )
         results = await asyncio.gather(
             *(self._deliver(message) for message in messages), return_exceptions=True
@@ -162,6 +174,25 @@ class OutboxSender:
                 # is claimed again, so it is sent at least once.
                 _LOGGER.error("outbox message %s: %r", message.id, result)
         return len(messages)
+
+    async def _release_own_claims(self) -> None:
+        """After a restart, what this replica had leased is not in flight: claim it again now."""
+        claimer = self.settings.claimer
+        if claimer is None:
+            return
+        try:
+            released = await asyncio.to_thread(
+                self._storage.release_claims, claimer, now=self._clock()
+            )
+        except Exception:
+            _LOGGER.exception("could not release this replica's earlier outbox leases")
+            return
+        if released:
+            _LOGGER.warning(
+                "released %s outbox messages this replica had claimed before it stopped; "
+                "any of them Telegram had already accepted will arrive twice",
+                released,
+            )
 
     def send_directly(self, chat_id: str, parts: Sequence[Reply]) -> None:
         """Send ``parts`` to ``chat_id`` now, outside the outbox; call from a worker thread.

@@ -1,4 +1,7 @@
-"""A partial index on pending outbox rows in id order, so claiming stays flat as sent rows pile up.
+"""Outbox: a partial index on pending rows, and who holds each lease.
+
+The partial index keeps claiming flat as sent rows pile up; ``leased_by`` lets a replica that
+restarts after a crash release its own leases at once instead of waiting them out.
 
 Revision ID: 0005
 Revises: 0003
@@ -24,7 +27,8 @@ PENDING = sa.text("sent_at IS NULL AND NOT dead")
 
 
 def upgrade() -> None:
-    """Create ``ix_outbox_pending`` on ``outbox (id)`` where the row is pending."""
+    """Create ``ix_outbox_pending`` on ``outbox (id)`` where pending; add ``leased_by``."""
+    op.add_column("outbox", sa.Column("leased_by", sa.Text(), nullable=True))
     op.create_index(
         "ix_outbox_pending",
         "outbox",
@@ -35,5 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop ``ix_outbox_pending``."""
+    """Drop ``ix_outbox_pending`` and ``leased_by``."""
     op.drop_index("ix_outbox_pending", table_name="outbox")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("leased_by")
