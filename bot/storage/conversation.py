@@ -5,7 +5,7 @@ and :func:`claim_update`, and hands the caller a :class:`ConversationTx`. Everyt
 it commits together or not at all.
 
 The statements are written once as SQL both dialects accept (``ON CONFLICT``, ``RETURNING``) and
-reused: SQLAlchemy caches their compiled form, so an update pays for no statement building.
+run through the driver (:mod:`bot.storage.driver`), so an update pays for no statement building.
 
 :func:`peek` reads a conversation outside any write transaction; the service decides on what it
 read and then, in the short write transaction, checks with :meth:`ConversationTx.stored` that the
@@ -24,27 +24,28 @@ from sqlalchemy import Connection, text
 
 from bot.core.models import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
+from bot.storage.driver import Sql
 
-_LOAD = text("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
-_PEEK = text(
+_LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
+_PEEK = Sql(
     "SELECT (SELECT record FROM conversations WHERE conversation_id = :conversation_id), "
     "(SELECT 1 FROM processed_updates WHERE update_id = :update_id)"
 )
-_SAVE = text(
+_SAVE = Sql(
     "INSERT INTO conversations (conversation_id, record, flow, state, updated_at, in_crisis) "
     "VALUES (:conversation_id, :record, :flow, :state, :updated_at, :in_crisis) "
     "ON CONFLICT (conversation_id) DO UPDATE SET record = excluded.record, "
     "flow = excluded.flow, state = excluded.state, updated_at = excluded.updated_at, "
     "in_crisis = excluded.in_crisis"
 )
-_DELETE = text("DELETE FROM conversations WHERE conversation_id = :conversation_id")
+_DELETE = Sql("DELETE FROM conversations WHERE conversation_id = :conversation_id")
 # RETURNING rather than rowcount: SQLAlchemy reports no rowcount for INSERT on psycopg.
-_CLAIM_UPDATE = text(
+_CLAIM_UPDATE = Sql(
     "INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :now) "
     "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
 )
 _FORGET_UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :older_than")
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_ADVISORY_LOCK = Sql("SELECT pg_advisory_xact_lock(:key)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +106,8 @@ class SqlConversationTx:
 
     def stored(self) -> str | None:
         """The record's JSON text as stored, or ``None``."""
-        found = self._connection.execute(_LOAD, {"conversation_id": self.conversation_id})
-        return found.scalar_one_or_none()
+        found = _LOAD.one_value(self._connection, {"conversation_id": self.conversation_id})
+        return None if found is None else str(found)
 
     def save(self, record: ConversationRecord) -> None:
         """Store ``record`` as the conversation's record (insert or replace)."""
@@ -123,11 +124,11 @@ class SqlConversationTx:
             "updated_at": record.updated_at,
             "in_crisis": record.crisis is not None,
         }
-        self._connection.execute(_SAVE, values)
+        _SAVE.execute(self._connection, values)
 
     def delete(self) -> None:
         """Remove the conversation's record (``/forget``); queued messages stay queued."""
-        self._connection.execute(_DELETE, {"conversation_id": self.conversation_id})
+        _DELETE.execute(self._connection, {"conversation_id": self.conversation_id})
 
     def enqueue(self, chat_id: str, reply: Reply, *, kind: str = "reply") -> int:
         """Queue ``reply`` for ``chat_id``, sent after commit; return the outbox id."""
@@ -158,20 +159,18 @@ def lock_conversation(connection: Connection, conversation_id: str) -> None:
     write lock from ``BEGIN IMMEDIATE``.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(_ADVISORY_LOCK, {"key": advisory_key(conversation_id)})
+        _ADVISORY_LOCK.row(connection, {"key": advisory_key(conversation_id)})
 
 
 def peek(connection: Connection, conversation_id: str, update_id: int | None) -> Peek:
     """The stored record and whether ``update_id`` was processed, in one statement, no lock."""
-    row = connection.execute(
-        _PEEK, {"conversation_id": conversation_id, "update_id": update_id}
-    ).one()
+    row = _PEEK.row(connection, {"conversation_id": conversation_id, "update_id": update_id})
     return Peek(stored=row[0], seen=update_id is not None and row[1] is not None)
 
 
 def claim_update(connection: Connection, update_id: int, *, now: float) -> bool:
     """Record ``update_id`` as processed; ``False`` if an earlier transaction already did."""
-    inserted = connection.execute(_CLAIM_UPDATE, {"update_id": update_id, "now": now}).first()
+    inserted = _CLAIM_UPDATE.row(connection, {"update_id": update_id, "now": now})
     return inserted is not None
 
 

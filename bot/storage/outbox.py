@@ -21,11 +21,12 @@ from sqlalchemy import Connection, Row, TextClause, func, select, text
 
 from bot.core.models import Button, Reply
 from bot.errors import StorageError
+from bot.storage.driver import Sql
 from bot.storage.tables import is_pending, outbox
 
 MAX_ERROR_CHARS = 1000
 
-_ENQUEUE = text(
+_ENQUEUE = Sql(
     "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, not_before) "
     "VALUES (:conversation_id, :chat_id, :kind, :payload, :now, :now) RETURNING id"
 )
@@ -121,7 +122,7 @@ def enqueue(
         "payload": reply_to_json(reply),
         "now": now,
     }
-    return int(connection.execute(_ENQUEUE, values).scalar_one())
+    return int(_ENQUEUE.one_value(connection, values))
 
 
 def claim(
