@@ -3,7 +3,9 @@
 Three invented people write interleaved: flows, a button, a medical question, crisis messages of
 each risk level, a request for a human, ``/forget`` and re-delivered updates. After every update
 the stream notes what the service returned and the person's stored record; at the end, every
-outbox row and case. ``python -m tests.core.replay`` writes the snapshot the test compares with.
+outbox row and case. ``python -m tests.core.replay`` writes the snapshot the test compares with,
+through :class:`DecidingInsideTheLock`: the way updates were handled before the core ran outside
+the write transaction (one transaction: lock, load, decide, write).
 """
 
 from __future__ import annotations
@@ -57,7 +59,25 @@ STREAM: tuple[tuple[str, str, Any], ...] = (
 )
 
 
-def build(core: Core, storage: Storage, clock: Callable[[], float]) -> Service:
+class DecidingInsideTheLock(Service):
+    """The earlier way: the core decides inside the write transaction, on the locked record."""
+
+    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
+        """Lock, load, decide, write, commit: one transaction."""
+        with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
+            if tx is None:
+                return None
+            outcome = self.core.process(tx.load(), inbound)
+            self._write(tx, inbound, outcome, deliver_to)
+            return outcome
+
+
+def build(
+    core: Core,
+    storage: Storage,
+    clock: Callable[[], float],
+    kind: type[Service] = Service,
+) -> Service:
     """The service as ``crisisbot run`` wires it: the desk's listener, replies split to fit."""
     moderation = ModerationConfig(
         chat_id=MOD_CHAT,
@@ -66,7 +86,7 @@ def build(core: Core, storage: Storage, clock: Callable[[], float]) -> Service:
         retention_days=30,
     )
     desk = ModerationDesk(storage, core, moderation, clock=clock)
-    return Service(core, storage, listeners=[desk.listener()], split=split_reply)
+    return kind(core, storage, listeners=[desk.listener()], split=split_reply)
 
 
 def example_core() -> Core:
@@ -76,10 +96,10 @@ def example_core() -> Core:
     return build_core(load_config(EXAMPLE_CONFIG), handoff_available=True)
 
 
-def run_stream(core: Core, storage: Storage) -> dict[str, Any]:
+def run_stream(core: Core, storage: Storage, kind: type[Service] = Service) -> dict[str, Any]:
     """Feed :data:`STREAM` to a fresh service on ``storage``; return what was returned and kept."""
     now = [START]
-    service = build(core, storage, lambda: now[0])
+    service = build(core, storage, lambda: now[0], kind)
     sent: dict[int, Inbound] = {}
     last: dict[str, Outcome] = {}
     steps: list[dict[str, Any]] = []
@@ -169,7 +189,7 @@ def main() -> None:
         storage = Storage.from_url(f"sqlite:///{folder}/replay.db")
         storage.ensure_schema()
         try:
-            snapshot = run_stream(example_core(), storage)
+            snapshot = run_stream(example_core(), storage, DecidingInsideTheLock)
         finally:
             storage.close()
     text = json.dumps(snapshot, ensure_ascii=False, indent=1, sort_keys=True)
