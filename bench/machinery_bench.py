@@ -17,6 +17,10 @@ CPU time (all threads) per update, median over the rounds:
 4. whole bot: the real core in the machinery.
 
 ``--claim`` times one outbox claim (50 chats due) with 0, 10,000 and 1,000,000 sent rows kept.
+
+``--threads 6`` calls ``Service.handle`` with the real core from six threads at once on one SQLite
+file (each thread its own chats, in order), as the Telegram layer's worker threads do, and prints
+the wall time per update: what waiting for SQLite's write lock adds.
 """
 
 from __future__ import annotations
@@ -329,6 +333,45 @@ class FreshStorage:
         self._cleanup()
 
 
+def bench_threads(threads: int, updates: int) -> None:
+    """Wall milliseconds per ``Service.handle`` with ``threads`` threads on one SQLite file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    core = build_core(load_config(ROOT / "config.example.yaml"))
+    with tempfile.TemporaryDirectory() as folder:
+        storage = Storage.from_url(f"sqlite:///{folder}/threads.db")
+        storage.ensure_schema()
+        service = Service(core, storage, split=split_reply)
+        payloads = round_updates(0, threads * 10, max(1, updates // (threads * 10)))
+
+        def chats_of(worker: int) -> list[float]:
+            waits = []
+            for payload in payloads:
+                message = payload["message"]
+                if message["chat"]["id"] % threads != worker:
+                    continue
+                text_ = str(message["text"])
+                inbound = Inbound(
+                    f"tg:{message['chat']['id']}",
+                    InboundKind.COMMAND if text_.startswith("/") else InboundKind.TEXT,
+                    text="" if text_.startswith("/") else text_,
+                    command=text_[1:] if text_.startswith("/") else None,
+                    received_at=1e9,
+                    update_id=payload["update_id"],
+                )
+                started = time.perf_counter()
+                service.handle(inbound, deliver_to=str(message["chat"]["id"]))
+                waits.append((time.perf_counter() - started) * 1000)
+            return waits
+
+        with ThreadPoolExecutor(threads) as pool:
+            waits = sorted(w for part in pool.map(chats_of, range(threads)) for w in part)
+        storage.close()
+    p50, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99)]
+    print(f"{len(waits)} updates, {threads} threads, one SQLite file, real core")
+    print(f"wall ms per update: p50 {p50:.1f}, p99 {p99:.1f}, max {waits[-1]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -337,8 +380,12 @@ def main() -> None:
     parser.add_argument("--claim", action="store_true", help="time outbox claims instead")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--threads", type=int, default=0, help="time Service.handle in threads")
+    parser.add_argument("--thread-updates", type=int, default=1200)
     args = parser.parse_args()
-    if args.claim:
+    if args.threads:
+        bench_threads(args.threads, args.thread_updates)
+    elif args.claim:
         bench_claims(args.backends.split(","), args.pg_url)
     else:
         asyncio.run(bench_updates(args.rounds, args.chats, args.messages))
