@@ -180,6 +180,10 @@ def stored_cost(backend: str, size: int, updates: int, folder: Path) -> dict[str
     with database(backend, folder / f"{backend}-{size}") as url:
         if backend == "sqlite":
             (folder / f"{backend}-{size}").mkdir(exist_ok=True)
+        else:  # build_service upgrades only SQLite; a PostgreSQL database is migrated first
+            migrating = Storage.from_url(url)
+            migrating.upgrade()
+            migrating.close()
         service, storage, _desk = build_service(config, storage_url=url)
         try:
             template = _record_from_the_core(service)

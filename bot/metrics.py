@@ -8,7 +8,9 @@ Counted by each process (Prometheus adds the replicas up with ``sum``):
 - ``crisisbot_crisis_total{risk}``: crisis replies by risk (concern, high, imminent, none);
 - ``crisisbot_update_latency_seconds{kind}``: from taking an update to its commit (histogram);
 - ``crisisbot_send_wait_seconds``: how long a message waited for the shared send budget;
-- ``crisisbot_updates_unreadable_total``: updates python-telegram-bot could not read, skipped.
+- ``crisisbot_updates_unreadable_total``: updates python-telegram-bot could not read, skipped;
+- ``crisisbot_crisis_unstored_total``: crisis (or check-in) decisions whose transaction failed,
+  their replies sent directly instead (see :mod:`bot.core.service`).
 
 Read from the database when scraped, the same on every replica: open cases by risk, outbox depth
 and age, time to claim (see :mod:`bot.storage_metrics`).
@@ -69,6 +71,11 @@ class Metrics:
         self.unreadable = Counter(
             "crisisbot_updates_unreadable",
             "Updates python-telegram-bot could not read; skipped so the rest are answered.",
+            registry=on,
+        )
+        self.crisis_unstored = Counter(
+            "crisisbot_crisis_unstored",
+            "Crisis or check-in decisions that could not be stored; replies sent directly.",
             registry=on,
         )
         self._watched: StorageCollector | None = None

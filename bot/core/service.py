@@ -1,9 +1,23 @@
-"""The core behind a storage transaction: what every channel (Telegram, the terminal) calls.
+"""The core beside a storage transaction: what every channel (Telegram, the terminal) calls.
 
-One inbound is one transaction: skip it if its ``update_id`` was seen, lock and load the
-conversation, run the pipeline, save the record, put the replies in the outbox, let listeners
-(moderation) write in the same transaction, commit. Nothing is sent before the commit, so a crash
-loses nothing and sends nothing twice.
+One inbound is decided first and written after, so no write lock is held while the core thinks:
+
+1. read the conversation's record and whether the ``update_id`` was seen (no lock);
+2. run the core on that record, outside any transaction;
+3. in one short transaction: lock the conversation, mark the update processed (skip it if
+   another process did meanwhile), check that the stored record is still the one read, save the
+   new record, put the replies in the outbox, let listeners (moderation) write, commit.
+
+If the record changed between 1 and 3 (another replica wrote the same conversation), the core
+decides again on the stored record inside the transaction, so no write is ever based on a stale
+record. Nothing is sent before the commit, so a crash loses nothing and sends nothing twice.
+
+Safety before consistency: when an inbound the core routes to crisis (or to a check-in) cannot
+be stored, for any reason, its replies are still sent at once through :attr:`Service.direct_send`
+(best effort, once per update), the failure is logged without text and counted in
+``crisisbot_crisis_unstored_total``; the error is then raised as before, so the update is offered
+again and its state can still be stored. If even reading the record fails, the core decides on no
+record: the gate needs only the text.
 
 A channel whose messages have a size limit passes ``split``: each reply is cut into parts that
 fit, and every part becomes its own outbox row, so a crash between two parts never sends the
@@ -12,14 +26,27 @@ earlier parts again.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.core.models import Inbound, Outcome, Reply
+from bot.core.models import Inbound, Outcome, Reply, Route
 from bot.core.pipeline import Core
+from bot.metrics import default_metrics
 
 if TYPE_CHECKING:
     from bot.storage import ConversationTx, Storage
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Routes whose replies go out even when the inbound cannot be stored.
+SAFETY_ROUTES = frozenset({Route.CRISIS, Route.CHECK_IN})
+#: Updates remembered as already answered directly, so a retried update is not answered twice.
+_DIRECT_MEMORY = 4096
+
+DirectSend = Callable[[str, Sequence[Reply]], None]
 
 
 class OutcomeListener(Protocol):
@@ -30,7 +57,7 @@ class OutcomeListener(Protocol):
 
 
 class Service:
-    """The core plus storage. Thread-safe: storage serialises each conversation."""
+    """The core plus storage. Thread-safe: storage serialises each conversation's writes."""
 
     def __init__(
         self,
@@ -39,11 +66,17 @@ class Service:
         listeners: Sequence[OutcomeListener] = (),
         *,
         split: Callable[[Reply], Sequence[Reply]] | None = None,
+        direct_send: DirectSend | None = None,
     ) -> None:
         self.core = core
         self.storage = storage
         self.listeners = tuple(listeners)
         self.split = split
+        #: Sends replies to a chat now, bypassing storage (``(chat, parts)``; may raise). Set by
+        #: the channel once it can send; ``None``: unstored crisis replies cannot be rescued.
+        self.direct_send = direct_send
+        self._answered_directly: OrderedDict[int, None] = OrderedDict()
+        self._direct_lock = threading.Lock()
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Process ``inbound`` durably; ``None`` when its ``update_id`` was already processed.
@@ -51,22 +84,99 @@ class Service:
         With ``deliver_to`` the replies go into the outbox for that chat, committed together
         with the new state; without it (terminal, triage) the caller shows them itself.
         """
-        with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
-            if tx is None:
-                return None
-            core = self.core  # read once: a flow reload swaps it between updates, never within
-            outcome = core.process(tx.load(), inbound)
-            if "forget" in outcome.events:
-                tx.delete()
-            else:
-                tx.save(outcome.record)
-            if deliver_to is not None:
-                for reply in outcome.replies:
-                    for part in self._parts(reply):
-                        tx.enqueue(deliver_to, part)
-            for listener in self.listeners:
-                listener.on_outcome(tx, inbound, outcome)
-            return outcome
+        core = self.core  # read once: a flow reload swaps it between updates, never within
+        try:
+            seen = self.storage.peek(inbound.conversation_id, update_id=inbound.update_id)
+        except Exception as error:
+            self._rescue(lambda: core.process(None, inbound), inbound, deliver_to, error)
+            raise
+        if seen.seen:
+            return None
+        decided = core.process(seen.record(), inbound)
+
+        def write() -> Outcome | None:
+            outcome = decided
+            with self.storage.conversation(
+                inbound.conversation_id, update_id=inbound.update_id
+            ) as tx:
+                if tx is None:
+                    return None
+                if tx.stored() != seen.stored:  # written meanwhile (another replica): again
+                    outcome = core.process(tx.load(), inbound)
+                self._write(tx, inbound, outcome, deliver_to)
+                return outcome
+
+        try:
+            return self.storage.retrying(write)
+        except Exception as error:
+            self._rescue(lambda: decided, inbound, deliver_to, error)
+            raise
+
+    def _write(
+        self, tx: ConversationTx, inbound: Inbound, outcome: Outcome, deliver_to: str | None
+    ) -> None:
+        if "forget" in outcome.events:
+            tx.delete()
+        else:
+            tx.save(outcome.record)
+        if deliver_to is not None:
+            for reply in outcome.replies:
+                for part in self._parts(reply):
+                    tx.enqueue(deliver_to, part)
+        for listener in self.listeners:
+            listener.on_outcome(tx, inbound, outcome)
+
+    def _rescue(
+        self,
+        decide: Callable[[], Outcome],
+        inbound: Inbound,
+        deliver_to: str | None,
+        error: Exception,
+    ) -> None:
+        """Send a crisis outcome's replies directly after its storage failed (best effort).
+
+        Never raises: the caller re-raises the storage error.
+        """
+        try:
+            outcome = decide()
+            if outcome.route in SAFETY_ROUTES:
+                self._send_unstored(outcome, inbound, deliver_to, error)
+        except Exception:
+            _LOGGER.exception("update %s: rescuing an unstored reply failed", inbound.update_id)
+
+    def _send_unstored(
+        self, outcome: Outcome, inbound: Inbound, deliver_to: str | None, error: Exception
+    ) -> None:
+        default_metrics().crisis_unstored.inc()
+        _LOGGER.error(
+            "update %s routed to %s could not be stored (%s); sending its replies directly",
+            inbound.update_id,
+            outcome.route.value,
+            type(error).__name__,
+        )
+        if deliver_to is None or self.direct_send is None or not self._first_rescue(inbound):
+            return
+        parts = [part for reply in outcome.replies for part in self._parts(reply)]
+        try:
+            self.direct_send(deliver_to, parts)
+        except Exception as send_error:
+            _LOGGER.error(
+                "update %s: the direct crisis reply failed too (%s)",
+                inbound.update_id,
+                type(send_error).__name__,
+            )
+
+    def _first_rescue(self, inbound: Inbound) -> bool:
+        """``False`` if this update was already answered directly (it is being retried)."""
+        if inbound.update_id is None:
+            return True
+        with self._direct_lock:
+            if inbound.update_id in self._answered_directly:
+                return False
+            self._answered_directly[inbound.update_id] = None
+            if len(self._answered_directly) > _DIRECT_MEMORY:
+                self._answered_directly.popitem(last=False)
+            return True
 
     def _parts(self, reply: Reply) -> Sequence[Reply]:
         """The outbox rows of ``reply``; the reply itself if the splitter leaves nothing."""

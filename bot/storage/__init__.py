@@ -2,17 +2,20 @@
 
     storage = Storage.from_url("sqlite:///data/crisisbot.db")
     storage.ensure_schema()
-    with storage.conversation(chat_id, update_id=update_id) as tx:
+    seen = storage.peek(conversation_id, update_id=update_id)  # no lock: decide on seen.record()
+    with storage.conversation(conversation_id, update_id=update_id) as tx:
         if tx is None:
             return  # this update was handled before
-        record = tx.load()
+        if tx.stored() != seen.stored:
+            ...  # written meanwhile: decide again on tx.load()
         tx.save(new_record)
         tx.enqueue(chat_id, reply)
     # after commit, a sender calls storage.claim_outbox(...) and mark_sent/mark_retry/mark_dead
 
 Modules: ``engine`` (URLs, SQLite pragmas), ``tables`` (the schema as Core tables),
 ``schema`` (Alembic from code), ``conversation`` (one conversation's transaction),
-``outbox`` (queued messages), ``storage`` (the :class:`Storage` facade).
+``outbox`` (queued messages), ``driver`` (per-update statements through the driver),
+``storage`` (the :class:`Storage` facade).
 """
 
 from bot.storage.conversation import ConversationTx

@@ -3,6 +3,13 @@
 :meth:`bot.storage.Storage.conversation` opens the transaction, calls :func:`lock_conversation`
 and :func:`claim_update`, and hands the caller a :class:`ConversationTx`. Everything done through
 it commits together or not at all.
+
+The statements are written once as SQL both dialects accept (``ON CONFLICT``, ``RETURNING``) and
+run through the driver (:mod:`bot.storage.driver`), so an update pays for no statement building.
+
+:func:`peek` reads a conversation outside any write transaction; the service decides on what it
+read and then, in the short write transaction, checks with :meth:`ConversationTx.stored` that the
+record did not change meanwhile (it compares the stored JSON text).
 """
 
 from __future__ import annotations
@@ -10,14 +17,52 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection, Table, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, text
 
 from bot.core.models import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
-from bot.storage.tables import conversations, processed_updates
+from bot.storage.driver import Sql
+
+_LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
+_PEEK = Sql(
+    "SELECT (SELECT record FROM conversations WHERE conversation_id = :conversation_id), "
+    "(SELECT 1 FROM processed_updates WHERE update_id = :update_id)"
+)
+_SAVE = Sql(
+    "INSERT INTO conversations (conversation_id, record, flow, state, updated_at, in_crisis) "
+    "VALUES (:conversation_id, :record, :flow, :state, :updated_at, :in_crisis) "
+    "ON CONFLICT (conversation_id) DO UPDATE SET record = excluded.record, "
+    "flow = excluded.flow, state = excluded.state, updated_at = excluded.updated_at, "
+    "in_crisis = excluded.in_crisis"
+)
+_DELETE = Sql("DELETE FROM conversations WHERE conversation_id = :conversation_id")
+# RETURNING rather than rowcount: SQLAlchemy reports no rowcount for INSERT on psycopg.
+_CLAIM_UPDATE = Sql(
+    "INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :now) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
+_FORGET_UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :older_than")
+_ADVISORY_LOCK = Sql("SELECT pg_advisory_xact_lock(:key)")
+
+
+@dataclass(frozen=True, slots=True)
+class Peek:
+    """What a conversation held when read outside the write transaction."""
+
+    stored: str | None  # the record's JSON text as stored, ``None`` for no record
+    seen: bool  # the update was already processed
+
+    def record(self) -> ConversationRecord | None:
+        """The record itself, or ``None``."""
+        return parse_record(self.stored)
+
+
+def parse_record(stored: str | None) -> ConversationRecord | None:
+    """A record from its stored JSON text; ``None`` stays ``None``."""
+    return None if stored is None else ConversationRecord.from_dict(json.loads(stored))
 
 
 class ConversationTx(Protocol):
@@ -25,6 +70,10 @@ class ConversationTx(Protocol):
 
     def load(self) -> ConversationRecord | None:
         """The conversation's record, or ``None`` if it has none (new, or forgotten)."""
+        ...
+
+    def stored(self) -> str | None:
+        """The record's JSON text as stored (to compare with a :class:`Peek`), or ``None``."""
         ...
 
     def save(self, record: ConversationRecord) -> None:
@@ -53,12 +102,12 @@ class SqlConversationTx:
 
     def load(self) -> ConversationRecord | None:
         """The conversation's record, or ``None`` if it has none (new, or forgotten)."""
-        stored = self._connection.execute(
-            select(conversations.c.record).where(
-                conversations.c.conversation_id == self.conversation_id
-            )
-        ).scalar_one_or_none()
-        return None if stored is None else ConversationRecord.from_dict(json.loads(stored))
+        return parse_record(self.stored())
+
+    def stored(self) -> str | None:
+        """The record's JSON text as stored, or ``None``."""
+        found = _LOAD.one_value(self._connection, {"conversation_id": self.conversation_id})
+        return None if found is None else str(found)
 
     def save(self, record: ConversationRecord) -> None:
         """Store ``record`` as the conversation's record (insert or replace)."""
@@ -75,19 +124,11 @@ class SqlConversationTx:
             "updated_at": record.updated_at,
             "in_crisis": record.crisis is not None,
         }
-        statement = _insert(self._connection, conversations).values(values)
-        self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[conversations.c.conversation_id],
-                set_={name: statement.excluded[name] for name in values},
-            )
-        )
+        _SAVE.execute(self._connection, values)
 
     def delete(self) -> None:
         """Remove the conversation's record (``/forget``); queued messages stay queued."""
-        self._connection.execute(
-            delete(conversations).where(conversations.c.conversation_id == self.conversation_id)
-        )
+        _DELETE.execute(self._connection, {"conversation_id": self.conversation_id})
 
     def enqueue(self, chat_id: str, reply: Reply, *, kind: str = "reply") -> int:
         """Queue ``reply`` for ``chat_id``, sent after commit; return the outbox id."""
@@ -118,43 +159,35 @@ def lock_conversation(connection: Connection, conversation_id: str) -> None:
     write lock from ``BEGIN IMMEDIATE``.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(conversation_id)}
-        )
+        _ADVISORY_LOCK.row(connection, {"key": advisory_key(conversation_id)})
+
+
+def peek(connection: Connection, conversation_id: str, update_id: int | None) -> Peek:
+    """The stored record and whether ``update_id`` was processed, in one statement, no lock."""
+    row = _PEEK.row(connection, {"conversation_id": conversation_id, "update_id": update_id})
+    return Peek(stored=row[0], seen=update_id is not None and row[1] is not None)
 
 
 def claim_update(connection: Connection, update_id: int, *, now: float) -> bool:
     """Record ``update_id`` as processed; ``False`` if an earlier transaction already did."""
-    statement = _insert(connection, processed_updates).values(update_id=update_id, processed_at=now)
-    # RETURNING rather than rowcount: SQLAlchemy reports no rowcount for INSERT on psycopg.
-    inserted = connection.execute(
-        statement.on_conflict_do_nothing(index_elements=["update_id"]).returning(
-            processed_updates.c.update_id
-        )
-    ).first()
+    inserted = _CLAIM_UPDATE.row(connection, {"update_id": update_id, "now": now})
     return inserted is not None
 
 
 def forget_updates(connection: Connection, *, older_than: float) -> int:
     """Delete processed-update marks older than ``older_than``; return how many."""
-    result = connection.execute(
-        delete(processed_updates).where(processed_updates.c.processed_at < older_than)
-    )
+    result = connection.execute(_FORGET_UPDATES, {"older_than": older_than})
     return int(result.rowcount)
-
-
-def _insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT with the dialect's ``ON CONFLICT`` support (both dialects spell it alike)."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 __all__ = [
     "ConversationTx",
+    "Peek",
     "SqlConversationTx",
     "advisory_key",
     "claim_update",
     "forget_updates",
     "lock_conversation",
+    "parse_record",
+    "peek",
 ]

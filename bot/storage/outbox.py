@@ -5,6 +5,10 @@ oldest pending message of a chat can be claimed, and not while another claimer h
 before its ``not_before`` time. A claim leases the message for a while; a sender that crashes lets
 the lease run out and another sender (or replica) takes the message again, so delivery is at least
 once. Functions here run on a connection inside a transaction opened by :class:`Storage`.
+
+The hot statements (enqueue, claim, recording a round of sends) are SQL written once; the claim
+is a single ``UPDATE ... RETURNING`` that walks the partial index of pending rows
+(``ix_outbox_pending``), so its cost does not grow with the sent rows kept for housekeeping.
 """
 
 from __future__ import annotations
@@ -13,13 +17,62 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, TextClause, func, select, text
 
 from bot.core.models import Button, Reply
 from bot.errors import StorageError
+from bot.storage.driver import Sql
 from bot.storage.tables import is_pending, outbox
 
 MAX_ERROR_CHARS = 1000
+
+_ENQUEUE = Sql(
+    "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, not_before) "
+    "VALUES (:conversation_id, :chat_id, :kind, :payload, :now, :now) RETURNING id"
+)
+_CLAIM = (
+    "UPDATE outbox SET leased_until = :until, leased_by = :claimer WHERE id IN ("
+    " SELECT o.id FROM outbox AS o"
+    " WHERE o.sent_at IS NULL AND NOT o.dead AND o.not_before <= :now"
+    " AND (o.leased_until IS NULL OR o.leased_until <= :now)"
+    " AND o.id = (SELECT min(h.id) FROM outbox AS h"
+    "  WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND NOT h.dead)"
+    " ORDER BY o.id LIMIT :limit{lock})"
+    " RETURNING id, conversation_id, chat_id, kind, payload, attempts, created_at"
+)
+# PostgreSQL skips rows another replica is claiming; SQLite holds the write lock already.
+_CLAIM_BY_DIALECT: dict[str, TextClause] = {
+    "postgresql": text(_CLAIM.format(lock=" FOR UPDATE SKIP LOCKED")),
+    "sqlite": text(_CLAIM.format(lock="")),
+}
+_MARK_SENT = text(
+    "UPDATE outbox SET sent_at = :now, sent_ref = :sent_ref, leased_until = NULL WHERE id = :id"
+)
+_MARK_RETRY = text(
+    "UPDATE outbox SET attempts = attempts + 1, not_before = :not_before, leased_until = NULL, "
+    "last_error = :error WHERE id = :id"
+)
+_MARK_DEAD = text(
+    "UPDATE outbox SET attempts = attempts + 1, dead = TRUE, leased_until = NULL, "
+    "last_error = :error WHERE id = :id"
+)
+
+
+_RELEASE = text(
+    "UPDATE outbox SET leased_until = NULL, leased_by = NULL "
+    "WHERE leased_by = :claimer AND leased_until > :now AND sent_at IS NULL AND NOT dead"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one claimed message: sent, due again at ``retry_at``, or ``dead``."""
+
+    message_id: int
+    sent_ref: str | None = None  # sent: Telegram's message ids
+    retry_at: float | None = None  # not sent: try again from then
+    dead: bool = False  # not sent and never to be retried
+    error: str | None = None  # why it was not sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,79 +115,72 @@ def enqueue(
     now: float,
 ) -> int:
     """Add a pending message, due at once; return its id."""
-    result = connection.execute(
-        insert(outbox)
-        .values(
-            conversation_id=conversation_id,
-            chat_id=chat_id,
-            kind=kind,
-            payload=reply_to_json(reply),
-            created_at=now,
-            not_before=now,
-        )
-        .returning(outbox.c.id)
-    )
-    return int(result.scalar_one())
+    values = {
+        "conversation_id": conversation_id,
+        "chat_id": chat_id,
+        "kind": kind,
+        "payload": reply_to_json(reply),
+        "now": now,
+    }
+    return int(_ENQUEUE.one_value(connection, values))
 
 
 def claim(
-    connection: Connection, *, now: float, limit: int, lease_seconds: float
+    connection: Connection,
+    *,
+    now: float,
+    limit: int,
+    lease_seconds: float,
+    claimer: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease the due head message of up to ``limit`` chats, oldest first."""
-    head = outbox.alias("head")
-    oldest_pending_of_chat = (
-        select(func.min(head.c.id))
-        .where(head.c.chat_id == outbox.c.chat_id, is_pending(head))
-        .scalar_subquery()
-    )
-    rows = connection.execute(
-        select(outbox)
-        .where(
-            is_pending(outbox),
-            outbox.c.id == oldest_pending_of_chat,
-            outbox.c.not_before <= now,
-            or_(outbox.c.leased_until.is_(None), outbox.c.leased_until <= now),
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the write lock already
-    ).all()
-    if rows:
-        connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([row.id for row in rows]))
-            .values(leased_until=now + lease_seconds)
-        )
-    return [_message(row) for row in rows]
+    """Lease the due head message of up to ``limit`` chats, oldest first, to ``claimer``."""
+    statement = _CLAIM_BY_DIALECT[connection.dialect.name]
+    values = {"now": now, "until": now + lease_seconds, "limit": limit, "claimer": claimer}
+    rows = connection.execute(statement, values).all()
+    return sorted((_message(row) for row in rows), key=lambda message: message.id)
 
 
 def mark_sent(connection: Connection, message_id: int, *, now: float, sent_ref: str | None) -> None:
     """Record that the message went out; it is never claimed again."""
-    _update_one(connection, message_id, sent_at=now, sent_ref=sent_ref, leased_until=None)
+    _update_one(connection, _MARK_SENT, {"id": message_id, "now": now, "sent_ref": sent_ref})
 
 
 def mark_retry(connection: Connection, message_id: int, *, not_before: float, error: str) -> None:
     """Count a failed attempt and make the message due again at ``not_before``."""
-    _update_one(
-        connection,
-        message_id,
-        attempts=outbox.c.attempts + 1,
-        not_before=not_before,
-        leased_until=None,
-        last_error=error[:MAX_ERROR_CHARS],
-    )
+    values = {"id": message_id, "not_before": not_before, "error": error[:MAX_ERROR_CHARS]}
+    _update_one(connection, _MARK_RETRY, values)
 
 
 def mark_dead(connection: Connection, message_id: int, *, error: str) -> None:
     """Count a final failed attempt and never try the message again."""
-    _update_one(
-        connection,
-        message_id,
-        attempts=outbox.c.attempts + 1,
-        dead=True,
-        leased_until=None,
-        last_error=error[:MAX_ERROR_CHARS],
-    )
+    _update_one(connection, _MARK_DEAD, {"id": message_id, "error": error[:MAX_ERROR_CHARS]})
+
+
+def record(connection: Connection, deliveries: list[Delivery], *, now: float) -> None:
+    """Record what became of a round of claimed messages (one statement per outcome kind)."""
+    sent = [
+        {"id": d.message_id, "now": now, "sent_ref": d.sent_ref}
+        for d in deliveries
+        if d.retry_at is None and not d.dead
+    ]
+    retried = [
+        {"id": d.message_id, "not_before": d.retry_at, "error": (d.error or "")[:MAX_ERROR_CHARS]}
+        for d in deliveries
+        if d.retry_at is not None and not d.dead
+    ]
+    dead = [
+        {"id": d.message_id, "error": (d.error or "")[:MAX_ERROR_CHARS]}
+        for d in deliveries
+        if d.dead
+    ]
+    for statement, rows in ((_MARK_SENT, sent), (_MARK_RETRY, retried), (_MARK_DEAD, dead)):
+        if rows:
+            connection.execute(statement, rows)
+
+
+def release(connection: Connection, claimer: str, *, now: float) -> int:
+    """End every running lease ``claimer`` holds on a pending message; return how many."""
+    return int(connection.execute(_RELEASE, {"claimer": claimer, "now": now}).rowcount)
 
 
 def depth(connection: Connection) -> int:
@@ -151,8 +197,9 @@ def forget_sent(connection: Connection, *, older_than: float) -> int:
     return int(result.rowcount)
 
 
-def _update_one(connection: Connection, message_id: int, **values: Any) -> None:
-    result = connection.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+def _update_one(connection: Connection, statement: TextClause, values: dict[str, Any]) -> None:
+    message_id = values["id"]
+    result = connection.execute(statement, values)
     if result.rowcount != 1:
         raise StorageError(
             f"Outbox message {message_id} does not exist (it may have been sent and forgotten "
@@ -173,6 +220,7 @@ def _message(row: Row[Any]) -> OutboxMessage:
 
 
 __all__ = [
+    "Delivery",
     "OutboxMessage",
     "claim",
     "depth",
@@ -181,6 +229,8 @@ __all__ = [
     "mark_dead",
     "mark_retry",
     "mark_sent",
+    "record",
+    "release",
     "reply_from_json",
     "reply_to_json",
 ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TypeVar
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -22,14 +23,28 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.storage import outbox, schema
 from bot.storage.conversation import (
     ConversationTx,
+    Peek,
     SqlConversationTx,
     claim_update,
     forget_updates,
     lock_conversation,
+    peek,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
-from bot.storage.outbox import OutboxMessage
+from bot.storage.outbox import Delivery, OutboxMessage
 from bot.storage.tables import conversations
+
+T = TypeVar("T")
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a database connection that was dropped."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 class Storage:
@@ -57,6 +72,20 @@ class Storage:
             setup.engine.dispose()
             raise connect_error(setup, exc, "connect to") from None
         return cls(setup)
+
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (whole transactions), once more if the server had dropped the connection.
+
+        The pool does not ping connections before use; a dropped one fails its first statement,
+        is discarded, and the second run gets a fresh connection. Nothing was committed by the
+        failed run, so running it again is safe.
+        """
+        try:
+            return work()
+        except Exception as error:
+            if not lost_connection(error):
+                raise
+        return work()
 
     def __repr__(self) -> str:
         return f"Storage({self._setup.shown_url!r})"
@@ -98,6 +127,20 @@ class Storage:
             else:
                 yield SqlConversationTx(connection, conversation_id)
 
+    def peek(self, conversation_id: str, *, update_id: int | None = None) -> Peek:
+        """The conversation's stored record and whether ``update_id`` was processed.
+
+        A read without the write lock (SQLite readers run beside the writer; PostgreSQL takes
+        no lock): decide on it, then write in :meth:`conversation` after checking with
+        :meth:`ConversationTx.stored` that the record is still the one read here.
+        """
+
+        def read() -> Peek:
+            with self.transaction(write=False) as connection:
+                return peek(connection, conversation_id, update_id)
+
+        return self.retrying(read)
+
     def count_conversations(self) -> int:
         """How many conversations have a stored record."""
         with self.transaction(write=False) as connection:
@@ -112,16 +155,36 @@ class Storage:
     # -- outbox -------------------------------------------------------------------------------
 
     def claim_outbox(
-        self, *, now: float, limit: int = 50, lease_seconds: float = 30.0
+        self,
+        *,
+        now: float,
+        limit: int = 50,
+        lease_seconds: float = 30.0,
+        claimer: str | None = None,
     ) -> list[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first, at most one per chat, leased.
 
         A chat contributes only its oldest unsent message, and nothing while that message is
         leased by another claimer or not yet due. Claimed messages are leased until
-        ``now + lease_seconds`` so another sender or replica does not take them meanwhile.
+        ``now + lease_seconds`` so another sender or replica does not take them meanwhile;
+        ``claimer`` names the sender holding the leases (see :meth:`release_claims`).
+        """
+
+        def lease() -> list[OutboxMessage]:
+            with self.transaction(write=True) as connection:
+                return outbox.claim(
+                    connection, now=now, limit=limit, lease_seconds=lease_seconds, claimer=claimer
+                )
+
+        return self.retrying(lease)
+
+    def release_claims(self, claimer: str, *, now: float) -> int:
+        """End the running leases ``claimer`` holds (it restarted: what it held is not in flight).
+
+        Its messages can be claimed at once instead of after the lease. Return how many.
         """
         with self.transaction(write=True) as connection:
-            return outbox.claim(connection, now=now, limit=limit, lease_seconds=lease_seconds)
+            return outbox.release(connection, claimer, now=now)
 
     def mark_sent(self, message_id: int, *, now: float, sent_ref: str | None = None) -> None:
         """Record that a claimed message went out (``sent_ref``: e.g. Telegram's message id)."""
@@ -137,6 +200,15 @@ class Storage:
         """Count a final failed attempt; the message is never retried (e.g. the bot is blocked)."""
         with self.transaction(write=True) as connection:
             outbox.mark_dead(connection, message_id, error=error)
+
+    def record_deliveries(self, deliveries: list[Delivery], *, now: float) -> None:
+        """Record what became of several claimed messages in one transaction (a sender's round)."""
+
+        def write() -> None:
+            with self.transaction(write=True) as connection:
+                outbox.record(connection, deliveries, now=now)
+
+        self.retrying(write)
 
     def outbox_depth(self) -> int:
         """How many messages wait to be sent (due or not)."""
@@ -173,4 +245,4 @@ class Storage:
                 raise connect_error(self._setup, exc, "complete a transaction on") from exc
 
 
-__all__ = ["Storage"]
+__all__ = ["Storage", "lost_connection"]

@@ -68,6 +68,7 @@ outbox = Table(
     Column("created_at", Double, nullable=False),
     Column("not_before", Double, nullable=False),
     Column("leased_until", Double, nullable=True),
+    Column("leased_by", Text, nullable=True),  # which sender holds the lease (see v0005)
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
     Column("sent_at", Double, nullable=True),
@@ -91,6 +92,13 @@ Index(
     outbox.c.id,
     sqlite_where=is_pending(outbox),
     postgresql_where=is_pending(outbox),
+)
+#: The claim's walk over pending rows, oldest first, whatever number of sent rows is kept.
+Index(
+    "ix_outbox_pending",
+    outbox.c.id,
+    sqlite_where=text("sent_at IS NULL AND NOT dead"),
+    postgresql_where=text("sent_at IS NULL AND NOT dead"),
 )
 Index(
     "ix_conversations_in_crisis",

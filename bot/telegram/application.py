@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.request import BaseRequest
 
+from bot.core.service import Service
 from bot.telegram.handlers import AnyApplication, CoreService, TelegramHandlers
 from bot.telegram.logs import UpdateLog, hash_key_from_token
 from bot.telegram.processor import ChatOrderedProcessor
@@ -92,6 +93,8 @@ def assemble(
     ignored.
     """
     sender = OutboxSender(application.bot, storage, sender_settings)
+    if isinstance(service, Service):  # unstored crisis replies go out through the sender
+        service.direct_send = sender.send_directly
     handlers = TelegramHandlers(
         service,
         storage,

@@ -39,7 +39,7 @@ from bot.telegram.identity import adopt_bot
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
-from bot.telegram.sender import SenderSettings
+from bot.telegram.sender import SenderSettings, claimer_name
 from bot.telegram.upkeep import Upkeep
 from bot.telegram.webhook import create_webhook_app, webhook_secret
 
@@ -83,7 +83,9 @@ async def serve(config: Config, token: str) -> None:
             moderation_chat_id=config.moderation.chat_id,
             desk=desk,
             log_text=config.telegram.log_text,
-            sender_settings=SenderSettings(limits=limits),
+            sender_settings=SenderSettings(
+                limits=limits, claimer=claimer_name(config.telegram.webhook_port)
+            ),
         )
         upkeep = Upkeep(
             storage,

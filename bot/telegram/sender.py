@@ -3,12 +3,17 @@
 The sender claims due messages (at most one per chat, oldest first, leased), sends each as one or
 more plain-text ``sendMessage`` calls, and records the result:
 
-- sent: ``mark_sent`` with Telegram's message ids as ``sent_ref``;
+- sent: marked sent with Telegram's message ids as ``sent_ref``;
 - ``RetryAfter`` (flood control): due again after the time Telegram asks for;
 - network errors, Telegram 5xx, other transient errors: due again after an exponential backoff
   with jitter, capped at :attr:`SenderSettings.backoff_cap`;
-- the bot was blocked, the chat is gone, or Telegram rejects the message itself: ``mark_dead``
+- the bot was blocked, the chat is gone, or Telegram rejects the message itself: marked dead
   (retrying cannot help) and an error in the log.
+
+Results are recorded as soon as each message is done, several in one transaction: while one
+transaction is being written the next results gather, and go in the next one together (group
+commit), so a round costs a few transactions instead of one per message and a sent message is
+marked without waiting for the slowest chat of its round.
 
 It is woken right after every commit (:meth:`OutboxSender.wake`) and otherwise checks on a short
 tick, which picks up retries that became due and leases that ran out (a crashed sender's
@@ -20,6 +25,10 @@ The core's replies arrive already split (``Service(split=split_reply)``: one out
 A longer message queued whole (a moderators' transcript or relay) is sent as several; the parts
 already sent are remembered per outbox message while the process lives, so a retry resumes with
 the first unsent part, and ``sent_ref`` lists every part's id.
+
+:meth:`OutboxSender.send_directly` bypasses the outbox: the service calls it from its worker
+thread when a crisis reply could not be stored (safety before consistency, see
+:mod:`bot.core.service`).
 """
 
 from __future__ import annotations
@@ -28,9 +37,10 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -39,7 +49,9 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.telegram.outgoing import message_parts
+from bot.core.models import Reply
+from bot.storage.outbox import Delivery
+from bot.telegram.outgoing import keyboard_for, message_parts
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
 if TYPE_CHECKING:
@@ -48,17 +60,29 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+#: The longest a worker thread waits for a direct (unstored) crisis reply to go out.
+DIRECT_SEND_TIMEOUT = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class SenderSettings:
     """How the sender paces itself."""
 
     batch_size: int = 50  # chats served per round
-    lease_seconds: float = 30.0  # longer than a round takes; after a crash, the wait to resend
+    lease_seconds: float = 15.0  # longer than a round takes; after a crash, the wait to resend
+    claimer: str | None = None  # this replica's stable name: it releases its leases at start
     tick_seconds: float = 1.0  # how often to look for due retries without a wake-up
     backoff_base: float = 1.0  # seconds before the first retry after a network error
     backoff_cap: float = 300.0  # the longest wait between two attempts
     limits: SendLimits | None = None  # the send budget shared by replicas; None: none kept here
+
+
+def claimer_name(port: int) -> str:
+    """A replica's name for its outbox leases: stable across its restarts, unique among replicas.
+
+    The host name and the webhook port: two replicas on one host listen on different ports.
+    """
+    return f"{socket.gethostname()}:{port}"
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -96,9 +120,16 @@ class OutboxSender:
         self._jitter = jitter
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
+        self._recorder = _Recorder(storage, clock)
         limits = self.settings.limits
         self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`run` is sending (and :meth:`send_directly` can be used)."""
+        return self._loop is not None and not self._stopping
 
     def wake(self) -> None:
         """Look at the outbox now (called after each commit)."""
@@ -111,6 +142,8 @@ class OutboxSender:
 
     async def run(self) -> None:
         """Send rounds until stopped; a storage failure is logged and retried on the next tick."""
+        self._loop = asyncio.get_running_loop()
+        await self._release_own_claims()
         while not self._stopping:
             self._wakeup.clear()
             try:
@@ -130,6 +163,7 @@ class OutboxSender:
             now=self._clock(),
             limit=self.settings.batch_size,
             lease_seconds=self.settings.lease_seconds,
+            claimer=self.settings.claimer,
         )
         results = await asyncio.gather(
             *(self._deliver(message) for message in messages), return_exceptions=True
@@ -140,6 +174,44 @@ class OutboxSender:
                 # is claimed again, so it is sent at least once.
                 _LOGGER.error("outbox message %s: %r", message.id, result)
         return len(messages)
+
+    async def _release_own_claims(self) -> None:
+        """After a restart, what this replica had leased is not in flight: claim it again now."""
+        claimer = self.settings.claimer
+        if claimer is None:
+            return
+        try:
+            released = await asyncio.to_thread(
+                self._storage.release_claims, claimer, now=self._clock()
+            )
+        except Exception:
+            _LOGGER.exception("could not release this replica's earlier outbox leases")
+            return
+        if released:
+            _LOGGER.warning(
+                "released %s outbox messages this replica had claimed before it stopped; "
+                "any of them Telegram had already accepted will arrive twice",
+                released,
+            )
+
+    def send_directly(self, chat_id: str, parts: Sequence[Reply]) -> None:
+        """Send ``parts`` to ``chat_id`` now, outside the outbox; call from a worker thread.
+
+        For replies that could not be stored: no retry, no record, no send budget (Telegram's
+        own limits still apply through the bot). Raises what sending raised, or
+        :class:`RuntimeError` while the sender is not running.
+        """
+        loop = self._loop
+        if loop is None or not self.running:
+            raise RuntimeError("the outbox sender is not running")
+        future = asyncio.run_coroutine_threadsafe(self._send_parts(int(chat_id), parts), loop)
+        future.result(timeout=DIRECT_SEND_TIMEOUT)
+
+    async def _send_parts(self, chat_id: int, parts: Sequence[Reply]) -> None:
+        for part in parts:
+            await self._bot.send_message(
+                chat_id=chat_id, text=part.text, reply_markup=keyboard_for(part.buttons)
+            )
 
     async def flush(self, timeout: float) -> int:
         """Send until nothing is due or ``timeout`` seconds passed; return how many were sent.
@@ -182,9 +254,7 @@ class OutboxSender:
         else:
             self._parts_sent.pop(message.id, None)
             reference = ",".join(str(message_id) for message_id in sent_ids)
-            await asyncio.to_thread(
-                self._storage.mark_sent, message.id, now=self._clock(), sent_ref=reference
-            )
+            await self._recorder.record(Delivery(message.id, sent_ref=reference))
 
     async def _retry(self, message: OutboxMessage, wait: float, reason: str) -> None:
         _LOGGER.warning(
@@ -195,13 +265,46 @@ class OutboxSender:
             reason,
             wait,
         )
-        await asyncio.to_thread(
-            self._storage.mark_retry, message.id, not_before=self._clock() + wait, error=reason
-        )
+        retry_at = self._clock() + wait
+        await self._recorder.record(Delivery(message.id, retry_at=retry_at, error=reason))
 
     async def _give_up(self, message: OutboxMessage, reason: str) -> None:
         self._parts_sent.pop(message.id, None)
         _LOGGER.error(
             "outbox message %s (%s) will not be sent: %s", message.id, message.kind, reason
         )
-        await asyncio.to_thread(self._storage.mark_dead, message.id, error=reason)
+        await self._recorder.record(Delivery(message.id, dead=True, error=reason))
+
+
+class _Recorder:
+    """Writes delivery results in as few transactions as possible (group commit).
+
+    :meth:`record` returns once the result is committed, or raises what storage raised.
+    """
+
+    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
+        self._writing = asyncio.Lock()
+
+    async def record(self, delivery: Delivery) -> None:
+        """Commit ``delivery`` together with whatever else is waiting."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, done))
+        async with self._writing:
+            if not done.done():  # an earlier writer did not take it: write everything waiting
+                batch, self._waiting = self._waiting, []
+                try:
+                    await asyncio.to_thread(
+                        self._storage.record_deliveries,
+                        [item for item, _ in batch],
+                        now=self._clock(),
+                    )
+                except Exception as error:
+                    for _, future in batch:
+                        future.set_exception(error)
+                else:
+                    for _, future in batch:
+                        future.set_result(None)
+        await done

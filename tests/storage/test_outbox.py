@@ -11,6 +11,7 @@ import pytest
 from bot.core.models import Button, Reply
 from bot.errors import StorageError
 from bot.storage import OutboxMessage, Storage
+from bot.storage.outbox import Delivery
 
 StorageFactory = Callable[[], Storage]
 
@@ -185,3 +186,35 @@ def test_replicas_claiming_concurrently_never_share_a_message(
     for chat_id in {message.chat_id for _, message in claimed}:
         in_claim_order = [message.id for _, message in claimed if message.chat_id == chat_id]
         assert in_claim_order == sorted(in_claim_order), f"chat {chat_id} out of order"
+
+
+def test_a_restarted_replica_releases_its_own_leases_and_no_one_elses(storage: Storage) -> None:
+    enqueue(storage, "1", "mine")
+    enqueue(storage, "2", "theirs")
+    [mine] = storage.claim_outbox(now=LATER, limit=1, claimer="host-a:8443")
+    [theirs] = storage.claim_outbox(now=LATER, limit=1, claimer="host-b:8443")
+    assert storage.claim_outbox(now=LATER + 1) == []
+    assert storage.release_claims("host-a:8443", now=LATER + 1) == 1
+    assert texts(storage.claim_outbox(now=LATER + 1)) == ["mine"]
+    assert storage.release_claims("host-a:8443", now=LATER + 2) == 0  # sent or claimed anew
+    storage.mark_sent(mine.id, now=LATER + 2)
+    storage.mark_sent(theirs.id, now=LATER + 2)
+    assert storage.release_claims("host-b:8443", now=LATER + 3) == 0
+
+
+def test_a_round_of_results_is_recorded_together(storage: Storage) -> None:
+    for chat in ("1", "2", "3"):
+        enqueue(storage, chat, f"to {chat}")
+    sent, retried, dead = storage.claim_outbox(now=LATER)
+    storage.record_deliveries(
+        [
+            Delivery(sent.id, sent_ref="77"),
+            Delivery(retried.id, retry_at=LATER + 60, error="TimedOut: x" * 600),
+            Delivery(dead.id, dead=True, error="Forbidden: blocked"),
+        ],
+        now=LATER,
+    )
+    assert storage.outbox_depth() == 1
+    assert storage.claim_outbox(now=LATER + 59) == []
+    [again] = storage.claim_outbox(now=LATER + 60)
+    assert (again.id, again.attempts) == (retried.id, 1)

@@ -204,3 +204,20 @@ def test_retry_after_is_read_without_deprecation_warnings(given: int | timedelta
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert retry_after_seconds(RetryAfter(given)) == 5.0
+
+
+async def test_send_directly_sends_from_a_worker_thread_without_the_outbox(
+    sender: OutboxSender, sqlite_storage: Storage, standin: BotApiStandIn
+) -> None:
+    parts = [Reply("Please call a crisis line now."), Reply("Or talk to a person here.")]
+    with pytest.raises(RuntimeError, match="not running"):
+        await asyncio.to_thread(sender.send_directly, "17", parts)
+    running = asyncio.create_task(sender.run())
+    try:
+        await eventually(lambda: sender.running)
+        await asyncio.to_thread(sender.send_directly, "17", parts)
+    finally:
+        sender.stop()
+        await running
+    assert [sent["text"] for sent in standin.sent_messages(17)] == [part.text for part in parts]
+    assert sqlite_storage.outbox_depth() == 0

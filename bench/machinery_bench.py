@@ -1,0 +1,395 @@
+"""CPU per update of the machinery, the core and the whole bot, against a bare ConversationHandler.
+
+    .venv/bin/python bench/machinery_bench.py                   # 7 rounds of 400 updates each
+    .venv/bin/python bench/machinery_bench.py --rounds 11 --chats 200 --messages 2
+    .venv/bin/python bench/machinery_bench.py --claim           # outbox claim at 0/10k/1M rows
+    .venv/bin/python bench/machinery_bench.py --claim --pg-url postgresql://postgres@127.0.0.1/test
+
+Everything runs offline in one process, the four variants interleaved round by round so that a
+busy shared machine slows them alike; each round feeds every variant fresh chats and update ids.
+CPU time (all threads) per update, median over the rounds:
+
+1. ``ConversationHandler``: python-telegram-bot's bare handler, three states in memory, a reply
+   sent per update (the floor without durable state);
+2. machinery: the real Application, per-chat processor, handlers, ``Service`` and SQLite storage
+   with the core replaced by a stub that returns one reply, then the outbox sender drains;
+3. core alone: ``Core.process`` on in-memory records, no Telegram, no storage;
+4. whole bot: the real core in the machinery.
+
+``--claim`` times one outbox claim (50 chats due) with 0, 10,000 and 1,000,000 sent rows kept.
+
+``--threads 6`` calls ``Service.handle`` with the real core from six threads at once on one SQLite
+file (each thread its own chats, in order), as the Telegram layer's worker threads do, and prints
+the wall time per update: what waiting for SQLite's write lock adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from telegram_bench import MESSAGES, TOKEN, InstantRequest
+
+from bot.app import build_core
+from bot.config import load_config
+from bot.core.models import (
+    ConversationRecord,
+    Inbound,
+    InboundKind,
+    Outcome,
+    Reply,
+    Route,
+)
+from bot.core.service import Service
+from bot.storage import Storage
+from bot.telegram.application import TelegramBot, assemble, build_application
+from bot.telegram.outgoing import split_reply
+
+ROOT = Path(__file__).resolve().parents[1]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class StubCore:
+    """The core replaced by one fixed reply and a record that counts turns."""
+
+    def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
+        """One reply; the record's turns go up by one."""
+        if record is None:
+            record = ConversationRecord(
+                inbound.conversation_id, "stub", "1", "start", inbound.received_at, 0.0
+            )
+        record = record.with_changes(turns=record.turns + 1, updated_at=inbound.received_at)
+        return Outcome(Route.ANSWER, (Reply("noted"),), record)
+
+    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
+        """Nothing in groups."""
+        return None
+
+
+def round_updates(round_number: int, chats: int, messages: int) -> list[dict[str, Any]]:
+    """Fresh chats and update ids for one round; message k of every chat before message k+1."""
+    batch: list[dict[str, Any]] = []
+    first_chat = 1 + round_number * chats
+    for turn in range(messages):
+        text = MESSAGES[turn % len(MESSAGES)]
+        for chat in range(first_chat, first_chat + chats):
+            message: dict[str, Any] = {
+                "message_id": turn + 1,
+                "date": 1_700_000_000,
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": chat, "is_bot": False, "first_name": "P", "language_code": "en"},
+                "text": text,
+            }
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+            update_id = round_number * chats * messages + len(batch) + 1
+            batch.append({"update_id": update_id, "message": message})
+    return batch
+
+
+def conversation_handler_app() -> AnyApplication:
+    """PTB's ConversationHandler: three states in memory, a reply per update."""
+    first, second, third = range(3)
+
+    def step(reply: str, next_state: int) -> Any:
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            assert update.message is not None
+            await update.message.reply_text(reply)
+            return next_state
+
+        return callback
+
+    application: AnyApplication = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url("http://bench.invalid/bot")
+        .request(InstantRequest())
+        .get_updates_request(InstantRequest())
+        .updater(None)
+        .build()
+    )
+    text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("start", step("menu", first))],
+            states={
+                first: [MessageHandler(text, step("topic one", second))],
+                second: [MessageHandler(text, step("topic two", third))],
+                third: [MessageHandler(text, step("topic three", first))],
+            },
+            fallbacks=[CommandHandler("start", step("menu", first))],
+        )
+    )
+    return application
+
+
+def crisisbot_app(core: Any, storage: Storage) -> TelegramBot:
+    """The real Application, handlers and sender around ``Service(core, storage)``."""
+    application = build_application(
+        TOKEN,
+        base_url="http://bench.invalid/bot",
+        request=InstantRequest(),
+        get_updates_request=InstantRequest(),
+        rate_limited=False,
+    )
+    service = Service(core, storage, split=split_reply)
+    return assemble(application, service, storage, token=TOKEN)
+
+
+async def run_ch(application: AnyApplication, payloads: list[dict[str, Any]]) -> float:
+    """CPU seconds to process ``payloads`` one after another."""
+    updates = [Update.de_json(p, application.bot) for p in payloads]
+    started = time.process_time()
+    for update in updates:
+        await application.process_update(update)
+    return time.process_time() - started
+
+
+async def run_bot(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
+    """CPU seconds to process and commit ``payloads`` concurrently, then send every reply."""
+    updates = [Update.de_json(p, bot.application.bot) for p in payloads]
+    started = time.process_time()
+    results = await asyncio.gather(*(bot.process(u) for u in updates if u))
+    await bot.sender.flush(timeout=3600)
+    elapsed = time.process_time() - started
+    assert all(results), "every update must commit"
+    return elapsed
+
+
+def run_core(core: Any, payloads: list[dict[str, Any]]) -> float:
+    """CPU seconds for ``Core.process`` alone on in-memory records."""
+    records: dict[str, ConversationRecord | None] = {}
+    inbounds = []
+    for payload in payloads:
+        message = payload["message"]
+        conversation = f"tg:{message['chat']['id']}"
+        text = str(message["text"])
+        if text.startswith("/"):
+            inbound = Inbound(conversation, InboundKind.COMMAND, command=text[1:], received_at=1e9)
+        else:
+            inbound = Inbound(conversation, InboundKind.TEXT, text=text, received_at=1e9)
+        inbounds.append(inbound)
+    started = time.process_time()
+    for inbound in inbounds:
+        outcome = core.process(records.get(inbound.conversation_id), inbound)
+        records[inbound.conversation_id] = outcome.record
+    return time.process_time() - started
+
+
+async def bench_updates(rounds: int, chats: int, messages: int) -> None:
+    """The four variants interleaved; prints medians and ratios."""
+    core = build_core(load_config(ROOT / "config.example.yaml"))
+    per_round = chats * messages
+    cpu: dict[str, list[float]] = {"ch": [], "machinery": [], "core": [], "bot": []}
+    with tempfile.TemporaryDirectory() as folder:
+        stores = []
+        for name in ("machinery", "bot"):
+            storage = Storage.from_url(f"sqlite:///{Path(folder) / name}.db")
+            storage.ensure_schema()
+            stores.append(storage)
+        machinery = crisisbot_app(StubCore(), stores[0])
+        whole = crisisbot_app(core, stores[1])
+        ch = conversation_handler_app()
+        async with AsyncExitStack() as stack:
+            for application in (ch, machinery.application, whole.application):
+                await stack.enter_async_context(application)
+            for number in range(rounds + 1):  # round 0 warms up and is not counted
+                payloads = round_updates(number, chats, messages)
+                figures = {
+                    "ch": await run_ch(ch, payloads),
+                    "machinery": await run_bot(machinery, payloads),
+                    "core": run_core(core, payloads),
+                    "bot": await run_bot(whole, payloads),
+                }
+                if number:
+                    for name, seconds in figures.items():
+                        cpu[name].append(seconds / per_round * 1e6)
+        for storage in stores:
+            storage.close()
+    median = {name: statistics.median(values) for name, values in cpu.items()}
+    print(f"{rounds} rounds x {per_round} updates ({chats} chats x {messages} messages), offline")
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}\n")
+    print("| what | CPU µs/update (median) | min-max | ratio to ConversationHandler |")
+    print("|---|---:|---:|---:|")
+    labels = {
+        "ch": "python-telegram-bot ConversationHandler, reply sent",
+        "machinery": "machinery with a stub core (dispatch, SQLite, outbox, send)",
+        "core": "core alone (gate, advice guard, flows)",
+        "bot": "whole bot (machinery and the real core)",
+    }
+    for name, label in labels.items():
+        values = cpu[name]
+        print(
+            f"| {label} | {median[name]:,.0f} | {min(values):,.0f}-{max(values):,.0f} | "
+            f"{median[name] / median['ch']:.2f} |"
+        )
+
+
+def fill_sent_rows(storage: Storage, count: int) -> None:
+    """``count`` outbox rows already sent, as housekeeping keeps them (spread over 5,000 chats)."""
+    with storage.transaction() as connection:
+        if connection.dialect.name == "sqlite":
+            source = (
+                f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count})"
+                " SELECT 'tg:' || (i % 5000), '' || (i % 5000), 'reply', '{\"text\":\"x\"}', "
+                "1, 1, 2 FROM s"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, "
+                f"not_before, sent_at) {source}"
+            )
+        else:
+            connection.exec_driver_sql(
+                "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, "
+                "not_before, sent_at) SELECT 'tg:' || mod(i, 5000), '' || mod(i, 5000), "
+                "'reply', '{\"text\":\"x\"}', 1, 1, 2 "
+                f"FROM generate_series(1, {count}) AS i"
+            )
+            connection.exec_driver_sql("ANALYZE outbox")
+
+
+def time_claims(storage: Storage, repeats: int = 15) -> float:
+    """Median milliseconds of one claim of 50 due chats (their leases run out between claims)."""
+    for chat in range(50):
+        with storage.conversation(f"tg:{100_000 + chat}") as tx:
+            assert tx is not None
+            tx.enqueue(str(100_000 + chat), Reply("hello"))
+    times = []
+    for repeat in range(repeats):
+        started = time.perf_counter()
+        claimed = storage.claim_outbox(now=3e9 + repeat * 100, lease_seconds=1.0)
+        times.append((time.perf_counter() - started) * 1000)
+        assert len(claimed) == 50, len(claimed)
+    return statistics.median(times)
+
+
+def bench_claims(backends: list[str], pg_url: str) -> None:
+    """Claim cost with 0, 10,000 and 1,000,000 sent rows kept, on each backend."""
+    print("| backend | sent rows kept | claim of 50 chats, ms (median of 15) |")
+    print("|---|---:|---:|")
+    for backend in backends:
+        for kept in (0, 10_000, 1_000_000):
+            with FreshStorage(backend, pg_url) as storage:
+                fill_sent_rows(storage, kept)
+                print(f"| {backend} | {kept:,} | {time_claims(storage):.2f} |", flush=True)
+
+
+class FreshStorage:
+    """An empty upgraded database: a temporary SQLite file or a PostgreSQL schema of its own."""
+
+    def __init__(self, backend: str, pg_url: str) -> None:
+        self._backend = backend
+        self._pg_url = pg_url
+        self._cleanup: Callable[[], None] = lambda: None
+
+    def __enter__(self) -> Storage:
+        if self._backend == "sqlite":
+            folder = tempfile.TemporaryDirectory()
+            self._cleanup = folder.cleanup
+            url = f"sqlite:///{folder.name}/claim.db"
+        else:
+            schema = f"bench_{uuid.uuid4().hex[:10]}"
+            conninfo = self._pg_url.replace("postgresql://", "postgresql://", 1)
+            with psycopg.connect(conninfo, autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{schema}"')
+
+            def drop() -> None:
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+            self._cleanup = drop
+            url = f"{self._pg_url}?options=-csearch_path%3D{schema}"
+        self._storage = Storage.from_url(url)
+        self._storage.upgrade()
+        return self._storage
+
+    def __exit__(self, *_exc: object) -> None:
+        self._storage.close()
+        self._cleanup()
+
+
+def bench_threads(threads: int, updates: int) -> None:
+    """Wall milliseconds per ``Service.handle`` with ``threads`` threads on one SQLite file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    core = build_core(load_config(ROOT / "config.example.yaml"))
+    with tempfile.TemporaryDirectory() as folder:
+        storage = Storage.from_url(f"sqlite:///{folder}/threads.db")
+        storage.ensure_schema()
+        service = Service(core, storage, split=split_reply)
+        payloads = round_updates(0, threads * 10, max(1, updates // (threads * 10)))
+
+        def chats_of(worker: int) -> list[float]:
+            waits = []
+            for payload in payloads:
+                message = payload["message"]
+                if message["chat"]["id"] % threads != worker:
+                    continue
+                text_ = str(message["text"])
+                inbound = Inbound(
+                    f"tg:{message['chat']['id']}",
+                    InboundKind.COMMAND if text_.startswith("/") else InboundKind.TEXT,
+                    text="" if text_.startswith("/") else text_,
+                    command=text_[1:] if text_.startswith("/") else None,
+                    received_at=1e9,
+                    update_id=payload["update_id"],
+                )
+                started = time.perf_counter()
+                service.handle(inbound, deliver_to=str(message["chat"]["id"]))
+                waits.append((time.perf_counter() - started) * 1000)
+            return waits
+
+        with ThreadPoolExecutor(threads) as pool:
+            waits = sorted(w for part in pool.map(chats_of, range(threads)) for w in part)
+        storage.close()
+    p50, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99)]
+    print(f"{len(waits)} updates, {threads} threads, one SQLite file, real core")
+    print(f"wall ms per update: p50 {p50:.1f}, p99 {p99:.1f}, max {waits[-1]:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--messages", type=int, default=2)
+    parser.add_argument("--claim", action="store_true", help="time outbox claims instead")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--threads", type=int, default=0, help="time Service.handle in threads")
+    parser.add_argument("--thread-updates", type=int, default=1200)
+    args = parser.parse_args()
+    if args.threads:
+        bench_threads(args.threads, args.thread_updates)
+    elif args.claim:
+        bench_claims(args.backends.split(","), args.pg_url)
+    else:
+        asyncio.run(bench_updates(args.rounds, args.chats, args.messages))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Statements through the driver: both placeholder styles, values back, SQLAlchemy's errors."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage import Storage
+from bot.storage.driver import Sql
+
+
+def test_named_parameters_become_psycopg_placeholders_and_casts_stay() -> None:
+    statement = Sql("SELECT :text::text, :n WHERE 'a:b' = 'a:b'")
+    assert statement.pyformat == "SELECT %(text)s::text, %(n)s WHERE 'a:b' = 'a:b'"
+    assert statement.named == "SELECT :text::text, :n WHERE 'a:b' = 'a:b'"
+
+
+def test_a_percent_sign_is_refused_when_written() -> None:
+    with pytest.raises(ValueError, match="psycopg"):
+        Sql("SELECT 'ten %'")
+
+
+def test_values_round_trip_and_errors_are_sqlalchemys(storage: Storage) -> None:
+    insert = Sql(
+        "INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :at) "
+        "RETURNING update_id"
+    )
+    with storage.transaction() as connection:
+        assert insert.one_value(connection, {"update_id": 2**40, "at": 1.5}) == 2**40
+    with pytest.raises(IntegrityError), storage.transaction() as connection:
+        insert.one_value(connection, {"update_id": 2**40, "at": 2.5})
+    count = Sql("SELECT count(*) FROM processed_updates WHERE processed_at = :at")
+    with storage.transaction(write=False) as connection:
+        assert count.one_value(connection, {"at": 1.5}) == 1
