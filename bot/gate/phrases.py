@@ -40,6 +40,8 @@ _GAP_WORD = r"(?: [a-z0-9]{1,30}(?![a-z0-9]))"
 _LEFT = r"(?<![a-z0-9])"
 _RIGHT = r"(?![a-z0-9])"
 _SUFFIX = r"[a-z0-9]{0,20}"
+_SUFFIX_WIDTH = 20
+_GAP_WORD_WIDTH = 31  # a space and up to 30 characters
 _MIN_ANCHOR = 2
 _RUNS = re.compile(r"(.)\1*")
 _CLAUSE_END = r"(?= \.| ?$)"
@@ -58,6 +60,10 @@ class CompiledPhrase:
     glued_regex: str  # without outer boundaries, for words people ran together
     anchors: frozenset[str]  # empty: no usable anchor, always run
     letters: int  # letters in the shortest possible match, to judge distinctiveness
+    width: int  # characters the longest possible match spans (lookarounds read a few more)
+    lead: int  # most characters a match can have before the anchor it contains
+    requirements: tuple[tuple[frozenset[str], int], ...]  # every match contains one anchor of
+    # each set, at most that many characters after the match's start (anchors, lead first)
 
 
 def squeeze_all(text: str) -> str:
@@ -73,11 +79,19 @@ def squeeze_all(text: str) -> str:
 
 @dataclass(slots=True)
 class _Fragment:
-    """A compiled piece: regex, anchor candidates (None: no anchor), shortest letter count."""
+    """A compiled piece: regex, anchor candidates (None: no anchor), shortest letter count.
+
+    ``width`` is an upper bound on the characters any match of ``regex`` consumes, ``lead`` on
+    the characters a match can have before the anchor occurrence it contains (when it has one).
+    ``requirements`` lists every such (anchors, lead) pair known to hold, ``anchors`` first.
+    """
 
     regex: str
     anchors: frozenset[str] | None
     letters: int
+    width: int
+    lead: int = 0
+    requirements: tuple[tuple[frozenset[str], int], ...] = ()
 
 
 class _Parser:
@@ -112,9 +126,24 @@ class _Parser:
                 break
             items.append(self.item())
         regex = " ?".join(item.regex for item in items).replace(" ?" + _CLAUSE_END, _CLAUSE_END)
-        anchored = [item.anchors for item in items if item.anchors]
-        best = max(anchored, key=lambda found: min(len(a) for a in found), default=None)
-        return _Fragment(regex, best, sum(item.letters for item in items))
+        best: int | None = None  # the first item with the longest shortest anchor
+        for index, item in enumerate(items):
+            if item.anchors and (best is None or _shortest(item) > _shortest(items[best])):
+                best = index
+        width = sum(item.width for item in items) + len(items) - 1  # " ?" between items
+        letters = sum(item.letters for item in items)
+        if best is None:
+            return _Fragment(regex, None, letters, width)
+        offsets = [sum(item.width for item in items[:index]) + index for index in range(len(items))]
+        lead = offsets[best] + items[best].lead
+        primary = (items[best].anchors or frozenset(), lead)
+        others = tuple(
+            (anchors, offsets[index] + item_lead)
+            for index, item in enumerate(items)
+            for anchors, item_lead in item.requirements
+        )
+        requirements = (primary, *(other for other in others if other != primary))
+        return _Fragment(regex, items[best].anchors, letters, width, lead, requirements)
 
     def item(self) -> _Fragment:
         char = self.peek()
@@ -124,10 +153,10 @@ class _Parser:
             return self.gap()
         if char == "$":
             self.pos += 1
-            return _Fragment(_CLAUSE_END, None, 0)
+            return _Fragment(_CLAUSE_END, None, 0, 0)
         if char == "_":
             self.pos += 1
-            return _Fragment(r"(?:\.)?", None, 0)
+            return _Fragment(r"(?:\.)?", None, 0, 1)
         return self.word()
 
     def group(self) -> _Fragment:
@@ -145,10 +174,14 @@ class _Parser:
         regex = (
             "(?:" + "|".join(option.regex for option in options) + ")" + ("?" if optional else "")
         )
+        width = max(option.width for option in options)
         if optional or any(option.anchors is None for option in options):
-            return _Fragment(regex, None, 0 if optional else min(o.letters for o in options))
+            letters = 0 if optional else min(o.letters for o in options)
+            return _Fragment(regex, None, letters, width)
         union = frozenset().union(*(option.anchors or () for option in options))
-        return _Fragment(regex, union, min(option.letters for option in options))
+        lead = max(option.lead for option in options)
+        letters = min(option.letters for option in options)
+        return _Fragment(regex, union, letters, width, lead, ((union, lead),))
 
     def gap(self) -> _Fragment:
         self.pos += 1
@@ -156,7 +189,7 @@ class _Parser:
         if not digit.isdigit() or digit == "0":
             raise self.fail("a gap is written ~1 to ~9")
         self.pos += 1
-        return _Fragment(f"{_GAP_WORD}{{0,{digit}}}", None, 0)
+        return _Fragment(f"{_GAP_WORD}{{0,{digit}}}", None, 0, int(digit) * _GAP_WORD_WIDTH)
 
     def word(self) -> _Fragment:
         if self.peek() == "*":
@@ -174,7 +207,13 @@ class _Parser:
         body = "".join(_letter_run(run.group(0)) for run in _RUNS.finditer(literal))
         regex = body + (_SUFFIX if open_right else "")
         anchors = frozenset({squeezed}) if len(squeezed) >= _MIN_ANCHOR else None
-        return _Fragment(regex, anchors, len(literal))
+        width = 2 * len(squeezed) + (_SUFFIX_WIDTH if open_right else 0)  # each run 1-2 chars
+        requirements = ((anchors, 0),) if anchors else ()
+        return _Fragment(regex, anchors, len(literal), width, 0, requirements)
+
+
+def _shortest(fragment: _Fragment) -> int:
+    return min(len(anchor) for anchor in fragment.anchors or ())
 
 
 def _letter_run(run: str) -> str:
@@ -201,7 +240,14 @@ def compile_phrase(phrase: str) -> CompiledPhrase:
     right = "" if text.endswith("*") else _RIGHT
     anchors = fragment.anchors or frozenset()
     return CompiledPhrase(
-        phrase, left + fragment.regex + right, fragment.regex, anchors, fragment.letters
+        phrase,
+        left + fragment.regex + right,
+        fragment.regex,
+        anchors,
+        fragment.letters,
+        fragment.width,
+        fragment.lead,
+        fragment.requirements,
     )
 
 
