@@ -20,7 +20,7 @@ from bot.errors import LexiconError
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.lexicon import Exemption
 from bot.gate.lexicon_fields import Fields
-from bot.gate.matcher import Hit, PhraseSet
+from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
 from bot.gate.views import build_gate_text
 from bot.safe_yaml import YamlProblem, load_yaml_file
@@ -67,6 +67,7 @@ class AdviceGuard:
         self._exemptions = {exemption.id: exemption for exemption in exemptions}
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in rules)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in exemptions)
+        share_anchors(self._rule_set, self._exemption_set)
         self._corrector = TokenCorrector(fuzzy_keys)
 
     @classmethod

@@ -49,6 +49,11 @@ class TokenCorrector:
         self._masked_keys = tuple(dict.fromkeys(masked_keys))
         self._cache: dict[str, str] = {}
 
+    @property
+    def unmasks(self) -> bool:
+        """Whether this corrector resolves masked words (it has masked key words)."""
+        return bool(self._masked_keys)
+
     def correct(self, token: str) -> str:
         """Return the key word ``token`` most likely stands for, or ``token`` unchanged."""
         cached = self._cache.get(token)

@@ -24,7 +24,7 @@ from bot.core.models import GateOutcome, Risk, Signal
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.lexicon_load import load_lexicon
-from bot.gate.matcher import Hit, PhraseSet
+from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
 from bot.gate.views import GateText, build_gate_text
@@ -93,6 +93,7 @@ class CrisisGate:
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in lexicon.rules)
         self._signal_set = PhraseSet((s.id, s.phrases, s.patterns) for s in lexicon.signals)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in lexicon.exemptions)
+        share_anchors(self._rule_set, self._signal_set, self._exemption_set)
         self._corrector = TokenCorrector(
             lexicon.fuzzy.keys, lexicon.fuzzy.masked_keys, lexicon.fuzzy.exclude
         )

@@ -8,12 +8,13 @@ Finding the hits of a message costs time in proportion to the text near anchors,
 length of the text times the number of phrases:
 
 1. one scan per view finds every anchor occurrence (a trie of all anchors, in one regex);
-2. a phrase runs only when each of its required words occurs (``requirements``: every match
-   contains one anchor of each set), and only where a match could start: a match contains an
-   occurrence of the rarest required anchor with at most ``lead`` characters before it (the
-   widest words and gaps the phrase allows there), and a phrase with a left word boundary starts
-   only where no letter or digit precedes. The phrase is tried at those starts in order, moving past
-   each match as ``finditer`` does, so the hits are exactly those of a search over the whole view;
+2. a phrase runs only in the views where each of its required words occurs (``requirements``:
+   every match contains one anchor of each set), and only in windows where a match could start:
+   a match contains an occurrence of each required anchor with at most ``lead`` characters before
+   it (the widest words and gaps the phrase allows there). Windows come from the rarest required
+   anchor, and are searched left to right with the cursor ``finditer`` keeps, each search cut
+   where no match from the window can reach, so the hits are exactly those of a search over the
+   whole view;
 3. phrases without an anchor and raw patterns search the whole view, as before.
 
 Regular expressions are compiled on first use, not at start-up: most messages need a small
@@ -35,8 +36,16 @@ GLUED_MIN_LETTERS = 7
 """Phrases with at least this many letters are also searched, without boundaries, in glued text."""
 
 _MAX_HITS_PER_PHRASE = 16
+_FEW_STARTS = 4
+"""A window with at most this many possible starts is tried start by start, not searched."""
 _BOUNDARY = re.compile(r"(?<![a-z0-9])")
 """Where a phrase with a left word boundary (``phrases._LEFT``) may start."""
+_LOOKAROUND_MARGIN = 8
+"""Characters kept past the last possible end of a match when a search is cut short.
+
+A phrase's lookaheads read at most two characters past its match (``(?= \\.)``), and ``$`` must
+not take the cut for the end of the text; eight leaves room to spare.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,7 @@ class _Compiled:
     spaced_source: str
     glued_source: str | None
     requirements: tuple[tuple[tuple[str, ...], int], ...]  # (anchors, lead); (): searched whole
+    width: int  # most characters a match spans (lookarounds read at most two more)
     bounded: bool  # starts only where no letter or digit precedes (a left word boundary)
     spaced: re.Pattern[str] | None = None
     glued: re.Pattern[str] | None = None
@@ -78,13 +88,21 @@ class Anchors:
     """Where the anchors of one phrase set occur in a message: per searched text, per anchor.
 
     Positions are where an anchor's first letter stands in the view; index ``len(views)`` is the
-    glued text. ``found`` holds every anchor that occurs anywhere (shorter prefixes included);
-    ``boundaries`` the positions of each view where a phrase with a left word boundary may start.
+    glued text. ``found`` holds every anchor that occurs anywhere (shorter prefixes included).
     """
 
     found: frozenset[str]
     positions: tuple[dict[str, list[int]], ...]
-    boundaries: tuple[list[int], ...]
+    merged: tuple[dict[tuple[str, ...], list[int]], ...]  # several anchors' positions, sorted
+    boundaries: list[list[int] | None]  # per view, where a left word boundary holds (on demand)
+
+    def boundaries_of(self, view_index: int, view: str) -> list[int]:
+        """The positions of ``view`` that no letter or digit precedes."""
+        found = self.boundaries[view_index]
+        if found is None:
+            found = [match.start() for match in _BOUNDARY.finditer(view)]
+            self.boundaries[view_index] = found
+        return found
 
 
 class PhraseSet:
@@ -100,14 +118,18 @@ class PhraseSet:
                 self._add_phrase(entry_id, phrase)
             for pattern in patterns:
                 self._always.append(len(self._compiled))
-                self._compiled.append(_Compiled(entry_id, pattern, None, (), False))
-        self._anchor_source = _anchor_source(self._known)
+                self._compiled.append(_Compiled(entry_id, pattern, None, (), 0, False))
+        self._use_vocabulary(self._known)
+        self._squeezed: dict[str, str] = {}
+
+    def _use_vocabulary(self, known: set[str]) -> None:
+        """Look for these anchors (a superset of this set's own) when scanning a text."""
+        self._known = known
+        self._anchor_source = _anchor_source(known)
         self._anchor_finder: re.Pattern[str] | None = None
         self._prefixes = {
-            anchor: tuple(other for other in self._known if anchor.startswith(other))
-            for anchor in self._known
+            anchor: tuple(other for other in known if anchor.startswith(other)) for anchor in known
         }
-        self._squeezed: dict[str, str] = {}
 
     def _add_phrase(self, entry_id: str, phrase: str) -> None:
         compiled = compile_phrase(phrase)
@@ -116,8 +138,16 @@ class PhraseSet:
         requirements = tuple(
             (tuple(sorted(anchors)), lead) for anchors, lead in compiled.requirements
         )
-        bounded = not phrase.strip().startswith("*")
-        self._compiled.append(_Compiled(entry_id, compiled.regex, glued, requirements, bounded))
+        self._compiled.append(
+            _Compiled(
+                entry_id,
+                compiled.regex,
+                glued,
+                requirements,
+                compiled.width,
+                not phrase.strip().startswith("*"),
+            )
+        )
         if not compiled.anchors:
             self._always.append(index)
         for anchor in compiled.anchors:
@@ -142,32 +172,57 @@ class PhraseSet:
         return self._anchor_finder
 
     def anchors(self, text: GateText) -> Anchors:
-        """Every occurrence of this set's anchors in the views and the glued text of ``text``."""
+        """Every occurrence of this set's anchors in the views and the glued text of ``text``.
+
+        The result is kept with ``text``, so sets sharing a vocabulary scan it once.
+        """
+        scan = text.scans.get(self._anchor_source)
+        if not isinstance(scan, Anchors):
+            scan = self._scan(text)
+            text.scans[self._anchor_source] = scan
+        return scan
+
+    def _scan(self, text: GateText) -> Anchors:
         finder = self._finder()
         found: set[str] = set()
         positions: list[dict[str, list[int]]] = []
         if finder is None:
             empty: tuple[dict[str, list[int]], ...] = tuple({} for _ in (*text.views, 0))
-            return Anchors(frozenset(), empty, ())
-        squeezed = self._squeezed
+            return Anchors(frozenset(), empty, (), [])
         for searched in (*text.views, text.glued):
-            at: dict[str, list[int]] = {}
+            by_text: dict[str, list[int]] = {}  # anchor text as written -> where
             for match in finder.finditer(searched):
-                raw = match.group(1)
-                longest = squeezed.get(raw)
-                if longest is None:
-                    longest = squeeze_all(raw)
-                    if len(squeezed) < _SQUEEZE_CACHE_LIMIT:
-                        squeezed[raw] = longest
-                start = match.start()
-                for anchor in self._prefixes[longest]:
-                    at.setdefault(anchor, []).append(start)
+                written = match.group(1)
+                found_at = by_text.get(written)
+                if found_at is None:
+                    by_text[written] = [match.start()]
+                else:
+                    found_at.append(match.start())
+            at: dict[str, list[int]] = {}
+            unsorted: set[str] = set()
+            for written, found_at in by_text.items():
+                for anchor in self._prefixes[self._squeeze(written)]:
+                    known = at.get(anchor)
+                    if known is None:
+                        at[anchor] = found_at
+                    else:
+                        at[anchor] = known + found_at
+                        unsorted.add(anchor)
+            for anchor in unsorted:
+                at[anchor].sort()
             found.update(at)
             positions.append(at)
-        boundaries = tuple(
-            [match.start() for match in _BOUNDARY.finditer(view)] for view in text.views
-        )
-        return Anchors(frozenset(found), tuple(positions), boundaries)
+        merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in positions)
+        return Anchors(frozenset(found), tuple(positions), merged, [None] * len(positions))
+
+    def _squeeze(self, written: str) -> str:
+        """The anchor a written occurrence stands for (``kiilll`` -> ``kil``), remembered."""
+        anchor = self._squeezed.get(written)
+        if anchor is None:
+            anchor = squeeze_all(written)
+            if len(self._squeezed) < _SQUEEZE_CACHE_LIMIT:
+                self._squeezed[written] = anchor
+        return anchor
 
     def candidates(self, found: Iterable[str]) -> list[int]:
         """Indexes of the phrases and patterns that may match, given the anchors found (sorted)."""
@@ -185,9 +240,12 @@ class PhraseSet:
             anchors = self.anchors(text)
         hits: list[Hit] = []
         glued_index = len(text.views)
-        for index in self.candidates(anchors.found):
+        found = anchors.found
+        for index in self.candidates(found):
             compiled = self._compiled[index]
             entry_id = compiled.entry_id
+            if any(found.isdisjoint(words) for words, _ in compiled.requirements):
+                continue  # a required word occurs nowhere
             if not compiled.requirements:
                 pattern = compiled.spaced_regex()
                 for view_index, view in enumerate(text.views):
@@ -196,51 +254,67 @@ class PhraseSet:
                     glued = compiled.glued_regex()
                     hits.extend(_search(entry_id, glued, text.glued, glued_index))
                 continue
-            for view_index, view in enumerate(text.views):
-                driver = _rarest(compiled.requirements, anchors.positions[view_index])
-                if driver is not None:
-                    found_at, lead = driver
-                    starts = _possible_starts(
-                        found_at,
-                        lead,
-                        anchors.boundaries[view_index] if compiled.bounded else None,
-                    )
-                    pattern = compiled.spaced_regex()
-                    hits.extend(_match_at(entry_id, pattern, view, view_index, starts))
+            searched = list(enumerate(text.views))
             if compiled.glued_source is not None and text.glued:
-                driver = _rarest(compiled.requirements, anchors.positions[glued_index])
-                if driver is not None:
-                    found_at, lead = driver
-                    starts = _possible_starts(found_at, lead, None)
-                    glued = compiled.glued_regex()
-                    hits.extend(_match_at(entry_id, glued, text.glued, glued_index, starts))
+                searched.append((glued_index, text.glued))
+            for view_index, view in searched:
+                met = _met(compiled.requirements, anchors, view_index)
+                if met is None:
+                    continue
+                windows = _windows(met)
+                if windows:
+                    in_glued = view_index == glued_index
+                    pattern = compiled.glued_regex() if in_glued else compiled.spaced_regex()
+                    starts = (
+                        anchors.boundaries_of(view_index, view)
+                        if compiled.bounded and not in_glued
+                        else None
+                    )
+                    hits.extend(
+                        _search_in(
+                            entry_id, (view, view_index), pattern, windows, compiled.width, starts
+                        )
+                    )
         return hits
 
 
 _SQUEEZE_CACHE_LIMIT = 50_000
 
 
-def _rarest(
-    requirements: tuple[tuple[tuple[str, ...], int], ...], positions: dict[str, list[int]]
-) -> tuple[list[int], int] | None:
-    """The sorted occurrences and lead of the requirement met least often in one searched text.
+def share_anchors(*sets: PhraseSet) -> None:
+    """Let ``sets`` (read over the same texts) find their anchors in one scan per text."""
+    known: set[str] = set()
+    for phrase_set in sets:
+        known.update(phrase_set._known)
+    for phrase_set in sets:
+        phrase_set._use_vocabulary(known)
+
+
+def _met(
+    requirements: tuple[tuple[tuple[str, ...], int], ...], anchors: Anchors, view_index: int
+) -> list[tuple[list[int], int]] | None:
+    """Each requirement's sorted occurrences in one searched text and its lead, rarest first.
 
     ``None`` when some requirement is not met there: the phrase cannot match in that text.
+    Merged occurrences of several words are kept with ``anchors`` for the next phrase.
     """
-    best: tuple[list[int], int] | None = None
-    for anchors, lead in requirements:
-        if len(anchors) == 1:
-            found_at = positions.get(anchors[0])
-            if not found_at:
-                return None
-        else:
-            found_at = [at for anchor in anchors for at in positions.get(anchor, ())]
-            if not found_at:
-                return None
-            found_at.sort()
-        if best is None or len(found_at) < len(best[0]):
-            best = (found_at, lead)
-    return best
+    merged = anchors.merged[view_index]
+    met: list[tuple[list[int], int]] = []
+    for words, lead in requirements:
+        found_at = merged.get(words)
+        if found_at is None:
+            positions = anchors.positions[view_index]
+            if len(words) == 1:
+                found_at = positions.get(words[0], [])
+            else:
+                found_at = sorted(at for word in words for at in positions.get(word, ()))
+            merged[words] = found_at
+        if not found_at:
+            return None
+        met.append((found_at, lead))
+    if len(met) > 1:
+        met.sort(key=lambda requirement: len(requirement[0]))
+    return met
 
 
 @lru_cache(maxsize=8192)
@@ -255,7 +329,7 @@ _Trie = dict[str, "_Trie"]
 def _anchor_source(anchors: Iterable[str]) -> str | None:
     """One regex that finds, at every position, the longest anchor starting there.
 
-    The anchors are laid out as a trie (``k+i+l+(?:m+y+s+e+l+f+)?|k+m+s+``), so matching costs
+    The anchors are laid out as a trie (``kk*ii*ll*(?:mm*yy*...)?|kk*mm*ss*``), so matching costs
     the depth of the trie per position, in C, whatever the number of anchors. Each letter may
     repeat, as in the text (``kiiill``); the caller squeezes the match to name the anchor. Shorter
     anchors starting at the same position are prefixes of the longest one and are recovered from
@@ -274,8 +348,10 @@ def _anchor_source(anchors: Iterable[str]) -> str | None:
 
 def _trie_regex(node: _Trie) -> str:
     """Regex source for one trie node: its branches, optional when the node ends an anchor."""
-    branches = [
-        re.escape(char) + "+" + _trie_regex(child) for char, child in sorted(node.items()) if char
+    branches = [  # "kk*", not "k+": sre skips a branch that starts with a literal quickly
+        re.escape(char) * 2 + "*" + _trie_regex(child)
+        for char, child in sorted(node.items())
+        if char
     ]
     if not branches:
         return ""
@@ -294,50 +370,91 @@ def _search(entry_id: str, pattern: re.Pattern[str], view: str, view_index: int)
     return hits
 
 
-def _possible_starts(found_at: list[int], lead: int, boundaries: list[int] | None) -> list[int]:
-    """Ascending positions where a match containing one of ``found_at`` could start.
+def _windows(met: list[tuple[list[int], int]]) -> list[tuple[int, int]]:
+    """Ascending, disjoint ``(low, high)`` ranges holding every position a match could start at.
 
-    A match has at most ``lead`` characters before its anchor; with ``boundaries``, it starts
-    only at one of them (a left word boundary).
+    A match contains an occurrence of each requirement's anchors at most ``lead`` characters
+    after its start. Ranges come from the rarest requirement; a range is dropped when another
+    requirement has no occurrence it could reach.
     """
-    starts: list[int] = []
-    done = -1  # every start up to here is listed already
-    for anchor_at in found_at:
-        low = max(anchor_at - lead, done + 1, 0)
-        if low > anchor_at:
-            continue
-        if boundaries is None:
-            starts.extend(range(low, anchor_at + 1))
+    (driver, lead), others = met[0], met[1:]
+    windows: list[tuple[int, int]] = []
+    low = high = -1
+    for anchor_at in driver:
+        start = max(anchor_at - lead, 0)
+        if windows and start <= high + 1:
+            high = anchor_at
+            windows[-1] = (low, high)
         else:
-            starts.extend(
-                boundaries[bisect_left(boundaries, low) : bisect_right(boundaries, anchor_at)]
-            )
-        done = anchor_at
-    return starts
-
-
-def _match_at(
-    entry_id: str, pattern: re.Pattern[str], view: str, view_index: int, starts: list[int]
-) -> list[Hit]:
-    """The hits ``_search`` would find, given every position where a match could start.
-
-    ``search`` returns the match at the first position where one exists, and ``finditer`` goes
-    on after its end; trying the possible starts in order with the same cursor gives the same
-    matches without scanning the rest of the view.
-    """
-    hits: list[Hit] = []
-    cursor = 0
-    for start in starts:
-        if start < cursor:
-            continue
-        match = pattern.match(view, start)
-        if match is None:
-            continue
-        hits.append(Hit(entry_id, view_index, start, match.end()))
-        if len(hits) >= _MAX_HITS_PER_PHRASE:
+            low, high = start, anchor_at
+            windows.append((low, high))
+    for found_at, other_lead in others:
+        windows = [(low, high) for low, high in windows if _near(found_at, low, high + other_lead)]
+        if not windows:
             break
-        cursor = max(match.end(), start + 1)
+    return windows
+
+
+def _near(found_at: list[int], low: int, high: int) -> bool:
+    """Whether some position of ``found_at`` (sorted) lies in ``[low, high]``."""
+    index = bisect_left(found_at, low)
+    return index < len(found_at) and found_at[index] <= high
+
+
+def _search_in(  # noqa: PLR0917
+    entry_id: str,
+    searched: tuple[str, int],
+    pattern: re.Pattern[str],
+    windows: list[tuple[int, int]],
+    width: int,
+    boundaries: list[int] | None,
+) -> list[Hit]:
+    """The hits ``_search`` would find, looking only in the windows where a match can start.
+
+    A window with few possible starts (``boundaries``, when the phrase starts at a word
+    boundary) is tried start by start. Otherwise it is searched, the search cut ``width``
+    characters (plus what lookarounds read) after the window's last start, which no match from
+    inside the window reaches; a match found starting after the window is ignored (the cut may
+    have made it). The cursor moves past each match as ``finditer`` does, so the matches are the
+    same, in the same order.
+    """
+    view, view_index = searched
+    hits: list[Hit] = []
+    size = len(view)
+    cursor = 0
+    for low, high in windows:
+        position = max(low, cursor)
+        if position > high:
+            continue
+        if boundaries is not None:
+            first = bisect_left(boundaries, position)
+            last = bisect_right(boundaries, high)
+            starts: Sequence[int] | None = (
+                boundaries[first:last] if last - first <= _FEW_STARTS else None
+            )
+        else:
+            starts = range(position, high + 1) if high - position < _FEW_STARTS else None
+        if starts is not None:
+            for start in starts:
+                if start < cursor:
+                    continue
+                match = pattern.match(view, start)
+                if match is not None:
+                    hits.append(Hit(entry_id, view_index, start, match.end()))
+                    if len(hits) >= _MAX_HITS_PER_PHRASE:
+                        return hits
+                    cursor = max(match.end(), start + 1)
+            continue
+        end = min(size, high + width + _LOOKAROUND_MARGIN)
+        while position <= high:
+            match = pattern.search(view, position, end)
+            if match is None or match.start() > high:
+                break
+            hits.append(Hit(entry_id, view_index, match.start(), match.end()))
+            if len(hits) >= _MAX_HITS_PER_PHRASE:
+                return hits
+            cursor = position = max(match.end(), match.start() + 1)
     return hits
 
 
-__all__ = ["GLUED_MIN_LETTERS", "Anchors", "Hit", "PhraseSet"]
+__all__ = ["GLUED_MIN_LETTERS", "Anchors", "Hit", "PhraseSet", "share_anchors"]

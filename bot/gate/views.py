@@ -18,19 +18,26 @@ exists only when the text has at least two such marks, so ordinary "done.goodbye
 break in the main view. The **glued** string holds
 only long tokens, where people ran several words together (``iwanttodie``); boundary-less forms of
 the distinctive phrases are searched there. Every view is padded with one space on each side.
+
+Everything up to typo repair does not depend on the key words, so it is built once per text as a
+:class:`Draft` (kept for the last few texts): the crisis gate and the advice guard read the same
+message one after the other, and only repair its tokens each with their own key words.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from bot.gate.confusables import EMOJI_WORDS, LEET
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.normalize import normalize
-from bot.gate.phrases import squeeze_all
 
 GLUED_MIN_LENGTH = 9
+DRAFT_CACHE_SIZE = 32
+"""How many recent texts keep their draft, so a second reader of the same text reuses it."""
 
 _EMOJI = {ord(emoji): f" {word} " for emoji, word in EMOJI_WORDS.items()}
 _SINGLE = r"[a-z0-9@$!|]"
@@ -38,7 +45,11 @@ _SPACED_LETTERS = re.compile(
     rf"(?<![a-z0-9@$!|]){_SINGLE}(?:[ .\-_,*/~+·•]{{1,3}}{_SINGLE}(?![a-z0-9@$!|])){{2,}}"
 )
 _SEPARATORS = re.compile(r"[ .\-_,*/~+·•]")
-_TOKEN = re.compile(r"[\w@$!|€*#']+")
+_WORDISH = r"[\w@$!|€*#']"
+_CHANGEABLE = re.compile(rf"(?<!{_WORDISH})(?:{_WORDISH}*[0-9@$€!|*#]{_WORDISH}*|'+(?!{_WORDISH}))")
+"""A whole token that cleaning may rewrite: one with a leetspeak or mask character, or only
+apostrophes (which become a space). Cleaning leaves every other token as it is."""
+_MASKED = re.compile(r"[*#]")
 _EDGE_SYMBOLS = "!|*#'"
 _LEET_CHARS = frozenset(LEET)
 _LEET_TABLE = str.maketrans(dict(LEET))
@@ -61,7 +72,22 @@ class GateText:
 
     views: tuple[str, ...]  # the main view first, then the joined and unpunctuated views if any
     glued: str  # long tokens only, for boundary-less phrases; "" when there are none
-    squeezed: str  # every view fully squeezed and concatenated, for the anchor prefilter
+    scans: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # what phrase sets found in these views (anchor positions), kept for other sets to reuse
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A text read up to typo repair: its variants, each as tokens, before any key word applies.
+
+    ``masked`` tells that some token has ``*`` or ``#`` inside, which a corrector with masked
+    key words resolves before the text is split; ``variants`` are the normalised texts the
+    views are read from (the main one first).
+    """
+
+    variants: tuple[str, ...]
+    tokens: tuple[tuple[str, ...], ...]
+    masked: bool
 
 
 def _deleet(token: str) -> str:
@@ -74,54 +100,88 @@ def _deleet(token: str) -> str:
     return token.translate(_LEET_TABLE)
 
 
-def _clean_token(raw: str, corrector: TokenCorrector) -> str:
-    """Leet-map and unmask one raw token, keeping its surrounding punctuation out of the word."""
+def _clean_token(raw: str, corrector: TokenCorrector | None) -> str:
+    """Leet-map and unmask one raw token, keeping its surrounding punctuation out of the word.
+
+    Without a ``corrector``, masked words stay as they are (as a corrector without masked key
+    words leaves them).
+    """
     core = raw.strip(_EDGE_SYMBOLS)
     if not core:
         return " "
     start = raw.index(core[0])
     word = _deleet(core)
-    if "*" in word or "#" in word:
+    if corrector is not None and ("*" in word or "#" in word):
         word = corrector.correct(word.replace("'", ""))
     return f"{raw[:start]}{word}{raw[start + len(core) :]}"
 
 
-def _view(text: str, corrector: TokenCorrector) -> tuple[str, list[str]]:
-    """One padded view of already-normalised ``text`` and its tokens."""
-    text = _TOKEN.sub(lambda match: _clean_token(match.group(0), corrector), text)
+def _has_mask(raw: str) -> bool:
+    """Whether cleaning ``raw`` would ask a corrector to unmask a word."""
+    core = raw.strip(_EDGE_SYMBOLS)
+    return bool(core) and _MASKED.search(_deleet(core)) is not None
+
+
+def _tokens(text: str, corrector: TokenCorrector | None) -> tuple[str, ...]:
+    """The tokens of one view of already-normalised ``text``, before typo repair."""
+    text = _CHANGEABLE.sub(lambda match: _clean_token(match.group(0), corrector), text)
     text = _CLAUSE_MARKS.sub(" . ", _ELLIPSIS.sub(" ", text.replace("'", "")))
-    text = _NOT_WORD.sub(" ", text)
-    tokens = [corrector.correct(_LONG_RUN.sub(r"\1\1", token)) for token in text.split()]
-    while tokens and tokens[0] == ".":
-        tokens.pop(0)
-    while tokens and tokens[-1] == ".":
-        tokens.pop()
-    return " " + " ".join(tokens) + " ", tokens
+    text = _LONG_RUN.sub(r"\1\1", _NOT_WORD.sub(" ", text))
+    tokens = text.split()
+    first = 0
+    last = len(tokens)
+    while first < last and tokens[first] == ".":
+        first += 1
+    while last > first and tokens[last - 1] == ".":
+        last -= 1
+    return tuple(tokens[first:last])
 
 
 def _join_spaced(match: re.Match[str]) -> str:
     return _SEPARATORS.sub("", match.group(0))
 
 
+@lru_cache(maxsize=DRAFT_CACHE_SIZE)
+def draft(text: str) -> Draft:
+    """Read ``text`` up to typo repair (linear in its length); recent texts are remembered."""
+    base = normalize(text).translate(_EMOJI)
+    variants = [base]
+    spaced = _SPACED_LETTERS.sub(_join_spaced, base)
+    if spaced != base:
+        variants.append(spaced)
+    if len(_TIGHT_MARK.findall(base)) >= _MIN_TIGHT_MARKS:
+        tight = _TIGHT_MARK.sub(" ", base)
+        if tight != base:
+            variants.append(tight)
+    masked = any(
+        _has_mask(match.group(0)) for variant in variants for match in _MASKS.finditer(variant)
+    )
+    tokens = tuple(_tokens(variant, None) for variant in variants)
+    return Draft(tuple(variants), tokens, masked)
+
+
+_MASKS = re.compile(rf"(?<!{_WORDISH}){_WORDISH}*[*#]{_WORDISH}*")
+
+
 def build_gate_text(text: str, corrector: TokenCorrector) -> GateText:
     """Build every view of ``text`` the gate needs (linear in the length of the text)."""
-    base = normalize(text).translate(_EMOJI)
-    main, tokens = _view(base, corrector)
-    views = [main]
-    variants = [_SPACED_LETTERS.sub(_join_spaced, base)]
-    if len(_TIGHT_MARK.findall(base)) >= _MIN_TIGHT_MARKS:
-        variants.append(_TIGHT_MARK.sub(" ", base))
-    for variant in variants:
-        if variant == base:
-            continue
-        extra, extra_tokens = _view(variant, corrector)
-        if extra not in views:
-            views.append(extra)
-            tokens.extend(extra_tokens)
+    read = draft(text)
+    if read.masked and corrector.unmasks:
+        token_lists = tuple(_tokens(variant, corrector) for variant in read.variants)
+    else:
+        token_lists = read.tokens
+    correct = corrector.correct
+    views: list[str] = []
+    tokens: list[str] = []
+    for raw_tokens in token_lists:
+        repaired = [correct(token) for token in raw_tokens]
+        view = " " + " ".join(repaired) + " "
+        if view not in views:
+            views.append(view)
+            tokens.extend(repaired)
     long_tokens = [token for token in tokens if len(token) >= GLUED_MIN_LENGTH]
     glued = " " + " ".join(long_tokens) + " " if long_tokens else ""
-    squeezed = "\n".join(squeeze_all(view) for view in views)
-    return GateText(tuple(views), glued, squeezed)
+    return GateText(tuple(views), glued)
 
 
-__all__ = ["GLUED_MIN_LENGTH", "GateText", "build_gate_text"]
+__all__ = ["DRAFT_CACHE_SIZE", "GLUED_MIN_LENGTH", "Draft", "GateText", "build_gate_text", "draft"]
