@@ -15,7 +15,8 @@ length of the text times the number of phrases:
    anchor, and are searched left to right with the cursor ``finditer`` keeps, each search cut
    where no match from the window can reach, so the hits are exactly those of a search over the
    whole view;
-3. phrases without an anchor and raw patterns search the whole view, as before.
+3. phrases without an anchor and raw patterns search the whole view, as before, and so does
+   every phrase in a view of at most ``WHOLE_VIEW_CHARS`` characters (most messages).
 
 Regular expressions are compiled on first use, not at start-up: most messages need a small
 fraction of them, and compiling all of them took most of a short run's time.
@@ -28,6 +29,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from bot.gate.phrases import compile_phrase, squeeze_all
 from bot.gate.views import GateText
@@ -35,6 +37,8 @@ from bot.gate.views import GateText
 GLUED_MIN_LETTERS = 7
 """Phrases with at least this many letters are also searched, without boundaries, in glued text."""
 
+WHOLE_VIEW_CHARS = 200
+"""A view this short is searched whole: one search costs less than choosing windows in it."""
 _MAX_HITS_PER_PHRASE = 16
 _FEW_STARTS = 4
 """A window with at most this many possible starts is tried start by start, not searched."""
@@ -68,6 +72,7 @@ class _Compiled:
     requirements: tuple[tuple[tuple[str, ...], int], ...]  # (anchors, lead); (): searched whole
     width: int  # most characters a match spans (lookarounds read at most two more)
     bounded: bool  # starts only where no letter or digit precedes (a left word boundary)
+    others: tuple[frozenset[str], ...] = ()  # the words of every requirement after the first
     spaced: re.Pattern[str] | None = None
     glued: re.Pattern[str] | None = None
 
@@ -128,7 +133,10 @@ class PhraseSet:
         self._anchor_source = _anchor_source(known)
         self._anchor_finder: re.Pattern[str] | None = None
         self._prefixes = {
-            anchor: tuple(other for other in known if anchor.startswith(other)) for anchor in known
+            anchor: tuple(
+                anchor[:end] for end in range(1, len(anchor) + 1) if anchor[:end] in known
+            )
+            for anchor in known
         }
 
     def _add_phrase(self, entry_id: str, phrase: str) -> None:
@@ -146,6 +154,7 @@ class PhraseSet:
                 requirements,
                 compiled.width,
                 not phrase.strip().startswith("*"),
+                tuple(frozenset(words) for words, _ in requirements[1:]),
             )
         )
         if not compiled.anchors:
@@ -190,6 +199,11 @@ class PhraseSet:
             empty: tuple[dict[str, list[int]], ...] = tuple({} for _ in (*text.views, 0))
             return Anchors(frozenset(), empty, (), [])
         for searched in (*text.views, text.glued):
+            if len(searched) <= WHOLE_VIEW_CHARS:  # searched whole: where does not matter
+                for written in set(finder.findall(searched)):
+                    found.update(self._prefixes[self._squeeze(written)])
+                positions.append({})
+                continue
             by_text: dict[str, list[int]] = {}  # anchor text as written -> where
             for match in finder.finditer(searched):
                 written = match.group(1)
@@ -241,30 +255,27 @@ class PhraseSet:
         hits: list[Hit] = []
         glued_index = len(text.views)
         found = anchors.found
+        searched = list(enumerate(text.views))
+        if text.glued:
+            searched.append((glued_index, text.glued))
         for index in self.candidates(found):
             compiled = self._compiled[index]
-            entry_id = compiled.entry_id
-            if any(found.isdisjoint(words) for words, _ in compiled.requirements):
+            if compiled.others and _missing(compiled.others, found):
                 continue  # a required word occurs nowhere
-            if not compiled.requirements:
-                pattern = compiled.spaced_regex()
-                for view_index, view in enumerate(text.views):
-                    hits.extend(_search(entry_id, pattern, view, view_index))
-                if compiled.glued_source is not None and text.glued:
-                    glued = compiled.glued_regex()
-                    hits.extend(_search(entry_id, glued, text.glued, glued_index))
-                continue
-            searched = list(enumerate(text.views))
-            if compiled.glued_source is not None and text.glued:
-                searched.append((glued_index, text.glued))
+            entry_id = compiled.entry_id
             for view_index, view in searched:
+                in_glued = view_index == glued_index
+                if in_glued and compiled.glued_source is None:
+                    continue
+                pattern = compiled.glued_regex() if in_glued else compiled.spaced_regex()
+                if not compiled.requirements or len(view) <= WHOLE_VIEW_CHARS:
+                    hits.extend(_search(entry_id, pattern, view, view_index))
+                    continue
                 met = _met(compiled.requirements, anchors, view_index)
                 if met is None:
                     continue
                 windows = _windows(met)
                 if windows:
-                    in_glued = view_index == glued_index
-                    pattern = compiled.glued_regex() if in_glued else compiled.spaced_regex()
                     starts = (
                         anchors.boundaries_of(view_index, view)
                         if compiled.bounded and not in_glued
@@ -290,6 +301,11 @@ def share_anchors(*sets: PhraseSet) -> None:
         phrase_set._use_vocabulary(known)
 
 
+def _missing(others: tuple[frozenset[str], ...], found: frozenset[str]) -> bool:
+    """Whether some requirement has none of its words among those ``found``."""
+    return any(found.isdisjoint(words) for words in others)
+
+
 def _met(
     requirements: tuple[tuple[tuple[str, ...], int], ...], anchors: Anchors, view_index: int
 ) -> list[tuple[list[int], int]] | None:
@@ -304,10 +320,11 @@ def _met(
         found_at = merged.get(words)
         if found_at is None:
             positions = anchors.positions[view_index]
-            if len(words) == 1:
-                found_at = positions.get(words[0], [])
+            lists = [positions[word] for word in words if word in positions]
+            if len(lists) <= 1:
+                found_at = lists[0] if lists else []
             else:
-                found_at = sorted(at for word in words for at in positions.get(word, ()))
+                found_at = sorted(chain.from_iterable(lists))
             merged[words] = found_at
         if not found_at:
             return None
@@ -457,4 +474,4 @@ def _search_in(  # noqa: PLR0917
     return hits
 
 
-__all__ = ["GLUED_MIN_LETTERS", "Anchors", "Hit", "PhraseSet", "share_anchors"]
+__all__ = ["GLUED_MIN_LETTERS", "WHOLE_VIEW_CHARS", "Anchors", "Hit", "PhraseSet", "share_anchors"]
