@@ -245,6 +245,24 @@ class PhraseSet:
             chosen.update(self._by_anchor.get(anchor, ()))
         return sorted(chosen)
 
+    def find_whole(self, text: GateText) -> list[Hit]:
+        """Every hit, searching each candidate over whole views: what :meth:`find` must equal.
+
+        The plain search the windows stand in for, kept as the reference to check them against;
+        it costs the length of the text times the candidates.
+        """
+        hits: list[Hit] = []
+        glued_index = len(text.views)
+        for index in self.candidates(self.anchors(text).found):
+            compiled = self._compiled[index]
+            pattern = compiled.spaced_regex()
+            for view_index, view in enumerate(text.views):
+                hits.extend(_search(compiled.entry_id, pattern, view, view_index))
+            if compiled.glued_source is not None and text.glued:
+                glued = compiled.glued_regex()
+                hits.extend(_search(compiled.entry_id, glued, text.glued, glued_index))
+        return hits
+
     def find(self, text: GateText, anchors: Anchors | None = None) -> list[Hit]:
         """Every hit in the views of ``text``; the glued text, if any, is the last view index.
 
