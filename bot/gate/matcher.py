@@ -7,7 +7,8 @@ least one of which every match contains (with its letters possibly doubled).
 Finding the hits of a message costs time in proportion to the text near anchors, not to the
 length of the text times the number of phrases:
 
-1. one scan per view finds every anchor occurrence (a trie of all anchors, in one regex);
+1. every anchor occurrence is found token by token (a trie of all anchors, in one regex, run
+   once per distinct token and remembered);
 2. a phrase runs only in the views where each of its required words occurs (``requirements``:
    every match contains one anchor of each set), and only in windows where a match could start:
    a match contains an occurrence of each required anchor with at most ``lead`` characters before
@@ -132,6 +133,7 @@ class PhraseSet:
         self._known = known
         self._anchor_source = _anchor_source(known)
         self._anchor_finder: re.Pattern[str] | None = None
+        self._tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # token -> anchors inside
         self._prefixes = {
             anchor: tuple(
                 anchor[:end] for end in range(1, len(anchor) + 1) if anchor[:end] in known
@@ -192,42 +194,50 @@ class PhraseSet:
         return scan
 
     def _scan(self, text: GateText) -> Anchors:
-        finder = self._finder()
-        found: set[str] = set()
-        positions: list[dict[str, list[int]]] = []
-        if finder is None:
+        """Anchor positions per searched text, found token by token.
+
+        Anchors are letters and digits only, so each occurrence lies inside one space-separated
+        token; what a token holds is remembered, and tokens recur within and across messages.
+        """
+        if self._finder() is None:
             empty: tuple[dict[str, list[int]], ...] = tuple({} for _ in (*text.views, 0))
             return Anchors(frozenset(), empty, (), [])
+        found: set[str] = set()
+        positions: list[dict[str, list[int]]] = []
+        tokens = self._tokens
         for searched in (*text.views, text.glued):
-            if len(searched) <= WHOLE_VIEW_CHARS:  # searched whole: where does not matter
-                for written in set(finder.findall(searched)):
-                    found.update(self._prefixes[self._squeeze(written)])
-                positions.append({})
-                continue
-            by_text: dict[str, list[int]] = {}  # anchor text as written -> where
-            for match in finder.finditer(searched):
-                written = match.group(1)
-                found_at = by_text.get(written)
-                if found_at is None:
-                    by_text[written] = [match.start()]
-                else:
-                    found_at.append(match.start())
             at: dict[str, list[int]] = {}
-            unsorted: set[str] = set()
-            for written, found_at in by_text.items():
-                for anchor in self._prefixes[self._squeeze(written)]:
-                    known = at.get(anchor)
-                    if known is None:
-                        at[anchor] = found_at
-                    else:
-                        at[anchor] = known + found_at
-                        unsorted.add(anchor)
-            for anchor in unsorted:
-                at[anchor].sort()
+            position = 0
+            for token in searched.split(" "):
+                if token:
+                    inside = tokens.get(token)
+                    if inside is None:
+                        inside = self._anchors_in(token)
+                        if len(token) <= _CACHED_TOKEN_CHARS:
+                            if len(tokens) >= _TOKEN_CACHE_LIMIT:
+                                tokens.clear()
+                            tokens[token] = inside
+                    for offset, anchor in inside:
+                        found_at = at.get(anchor)
+                        if found_at is None:
+                            at[anchor] = [position + offset]
+                        else:
+                            found_at.append(position + offset)
+                position += len(token) + 1
             found.update(at)
             positions.append(at)
         merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in positions)
         return Anchors(frozenset(found), tuple(positions), merged, [None] * len(positions))
+
+    def _anchors_in(self, token: str) -> tuple[tuple[int, str], ...]:
+        """Every anchor occurring in ``token`` and where, in order of position."""
+        finder = self._finder()
+        assert finder is not None
+        return tuple(
+            (match.start(), anchor)
+            for match in finder.finditer(token)
+            for anchor in self._prefixes[self._squeeze(match.group(1))]
+        )
 
     def _squeeze(self, written: str) -> str:
         """The anchor a written occurrence stands for (``kiilll`` -> ``kil``), remembered."""
@@ -308,6 +318,8 @@ class PhraseSet:
 
 
 _SQUEEZE_CACHE_LIMIT = 50_000
+_TOKEN_CACHE_LIMIT = 50_000
+_CACHED_TOKEN_CHARS = 64
 
 
 def share_anchors(*sets: PhraseSet) -> None:
@@ -317,6 +329,7 @@ def share_anchors(*sets: PhraseSet) -> None:
         known.update(phrase_set._known)
     for phrase_set in sets:
         phrase_set._use_vocabulary(known)
+        phrase_set._tokens = sets[0]._tokens
 
 
 def _missing(others: tuple[frozenset[str], ...], found: frozenset[str]) -> bool:

@@ -116,6 +116,26 @@ def _clean_token(raw: str, corrector: TokenCorrector | None) -> str:
     return f"{raw[:start]}{word}{raw[start + len(core) :]}"
 
 
+_CLEANED: dict[str, str] = {}
+_CLEANED_LIMIT = 50_000
+
+
+def _clean_alone(match: re.Match[str]) -> str:
+    """``_clean_token`` without a corrector, remembered (the same tokens recur)."""
+    raw = match.group(0)
+    cleaned = _CLEANED.get(raw)
+    if cleaned is None:
+        cleaned = _clean_token(raw, None)
+        if len(raw) <= _CLEANED_MAX_CHARS:
+            if len(_CLEANED) >= _CLEANED_LIMIT:
+                _CLEANED.clear()
+            _CLEANED[raw] = cleaned
+    return cleaned
+
+
+_CLEANED_MAX_CHARS = 64
+
+
 def _has_mask(raw: str) -> bool:
     """Whether cleaning ``raw`` would ask a corrector to unmask a word."""
     core = raw.strip(_EDGE_SYMBOLS)
@@ -124,7 +144,10 @@ def _has_mask(raw: str) -> bool:
 
 def _tokens(text: str, corrector: TokenCorrector | None) -> tuple[str, ...]:
     """The tokens of one view of already-normalised ``text``, before typo repair."""
-    text = _CHANGEABLE.sub(lambda match: _clean_token(match.group(0), corrector), text)
+    if corrector is None:
+        text = _CHANGEABLE.sub(_clean_alone, text)
+    else:
+        text = _CHANGEABLE.sub(lambda match: _clean_token(match.group(0), corrector), text)
     text = _CLAUSE_MARKS.sub(" . ", _ELLIPSIS.sub(" ", text.replace("'", "")))
     text = _LONG_RUN.sub(r"\1\1", _NOT_WORD.sub(" ", text))
     tokens = text.split()
@@ -144,7 +167,9 @@ def _join_spaced(match: re.Match[str]) -> str:
 @lru_cache(maxsize=DRAFT_CACHE_SIZE)
 def draft(text: str) -> Draft:
     """Read ``text`` up to typo repair (linear in its length); recent texts are remembered."""
-    base = normalize(text).translate(_EMOJI)
+    base = normalize(text)
+    if not base.isascii():
+        base = base.translate(_EMOJI)
     variants = [base]
     spaced = _SPACED_LETTERS.sub(_join_spaced, base)
     if spaced != base:
@@ -153,7 +178,7 @@ def draft(text: str) -> Draft:
         tight = _TIGHT_MARK.sub(" ", base)
         if tight != base:
             variants.append(tight)
-    masked = any(
+    masked = ("*" in base or "#" in base) and any(
         _has_mask(match.group(0)) for variant in variants for match in _MASKS.finditer(variant)
     )
     tokens = tuple(_tokens(variant, None) for variant in variants)
