@@ -208,7 +208,7 @@ def main() -> None:
     print(f"first 200 messages (compiling the regexes they need): {spent:.0f} ms CPU")
     # Warm up on other messages of every kind, so the timed ones run with compiled regexes.
     warm = [*generate(2_000, args.seed + 1)]
-    for texts in long_inputs(5, args.seed + 1).values():
+    for texts in long_inputs(20, args.seed + 1).values():
         warm.extend(texts)
     for text in warm:
         gate.assess(text)

@@ -79,6 +79,8 @@ class AdviceGuard:
         """The first advice rule ``text`` matches (outside exemptions), or ``None``."""
         if not text or text.isspace():
             return None
+        # The gate read this text just before: its normalised tokens are reused (views.draft),
+        # and only the typo repair with the guard's own key words is done again.
         gate_text = build_gate_text(text, self._corrector)
         exempt = self._exemption_set.find(gate_text)
         hits = [hit for hit in self._rule_set.find(gate_text) if not self._exempt(hit, exempt)]
