@@ -14,8 +14,9 @@ length of the text times the number of phrases:
    a match contains an occurrence of each required anchor with at most ``lead`` characters before
    it (the widest words and gaps the phrase allows there). Windows come from the rarest required
    anchor, and are searched left to right with the cursor ``finditer`` keeps, each search cut
-   where no match from the window can reach, so the hits are exactly those of a search over the
-   whole view;
+   where no match from the window can reach (a window with a few possible starts, word
+   boundaries for most phrases, is tried start by start), so the hits are exactly those of a
+   search over the whole view;
 3. phrases without an anchor and raw patterns search the whole view, as before, and so does
    every phrase in a view of at most ``WHOLE_VIEW_CHARS`` characters (most messages).
 
@@ -168,14 +169,6 @@ class PhraseSet:
 
     def __len__(self) -> int:
         return len(self._compiled)
-
-    def warm(self) -> None:
-        """Compile every regular expression now (for processes that prefer to pay at start)."""
-        self._finder()
-        for compiled in self._compiled:
-            compiled.spaced_regex()
-            if compiled.glued_source is not None:
-                compiled.glued_regex()
 
     def _finder(self) -> re.Pattern[str] | None:
         if self._anchor_finder is None and self._anchor_source is not None:
