@@ -24,6 +24,7 @@ from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_dir
 from bot.errors import ConfigError, FlowError, StorageError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
+from bot.i18n import Languages, load_languages
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.storage.engine import redact_url
@@ -58,6 +59,17 @@ def load_engine(flows_dir: Path, entry: str) -> FlowEngine:
         raise ConfigError(f"entry_flow: {error}") from None
 
 
+def load_config_languages(config: Config) -> Languages:
+    """The packaged languages plus the operator's catalogs, when the config names a folder."""
+    extra = config.crisis.catalogs_dir
+    if extra is not None and not extra.is_dir():
+        raise ConfigError(
+            f"crisis.catalogs_dir {str(extra)!r} is not a folder; point it at the folder that "
+            "holds <lang>/LC_MESSAGES/crisisbot.po"
+        )
+    return load_languages(extra_dirs=[extra] if extra is not None else [])
+
+
 def build_core(config: Config, *, handoff_available: bool | None = None) -> Core:
     """The pure pipeline for ``config``: gate, advice guard, crisis replies and flows."""
     lines = load_crisis_lines(config.crisis.lines_file)
@@ -75,7 +87,7 @@ def build_core(config: Config, *, handoff_available: bool | None = None) -> Core
     return Core(
         gate=CrisisGate(load_lexicon(config.crisis.lexicon_extra)),
         advice=AdviceGuard.default(),
-        replies=CrisisReplies(lines, contacts),
+        replies=CrisisReplies(lines, contacts, languages=load_config_languages(config)),
         engine=load_engine(config.flows_dir, config.entry_flow),
         settings=settings,
     )

@@ -118,6 +118,9 @@ class CrisisConfig(_Section):
     human_contacts: tuple[HumanContactConfig, ...] = ()
     lexicon_extra: Path | None = None
     lines_file: Path | None = None
+    # An operator's own gettext catalogs, <dir>/<lang>/LC_MESSAGES/crisisbot.po: each adds (or
+    # replaces) a language of the fixed replies. See docs/crisis.md, "Languages".
+    catalogs_dir: Path | None = None
 
 
 class TelegramConfig(_Section):

@@ -43,7 +43,9 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
     warnings_extra: list[str] = []
     if config is not None and not files and paths and not flow_errors:
         problems.extend(_check_runtime_parts(config))
-        warnings_extra = _stale_crisis_lines(config.crisis.lines_file)
+        missing, untranslated = _missing_translations(config)
+        problems.extend(missing)
+        warnings_extra = [*_stale_crisis_lines(config.crisis.lines_file), *untranslated]
     for line in problems:
         print(line)
     for diagnostic in diagnostics:
@@ -92,6 +94,21 @@ def _check_runtime_parts(config: Config) -> list[str]:
     except CrisisbotError as error:
         return str(error).splitlines()
     return []
+
+
+def _missing_translations(config: Config) -> tuple[list[str], list[str]]:
+    """Errors for safety texts a language's catalog lacks, warnings for the other texts."""
+    from bot.app import load_config_languages
+
+    try:
+        languages = load_config_languages(config)
+    except CrisisbotError:
+        return [], []  # reported as an error by the runtime check
+    errors, warnings = languages.problems()
+    return (
+        [line.replace(": ", ": error: ", 1) for line in errors],
+        [line.replace(": ", ": warning: ", 1) for line in warnings],
+    )
 
 
 def _stale_crisis_lines(lines_file: Path | None) -> list[str]:

@@ -134,7 +134,7 @@ def _register_optional() -> None:
     """Commands whose modules belong to later parts of the bot."""
     import importlib
 
-    for name in ("bot.cli.run", "bot.cli.flowtests", "bot.cli.cases"):
+    for name in ("bot.cli.run", "bot.cli.flowtests", "bot.cli.cases", "bot.cli.catalogs"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:

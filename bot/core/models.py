@@ -179,6 +179,10 @@ class ConversationRecord:
     updated_at: float
     country: str | None = None
     language_code: str | None = None
+    language: str | None = None  # chosen with /language; wins over everything else
+    detected_language: str | None = None  # what the person's messages are written in (sticky)
+    language_candidate: str | None = None  # a different language seen lately, not yet adopted
+    language_streak: int = 0  # confident messages in a row in ``language_candidate``
     crisis: CrisisState | None = None
     signals: tuple[Signal, ...] = ()
     handoff_case: int | None = None
@@ -207,6 +211,10 @@ class ConversationRecord:
             updated_at=float(data["updated_at"]),
             country=data.get("country"),
             language_code=data.get("language_code"),
+            language=data.get("language"),
+            detected_language=data.get("detected_language"),
+            language_candidate=data.get("language_candidate"),
+            language_streak=int(data.get("language_streak", 0)),
             crisis=None
             if crisis is None
             else CrisisState(

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, replace
 
 from bot.core import check_in, system
+from bot.core.language import lines_country, observe_language, reply_language
 from bot.core.models import (
     ConversationRecord,
     CrisisState,
@@ -31,11 +32,13 @@ from bot.core.models import (
     Route,
     Signal,
 )
-from bot.crisis import CrisisReplies, country_from_language
+from bot.crisis import CrisisReplies
 from bot.crisis.answers import Answer, AnswerReader, default_answers
+from bot.crisis.wording import Wording
 from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
 from bot.gate import AdviceGuard, Assessment, CrisisGate
 from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
+from bot.i18n import SOURCE_LANGUAGE, language_name
 
 MAX_MATCH_CHARS = 10_000  # longer text is still gated in full, but not matched to a topic
 
@@ -98,6 +101,7 @@ class Core:
             language_code=inbound.language_code or record.language_code,
             country=record.country or _valid_country(inbound.country),
         )
+        record = observe_language(record, inbound, self.replies.languages.enabled())
         history = self._recent_signals(record, now)
         assessment = self.gate.assess(inbound.gate_text(), history, now)
         record = record.with_changes(signals=self._kept_signals(history, assessment, now))
@@ -154,10 +158,17 @@ class Core:
         privately; other text gets the nudge alone, and an edit without crisis text gets nothing.
         """
         assessment = self.gate.assess(text)
+        words = self.replies.words(None).system
         if assessment.crisis:
             lines = self.replies.crisis_lines_only(country=self.settings.default_country)
-            return Reply(f"{system.GROUP_CRISIS}\n\n{lines.text}", ())
-        return None if edited else Reply(system.GROUP_NOTICE, ())
+            return Reply(f"{words.group_crisis}\n\n{lines.text}", ())
+        return None if edited else Reply(words.group_notice, ())
+
+    def person_words(self, record: ConversationRecord | None) -> Wording:
+        """The wording in the language this person is answered in (English without a record)."""
+        if record is None:
+            return self.replies.words(None)
+        return self.replies.words(self._language(record))
 
     def end_crisis(self, record: ConversationRecord) -> ConversationRecord:
         """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
@@ -196,13 +207,19 @@ class Core:
         self, record: ConversationRecord, inbound: Inbound, events: list[str]
     ) -> Outcome:
         action = _system_action(inbound)
-        country = self._country(record)
+        if (action or "").startswith(system.LANGUAGE) or inbound.command == "language":
+            record, reply = self._language_choice(record, inbound, action)
+        language = self._language(record)
         lines = self.replies.crisis_lines_only(
-            country=country, handoff_available=self.settings.handoff_available
+            country=self._country(record),
+            handoff_available=self.settings.handoff_available,
+            language=language,
         )
+        if (action or "").startswith(system.LANGUAGE) or inbound.command == "language":
+            return self._crisis_outcome(record, (system.with_lines(reply, lines),), events)
         if action == system.HUMAN:
             events.append("human_requested")
-            ack = Reply(self._human_text(), ())
+            ack = Reply(self._human_text(record), ())
             return self._crisis_outcome(record, (system.with_lines(ack, lines),), events)
         if action is not None and action.startswith(system.COUNTRY):
             record, reply = self._country_choice(record, action)
@@ -234,6 +251,7 @@ class Core:
             country=self._country(record),
             repeat=crisis.replies_sent,
             handoff_available=self.settings.handoff_available,
+            language=self._language(record),
         )
 
     def _crisis_outcome(
@@ -274,7 +292,9 @@ class Core:
         if action is not None or (inbound.command in system.SYSTEM_COMMANDS):
             return self._system(record, inbound, action, events)
         if inbound.kind is InboundKind.NON_TEXT:
-            reply = self.replies.non_text(country=self._country(record))
+            reply = self.replies.non_text(
+                country=self._country(record), language=self._language(record)
+            )
             return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
         pending = self._pending(record, now)
         if pending is not None and inbound.kind in _ANSWER_KINDS:
@@ -291,7 +311,9 @@ class Core:
             return self._ask_check_in(record, step, assessment, now, events)
         if isinstance(step, _Advice):
             return self._advice_outcome(record, step, events)
-        reply = self._with_support_line(step.route, step.reply, record)
+        language = self._language(record)
+        reply = localise_flow_reply(step, inbound.command, self.replies.words(language), language)
+        reply = self._with_support_line(step.route, reply, record)
         if notice is not None:
             reply = Reply(f"{notice}\n\n{reply.text}", reply.buttons)
         return Outcome(
@@ -306,6 +328,7 @@ class Core:
             reason=advice.reason,
             topic_label=topic[0] if topic else None,
             topic_action=topic[1] if topic else None,
+            language=self._language(record),
         )
         if prefix:
             reply = Reply(f"{prefix}\n\n{reply.text}", reply.buttons)
@@ -317,7 +340,9 @@ class Core:
         """The generic fallback with a crisis line and the emergency number under it."""
         if route is not Route.FALLBACK:
             return reply
-        line = self.replies.support_line(country=self._country(record))
+        line = self.replies.support_line(
+            country=self._country(record), language=self._language(record)
+        )
         return Reply(f"{reply.text}\n\n{line}", reply.buttons)
 
     # -- check-in ------------------------------------------------------------------------------
@@ -359,7 +384,9 @@ class Core:
             pending = PendingCheckIn(now, record.turns, Route.FALLBACK.value, means)
         record = record.with_changes(check_in=pending)
         reply = self.replies.check_in(
-            country=self._country(record), actions=check_in.actions(pending.ref)
+            country=self._country(record),
+            actions=check_in.actions(pending.ref),
+            language=self._language(record),
         )
         events.append("check_in_asked")
         return Outcome(Route.CHECK_IN, (reply,), record, events=tuple(events))
@@ -373,7 +400,7 @@ class Core:
             return self._check_in_positive(record, pending, press.answer, now, events)
         if pending is None or pending.ref != press.ref:
             events.append("check_in_stale")
-            reply = Reply(self.replies.check_in_stale())
+            reply = Reply(self.replies.check_in_stale(self._language(record)))
             return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
         return self._check_in_no(record, pending, now, events)
 
@@ -420,7 +447,9 @@ class Core:
         events.append("check_in_no")
         signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
         record = record.with_changes(check_in=None, signals=signals)
-        thanks = self.replies.after_no(means=pending.means, country=self._country(record))
+        thanks = self.replies.after_no(
+            means=pending.means, country=self._country(record), language=self._language(record)
+        )
         if pending.means:
             return Outcome(Route.CHECK_IN, (Reply(thanks),), record, events=tuple(events))
         if pending.answer == Route.MEDICAL_ADVICE.value:
@@ -480,7 +509,8 @@ class Core:
         text = inbound.text.strip()
         if len(text) > MAX_MATCH_CHARS:
             topics = self.engine.fallback(record).reply.buttons
-            return FlowStep(Route.FALLBACK, Reply(system.TOO_LONG, topics), record)
+            too_long = self.replies.words(self._language(record)).general.too_long
+            return FlowStep(Route.FALLBACK, Reply(too_long, topics), record)
         advice = self.advice.check(text) if text else None
         if advice is not None:
             return _Advice(advice.reason, advice.rule, advice.topic)
@@ -497,34 +527,42 @@ class Core:
     ) -> Outcome:
         command = inbound.command
         country = self._country(record)
+        language = self._language(record)
+        words = self.replies.words(language)
         if action == system.HUMAN or command == "human":
             events.append("human_requested")
-            ack = Reply(self._human_text(), ())
+            ack = Reply(self._human_text(record), ())
             reply = system.with_lines(
                 ack,
                 self.replies.crisis_lines_only(
-                    country=country, handoff_available=self.settings.handoff_available
+                    country=country,
+                    handoff_available=self.settings.handoff_available,
+                    language=language,
                 ),
             )
+        elif (action or "").startswith(system.LANGUAGE) or command == "language":
+            record, reply = self._language_choice(record, inbound, action)
         elif (action or "").startswith(system.COUNTRY) or command == "country":
             if command == "country" and inbound.text.strip():
                 action = f"{system.COUNTRY}:{inbound.text.strip().split()[0].upper()[:8]}"
             record, reply = self._country_choice(record, action or system.COUNTRY)
         elif command == "crisis":
             reply = self.replies.crisis_lines_only(
-                country=country, handoff_available=self.settings.handoff_available
+                country=country,
+                handoff_available=self.settings.handoff_available,
+                language=language,
             )
         elif command == "privacy":
-            reply = Reply(system.PRIVACY, ())
+            reply = Reply(words.system.privacy, ())
         elif command == "forget":
-            reply = system.forget_confirmation()
+            reply = system.forget_confirmation(words)
         elif action == system.FORGET_YES:
             events.append("forget")
-            reply = Reply(system.FORGET_DONE, ())
+            reply = Reply(words.system.forget_done, ())
         elif action == system.FORGET_NO:
-            reply = Reply(system.FORGET_KEPT, ())
+            reply = Reply(words.system.forget_kept, ())
         elif command == "stop":
-            reply = Reply(system.STOP, ())
+            reply = Reply(words.system.stop, ())
         else:
             step = self.engine.restart(record)
             return Outcome(step.route, (step.reply,), step.record, events=tuple(events))
@@ -534,34 +572,54 @@ class Core:
         self, record: ConversationRecord, action: str
     ) -> tuple[ConversationRecord, Reply]:
         code = action.removeprefix(system.COUNTRY).lstrip(":").upper()
-        names = self.replies.country_names()
+        language = self._language(record)
+        words = self.replies.words(language)
+        names = self.replies.country_names(language)
         if not code:
-            return record, system.country_picker(names)
+            return record, system.country_picker(names, words.system.country_ask, words)
         if code in names:
             record = record.with_changes(country=code)
-            text = system.COUNTRY_SET.format(name=names[code])
-            lines = self.replies.crisis_lines_only(country=code)
+            text = words.system.country_set.format(name=names[code])
+            lines = self.replies.crisis_lines_only(country=code, language=language)
             return record, system.with_lines(Reply(text, ()), lines)
         record = record.with_changes(country="XX")
-        lines = self.replies.crisis_lines_only(country=None)
-        picker = system.country_picker(
-            names, system.COUNTRY_UNKNOWN.format(code=code or "that country")
-        )
+        lines = self.replies.crisis_lines_only(country=None, language=language)
+        picker = system.country_picker(names, words.system.country_unknown.format(code=code), words)
         return record, Reply(f"{lines.text}\n\n{picker.text}", picker.buttons)
+
+    def _language_choice(
+        self, record: ConversationRecord, inbound: Inbound, action: str | None
+    ) -> tuple[ConversationRecord, Reply]:
+        """The language picker, or the choice made (kept in the record; it wins from now on)."""
+        enabled = self.replies.languages.enabled()
+        if inbound.command == "language" and inbound.text.strip():
+            code = inbound.text.strip().split()[0].lower()[:8]
+        else:
+            code = (action or "").removeprefix(system.LANGUAGE).lstrip(":").lower()
+        names = {language: language_name(language) for language in enabled}
+        if code not in names:
+            return record, system.language_picker(names, self.replies.words(self._language(record)))
+        record = record.with_changes(language=code)
+        words = self.replies.words(code)
+        return record, Reply(words.system.language_set.format(name=names[code]), ())
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def _language(self, record: ConversationRecord) -> str:
+        return reply_language(record, self.replies.languages.enabled())
+
     def _country(self, record: ConversationRecord) -> str | None:
-        if record.country == "XX":
-            return None
-        return (
-            record.country
-            or country_from_language(record.language_code)
-            or self.settings.default_country
+        return lines_country(
+            record,
+            language=self._language(record),
+            default_country=self.settings.default_country,
+            known=self.replies.lines.known_countries(),
+            card_languages=self.replies.lines.card_languages(),
         )
 
-    def _human_text(self) -> str:
-        return system.HUMAN_ACK if self.settings.handoff_available else system.HUMAN_UNAVAILABLE
+    def _human_text(self, record: ConversationRecord) -> str:
+        words = self.replies.words(self._language(record)).system
+        return words.human_ack if self.settings.handoff_available else words.human_unavailable
 
     def _recent_signals(self, record: ConversationRecord, now: float) -> tuple[Signal, ...]:
         horizon = now - self.settings.signal_window_seconds
@@ -583,6 +641,23 @@ def _system_action(inbound: Inbound) -> str | None:
     if inbound.kind is InboundKind.BUTTON and button and button != system.MENU:
         return button if button.startswith(system.SYSTEM_PREFIX) else None
     return None
+
+
+def localise_flow_reply(
+    step: FlowStep, command: str | None, words: Wording, language: str
+) -> Reply:
+    """A flow's reply for a person reading another language than English.
+
+    Topics are written in English: a one-line note in the person's language says so, the
+    generic fallback is replaced by its translation, and /start and /help open with a welcome.
+    """
+    reply = step.reply
+    if language == SOURCE_LANGUAGE:
+        return reply
+    if step.route is Route.FALLBACK:
+        return Reply(words.general.fallback, reply.buttons)
+    lead = words.general.welcome if command in ("start", "help") else words.general.english_only
+    return Reply(f"{lead}\n\n{reply.text}", reply.buttons)
 
 
 def _valid_country(code: str | None) -> str | None:

@@ -16,6 +16,7 @@ from bot.crisis.lines import (
 from bot.crisis.replies import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
+    ACTION_LANGUAGE,
     ACTION_MENU,
     CheckInActions,
     CrisisReplies,
@@ -26,6 +27,7 @@ from bot.crisis.wording import Wording, default_wording, load_wording
 __all__ = [
     "ACTION_COUNTRY",
     "ACTION_HUMAN",
+    "ACTION_LANGUAGE",
     "ACTION_MENU",
     "DEFAULT_LINES_PATH",
     "CheckInActions",

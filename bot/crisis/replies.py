@@ -1,7 +1,8 @@
 """The crisis reply, the medical-advice reply and the other fixed replies.
 
-Each reply is built from ``wording.yaml`` and the crisis lines, following
-/work/shared/content/safe-messaging.md: the crisis reply says it is an automated assistant, gives
+Each reply is built from the wording of the person's language (``wording.yaml`` for English, a
+catalog per other language, see :mod:`bot.i18n`) and the crisis lines, following the
+safe-messaging rules in docs/crisis.md: the crisis reply says it is an automated assistant, gives
 the country's call and text lines and its emergency number (first, for imminent risk), offers a
 person from the team, keeps the conversation open, asks at most one direct question, and never
 carries anything about medicines, methods or the topic menu.
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 from bot.core.models import Button, Reply, Risk
 from bot.crisis import cards
 from bot.crisis.lines import CountryLines, CrisisLines
-from bot.crisis.wording import Wording, default_wording
+from bot.crisis.wording import Wording
+from bot.i18n.catalogs import Languages, default_languages, load_languages
 
 ACTION_HUMAN = "sys:human"
 ACTION_COUNTRY = "sys:country"
 ACTION_MENU = "sys:menu"
+ACTION_LANGUAGE = "sys:language"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +56,22 @@ class CrisisReplies:
         lines: CrisisLines,
         human_contacts: Sequence[HumanContact],
         wording: Wording | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self._lines = lines
+        self.lines = lines
         self._contacts = tuple(human_contacts)
-        self._wording = wording or default_wording()
+        if languages is None:
+            languages = default_languages() if wording is None else load_languages(wording)
+        self.languages = languages
+
+    def words(self, language: str | None) -> Wording:
+        """The wording in ``language`` (English when it is not enabled)."""
+        return self.languages.wording(language)
+
+    def place(self, country: str | None, language: str | None) -> CountryLines:
+        """The lines for ``country``, or the card of ``language``'s countries when unknown."""
+        return self._lines.for_country(country, language=language)
 
     def crisis(
         self,
@@ -66,51 +81,71 @@ class CrisisReplies:
         country: str | None,
         repeat: int,
         handoff_available: bool = True,
+        language: str | None = None,
     ) -> Reply:
         """The crisis reply for one turn; ``repeat`` counts the crisis replies sent before it."""
-        words = self._wording.crisis
+        wording = self.words(language)
+        words = wording.crisis
         voice = words.voice_for(category)
         turn = max(repeat, 0)
-        place = self._lines.for_country(country)
+        place = self.place(country, language)
         paragraphs: list[str] = []
         if risk is Risk.IMMINENT:
             urgent = words.urgent.helper if voice == "helper" else words.urgent.person
-            paragraphs.append(urgent.format(emergency=self._emergency(place)))
+            paragraphs.append(urgent.format(emergency=self._emergency(place, wording)))
         paragraphs.append(_variant(words.openings[voice].for_risk(risk), turn))
         paragraphs.append(_variant(words.notices, turn))
-        paragraphs.extend(self._card(place))
-        paragraphs.append(_variant(words.barriers, turn))
+        paragraphs.extend(self._card(place, wording, language))
+        paragraphs.append(_variant(self._barriers(place, wording), turn))
         support = words.support.helper if voice == "helper" else words.support.default
         paragraphs.append(_variant(support, turn))
-        paragraphs.extend(self._human_offer(handoff_available))
+        paragraphs.extend(self._human_offer(handoff_available, wording))
         paragraphs.append(_variant(words.closings, turn))
         if turn % 2 == 0:
             paragraphs.append(_variant(words.questions[voice].for_risk(risk), turn // 2))
-        return Reply(text="\n\n".join(paragraphs), buttons=self._buttons(place, handoff_available))
+        buttons = self._buttons(place, handoff_available, wording)
+        return Reply(text="\n\n".join(paragraphs), buttons=buttons)
 
-    def country_names(self) -> dict[str, str]:
-        """Code and name of every country with checked lines, in the data file's order."""
-        return {code: self._lines.for_country(code).name for code in self._lines.known_countries()}
+    def country_names(self, language: str | None = None) -> dict[str, str]:
+        """Code and name (in ``language``) of every country with lines, in the file's order."""
+        return {
+            code: cards.country_name(code, language or "en", self._lines.for_country(code).name)
+            for code in self._lines.known_countries()
+        }
 
-    def crisis_lines_only(self, *, country: str | None, handoff_available: bool = False) -> Reply:
+    def crisis_lines_only(
+        self,
+        *,
+        country: str | None,
+        handoff_available: bool = False,
+        language: str | None = None,
+    ) -> Reply:
         """The crisis lines on request (a /crisis command), with the team's contacts.
 
         The "Talk to a person" button is offered only when the caller says handoff works.
         """
-        place = self._lines.for_country(country)
+        wording = self.words(language)
+        place = self.place(country, language)
         paragraphs = [
-            self._wording.lines_only.intro,
-            *self._card(place),
-            self._wording.crisis.barriers[0],
-            *self._human_offer(handoff_available),
+            wording.lines_only.intro,
+            *self._card(place, wording, language),
+            self._barriers(place, wording)[0],
+            *self._human_offer(handoff_available, wording),
         ]
-        return Reply(text="\n\n".join(paragraphs), buttons=self._buttons(place, handoff_available))
+        buttons = self._buttons(place, handoff_available, wording)
+        return Reply(text="\n\n".join(paragraphs), buttons=buttons)
 
     def medical_advice(
-        self, *, reason: str, topic_label: str | None, topic_action: str | None
+        self,
+        *,
+        reason: str,
+        topic_label: str | None,
+        topic_action: str | None,
+        language: str | None = None,
     ) -> Reply:
         """Why the bot cannot advise on a person's own treatment, and who can. States no dose."""
-        words = self._wording.advice
+        wording = self.words(language)
+        words = wording.advice
         paragraphs = [
             words.intro,
             words.why,
@@ -121,39 +156,46 @@ class CrisisReplies:
         if topic_label and topic_action:
             paragraphs.append(words.topic.format(topic=topic_label))
             buttons.append(Button(label=topic_label, action=topic_action))
-        buttons.append(Button(label=self._wording.buttons.menu, action=ACTION_MENU))
+        buttons.append(Button(label=wording.buttons.menu, action=ACTION_MENU))
         return Reply(text="\n\n".join(paragraphs), buttons=tuple(buttons))
 
-    def non_text(self, *, country: str | None) -> Reply:
+    def non_text(self, *, country: str | None, language: str | None = None) -> Reply:
         """The reply to a message with nothing to read: please type; one crisis line; emergency."""
-        return Reply(text=f"{self._wording.non_text.text}\n\n{self.support_line(country=country)}")
+        wording = self.words(language)
+        line = self.support_line(country=country, language=language)
+        return Reply(text=f"{wording.non_text.text}\n\n{line}")
 
-    def support_line(self, *, country: str | None) -> str:
+    def support_line(self, *, country: str | None, language: str | None = None) -> str:
         """One sentence with the country's first crisis line and its emergency number.
 
         Added under replies that carry no crisis content, such as the generic fallback, so the
         numbers are never more than a glance away.
         """
-        place = self._lines.for_country(country)
-        return self._wording.non_text.line.format(
-            line=cards.one_line(place, self._wording.cards), emergency=self._emergency(place)
+        wording = self.words(language)
+        place = self.place(country, language)
+        return wording.non_text.line.format(
+            line=cards.one_line(place, wording.cards),
+            emergency=self._emergency(place, wording),
         )
 
-    def check_in(self, *, country: str | None, actions: CheckInActions) -> Reply:
+    def check_in(
+        self, *, country: str | None, actions: CheckInActions, language: str | None = None
+    ) -> Reply:
         """The direct question whether the person is thinking about suicide, with the lines.
 
         One question, the country's crisis lines in the same message, the automated-assistant
         notice, and the buttons Yes, Not sure and No (plus the country picker on the
         international card).
         """
-        words = self._wording.check_in
-        place = self._lines.for_country(country)
-        card = self._card(place)
+        wording = self.words(language)
+        words = wording.check_in
+        place = self.place(country, language)
+        card = self._card(place, wording, language)
         paragraphs = [
             words.question,
             f"{words.lines_intro}\n{card[-1]}",
             *card[:-1],
-            self._wording.crisis.notices[-1],
+            wording.crisis.notices[-1],
         ]
         labels = words.buttons
         buttons = [
@@ -162,40 +204,47 @@ class CrisisReplies:
             Button(labels.no, actions.no),
         ]
         if place.is_international:
-            buttons.append(Button(self._wording.buttons.country_unknown, ACTION_COUNTRY))
+            buttons.append(Button(wording.buttons.country_unknown, ACTION_COUNTRY))
         return Reply(text="\n\n".join(paragraphs), buttons=tuple(buttons))
 
-    def check_in_stale(self) -> str:
+    def check_in_stale(self, language: str | None = None) -> str:
         """The answer to a "No" pressed under a check-in already answered or expired."""
-        return self._wording.check_in.stale
+        return self.words(language).check_in.stale
 
-    def after_no(self, *, means: bool, country: str | None) -> str:
+    def after_no(self, *, means: bool, country: str | None, language: str | None = None) -> str:
         """The thanks for a "no"; after a means question, also why it stays unanswered."""
-        thanks = self._wording.check_in.after_no
+        wording = self.words(language)
+        thanks = wording.check_in.after_no
         if not means:
             return thanks
-        refusal = self._wording.crisis.openings["means"].for_risk(Risk.CONCERN)[0]
-        return f"{thanks}\n\n{refusal}\n\n{self.support_line(country=country)}"
+        refusal = wording.crisis.openings["means"].for_risk(Risk.CONCERN)[0]
+        line = self.support_line(country=country, language=language)
+        return f"{thanks}\n\n{refusal}\n\n{line}"
 
-    def _emergency(self, place: CountryLines) -> str:
-        return cards.emergency_phrase(place, self._wording.cards)
+    def _barriers(self, place: CountryLines, wording: Wording) -> tuple[str, ...]:
+        """ "You can text" where a line shown takes texts; else the chat and e-mail variants."""
+        shown = (place, *place.other_countries)
+        if any(country.textable_services() for country in shown):
+            return wording.crisis.barriers
+        return wording.crisis.barriers_without_text
 
-    def _card(self, place: CountryLines) -> list[str]:
+    def _emergency(self, place: CountryLines, wording: Wording) -> str:
+        return cards.emergency_phrase(place, wording.cards)
+
+    def _card(self, place: CountryLines, wording: Wording, language: str | None) -> list[str]:
         """The lines card, preceded on the international card by the unknown-country note."""
-        card = cards.country_card(place, self._wording.cards)
+        card = cards.country_card(place, wording.cards, language or "en")
         if not place.is_international:
             return [card]
-        note = self._wording.cards.unknown_country.format(
-            button=self._wording.buttons.country_unknown
-        )
+        note = wording.cards.unknown_country.format(button=wording.buttons.country_unknown)
         return [note, card]
 
-    def _human_offer(self, handoff_available: bool) -> list[str]:
+    def _human_offer(self, handoff_available: bool, wording: Wording) -> list[str]:
         """A person from the team: the button when handoff works, the contacts, a caveat."""
-        words = self._wording.crisis.human
+        words = wording.crisis.human
         offer: list[str] = []
         if handoff_available:
-            offer.append(words.offer.format(button=self._wording.buttons.human))
+            offer.append(words.offer.format(button=wording.buttons.human))
         if self._contacts:
             listed = [f"{cards.BULLET} {c.name}: {c.reach} ({c.hours})" for c in self._contacts]
             offer.append("\n".join([words.contacts, *listed]))
@@ -203,10 +252,13 @@ class CrisisReplies:
             offer.append(words.caveat)
         return offer
 
-    def _buttons(self, place: CountryLines, handoff_available: bool) -> tuple[Button, ...]:
-        """Talk to a person (when handoff works) and pick a country; never the topic menu."""
-        labels = self._wording.buttons
+    def _buttons(
+        self, place: CountryLines, handoff_available: bool, wording: Wording
+    ) -> tuple[Button, ...]:
+        """Talk to a person (when handoff works), pick a country, pick a language; never topics."""
+        labels = wording.buttons
         country_label = labels.country_unknown if place.is_international else labels.country_known
         buttons = [Button(label=labels.human, action=ACTION_HUMAN)] if handoff_available else []
         buttons.append(Button(label=country_label, action=ACTION_COUNTRY))
+        buttons.append(Button(label=labels.language, action=ACTION_LANGUAGE))
         return tuple(buttons)

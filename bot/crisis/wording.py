@@ -1,8 +1,9 @@
 """The wording of the fixed replies, loaded from ``wording.yaml`` and checked on load.
 
 The checks keep the safe-messaging rules that can be checked mechanically: plain text only, no
-question mark outside ``crisis.questions`` and ``check_in.question``, one question per variant,
-known placeholders only, and at least two variants wherever the crisis reply varies on repeats.
+question mark outside the texts that ask (``QUESTION_PLACES``), one question per text, known
+placeholders only, and at least two variants wherever the crisis reply varies on repeats. The same
+checks run on every translation (:mod:`bot.i18n`), which is built as a :class:`Wording` too.
 """
 
 from __future__ import annotations
@@ -31,7 +32,31 @@ Voice = Literal["self", "self_harm", "means", "helper", "mention"]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
 Variants = Annotated[tuple[Line, ...], Field(min_length=2)]
 
-PLACEHOLDERS = frozenset({"emergency", "button", "topic", "country", "points", "line"})
+PLACEHOLDERS = frozenset(
+    {
+        "emergency",
+        "button",
+        "topic",
+        "country",
+        "points",
+        "line",
+        "number",
+        "keyword",
+        "first",
+        "second",
+        "name",
+        "code",
+    }
+)
+# The only texts that may ask, each exactly one question; crisis.questions must end with it.
+QUESTION_PLACES = (
+    "crisis.questions.",
+    "check_in.question",
+    "system.forget_ask",
+    "system.country_ask",
+    "system.language_ask",
+    "general.too_long",
+)
 MARKUP = ("*", "_", "`", "<", ">", "[", "]")
 
 
@@ -92,6 +117,7 @@ class CrisisWording(_Strict):
     urgent: Urgent
     notices: Variants
     barriers: Variants
+    barriers_without_text: Variants
     support: Support
     human: HumanWording
     questions: dict[Voice, ByRisk]
@@ -137,6 +163,12 @@ class CardWording(_Strict):
     emergency: Line
     local_emergency: Line
     confirm: Line
+    call: Line
+    text: Line
+    text_keyword: Line
+    call_or_text: Line
+    either: Line
+    emergency_short: Line
     unknown_country: Line
 
 
@@ -147,6 +179,10 @@ class ButtonWording(_Strict):
     country_known: Line
     country_unknown: Line
     menu: Line
+    language: Line
+    somewhere_else: Line
+    forget_yes: Line
+    forget_no: Line
 
 
 class LinesOnlyWording(_Strict):
@@ -183,6 +219,44 @@ class AdviceWording(_Strict):
         return self.reasons.get(reason.strip().lower(), self.reasons["general"])
 
 
+class SystemWording(_Strict):
+    """The system commands' replies and the group-chat notices."""
+
+    privacy: Line
+    forget_ask: Line
+    forget_done: Line
+    forget_kept: Line
+    stop: Line
+    human_ack: Line
+    human_unavailable: Line
+    country_ask: Line
+    country_set: Line
+    country_unknown: Line
+    language_ask: Line
+    language_set: Line
+    group_notice: Line
+    group_crisis: Line
+
+
+class RelayWording(_Strict):
+    """What the person is told as a person from the team joins, leaves or ends the conversation."""
+
+    person_joined: Line
+    person_left: Line
+    person_ended_after_handoff: Line
+    person_ended: Line
+    moderator_prefix: Line
+
+
+class GeneralWording(_Strict):
+    """Texts around the topics (a missing translation here is a warning, not an error)."""
+
+    welcome: Line
+    english_only: Line
+    fallback: Line
+    too_long: Line
+
+
 class Wording(_Strict):
     """The whole ``wording.yaml``."""
 
@@ -193,6 +267,9 @@ class Wording(_Strict):
     lines_only: LinesOnlyWording
     non_text: NonTextWording
     advice: AdviceWording
+    system: SystemWording
+    relay: RelayWording
+    general: GeneralWording
 
     @model_validator(mode="after")
     def _plain_single_question_text(self) -> Wording:
@@ -202,12 +279,15 @@ class Wording(_Strict):
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
             if names - PLACEHOLDERS:
                 raise ValueError(f"{where}: unknown placeholder {sorted(names - PLACEHOLDERS)}")
-            in_questions = where.startswith("crisis.questions.") or where == "check_in.question"
-            if in_questions and (text.count("?") != 1 or not text.endswith("?")):
+            if (where.startswith("crisis.questions.") or where == "check_in.question") and (
+                text.count("?") != 1 or not text.endswith("?")
+            ):
                 raise ValueError(f"{where}: a question variant is exactly one question")
-            if not in_questions and "?" in text:
+            may_ask = where.startswith(QUESTION_PLACES)
+            if text.count("?") > (1 if may_ask else 0):
                 raise ValueError(
-                    f"{where}: only crisis.questions and check_in.question may ask a question"
+                    f"{where}: only crisis.questions and {', '.join(QUESTION_PLACES[1:])} "
+                    "may ask a question, one at most"
                 )
         return self
 

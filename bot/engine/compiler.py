@@ -97,6 +97,7 @@ def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
     patterns = build_patterns(
         spec.name,
         ((name, trig.phrases, trig.keywords) for name, trig in spec.triggers.items()),
+        by_meaning={name for name, trig in spec.triggers.items() if trig.by_meaning},
     )
     commands = {command: name for name, trig in spec.triggers.items() for command in trig.commands}
     return CompiledFlow(

@@ -6,12 +6,21 @@ guard have passed the text. It is pure: a record and an input in, a new record a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.core.models import Button, ConversationRecord, Reply, Route
+from bot.embedding import shared_encoder
 from bot.engine.compiler import CompiledFlow
-from bot.engine.matcher import TriggerIndex
+from bot.engine.matcher import (
+    KEYWORD_SCORE,
+    Encode,
+    MeaningIndex,
+    TriggerIndex,
+    TriggerPattern,
+    tokens,
+)
 from bot.engine.schema import StateSpec
 
 BUTTON_PREFIX = "f:"
@@ -23,6 +32,13 @@ DEFAULT_FALLBACK = (
 )
 STALE_BUTTON = "That button belongs to an earlier message, so here is where we are now."
 FLOW_CHANGED = "This conversation's topics were updated since we last spoke, so let's start again."
+# Cosine similarity a question needs with a topic's phrase to reach it by meaning (docs/flows.md,
+# "Topics by meaning", has how it was chosen and what it measures).
+MEANING_THRESHOLD = 0.3
+KEYWORD_MARGIN = 0.2  # a keyword's topic this close to the nearest in meaning keeps its place
+# A question matched by meaning alone needs this many words; a shorter one must also name
+# something the topics know (one of their keywords): "what time is it" is not about sessions.
+MIN_MEANING_WORDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +69,40 @@ def button_action(flow: str, trigger: str) -> str:
 class FlowEngine:
     """All compiled flows of one version of ``flows/``, with one entry flow."""
 
-    def __init__(self, flows: Iterable[CompiledFlow], entry: str) -> None:
+    def __init__(
+        self,
+        flows: Iterable[CompiledFlow],
+        entry: str,
+        *,
+        meaning_threshold: float | None = MEANING_THRESHOLD,
+        encode: Encode | None = None,
+    ) -> None:
+        """``meaning_threshold`` None turns matching by meaning off (for measuring without it);
+        ``encode`` defaults to the shared sentence encoder."""
         self.flows = {flow.name: flow for flow in flows}
         if entry not in self.flows:
             known = ", ".join(sorted(self.flows)) or "none"
             raise ValueError(f"entry flow {entry!r} is not among the loaded flows ({known})")
         self.entry = self.flows[entry]
-        self._global_index = TriggerIndex(
+        self._global_patterns = tuple(
             pattern
             for flow in self.flows.values()
             for pattern in flow.patterns
             if pattern.trigger in flow.global_triggers
         )
+        self._global_index = TriggerIndex(self._global_patterns)
+        self.meaning_threshold = meaning_threshold
+        self._encode = encode
+        self._meaning: MeaningIndex | None = None
+        self._meaning_lock = threading.Lock()
+
+    def meaning_index(self) -> MeaningIndex:
+        """The topics' phrases as vectors: encoded once for these flows, on first need."""
+        with self._meaning_lock:
+            if self._meaning is None:
+                encode = self._encode or shared_encoder().encode
+                self._meaning = MeaningIndex(self._global_patterns, encode)
+            return self._meaning
 
     # -- records -----------------------------------------------------------------------------
 
@@ -115,19 +153,57 @@ class FlowEngine:
         return self._here(record, STALE_BUTTON)
 
     def on_text(self, record: ConversationRecord, text: str) -> FlowStep:
-        """The step for free text: the best matching trigger, else the fallback."""
+        """The step for free text: the best matching trigger, else the fallback.
+
+        When no phrase matches (nothing, or only a keyword), the topic closest in meaning comes
+        first if it is close enough: "¿cuánto cuesta una infusión?" is about cost, not about
+        the infusion keyword.
+        """
         current = self.flows[record.flow]
         local, local_score = current.index.best(text)
         found, found_score = self._global_index.best(text)
         candidates = [(local, local_score), (found, found_score)]
         if found_score > local_score:  # the current flow wins ties, not a weaker match
             candidates.reverse()
+        if (
+            self.meaning_threshold is not None
+            and max(local_score, found_score) <= KEYWORD_SCORE
+            and (max(local_score, found_score) > 0 or len(tokens(text)) >= MIN_MEANING_WORDS)
+        ):
+            candidates = self._by_meaning(text, candidates, self.meaning_threshold)
         for pattern, _ in candidates:
             if pattern is not None:
                 step = self._fire(self.flows[pattern.flow], record, pattern.trigger)
                 if step is not None:
                     return step
         return self.fallback(record)
+
+    def _by_meaning(
+        self,
+        text: str,
+        candidates: list[tuple[TriggerPattern | None, int]],
+        threshold: float,
+    ) -> list[tuple[TriggerPattern | None, int]]:
+        """``candidates`` with the topic closest in meaning first, when it is close enough.
+
+        A keyword match keeps its place when its own topic is nearly as close in meaning
+        (within ``KEYWORD_MARGIN``): the keyword and the meaning then agree well enough.
+        """
+        similarities = self.meaning_index().similarities(text)
+        if not similarities:
+            return candidates
+        meant = max(similarities, key=lambda pattern: similarities[pattern])
+        best = similarities[meant]
+        if best < threshold or not meant.by_meaning:
+            return candidates
+        for pattern, score in candidates:
+            if (
+                pattern is not None
+                and score > 0
+                and similarities.get(pattern, -1.0) >= (best - KEYWORD_MARGIN)
+            ):
+                return candidates
+        return [(meant, 0), *candidates]
 
     def fallback(self, record: ConversationRecord) -> FlowStep:
         """Say what the bot can do and show the topics; the state does not change."""

@@ -4,15 +4,22 @@ Phrases match as whole words in order (up to two other words may stand between t
 keywords are single words, any of which is enough. A word of five letters or more also matches
 with one typo, of eight or more with two (a swap of neighbours counts as one), as long as the
 first letter is right. The longest phrase wins; keywords count for less than phrases.
+
+:class:`MeaningIndex` is the second chance: each trigger's phrases as sentence vectors of the
+shared multilingual encoder, so a question in other words or another language still finds the
+trigger whose phrases mean the same.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -43,6 +50,7 @@ def _same_word(expected: str, actual: str) -> bool:
 
 
 MAX_GAP = 2  # words that may stand between two words of a phrase
+KEYWORD_SCORE = 5  # a keyword alone; any phrase scores 20 or more
 _MAX_REMEMBERED_WORDS = 50_000  # per index; the memo is cleared when full
 
 Hits = dict[str, tuple[int, ...]]  # vocabulary word -> positions in the message where it stands
@@ -70,18 +78,32 @@ class TriggerPattern:
     trigger: str
     phrases: tuple[tuple[str, ...], ...]
     keywords: frozenset[str]
+    meaning_texts: tuple[str, ...] = ()  # phrases as written, for matching by meaning
+    by_meaning: bool = False  # whether a question close in meaning fires it
 
 
 def build_patterns(
-    flow: str, triggers: Iterable[tuple[str, Iterable[str], Iterable[str]]]
+    flow: str,
+    triggers: Iterable[tuple[str, Iterable[str], Iterable[str]]],
+    by_meaning: Collection[str] = (),
 ) -> tuple[TriggerPattern, ...]:
-    """Patterns for ``(trigger, phrases, keywords)`` triples of one flow."""
+    """Patterns for ``(trigger, phrases, keywords)`` triples of one flow.
+
+    Every trigger keeps its phrases as written, for :class:`MeaningIndex`; only those named in
+    ``by_meaning`` may be reached by meaning, the others (small talk) only take questions away
+    from them: a question nearest to "good morning" reaches no topic.
+    """
     patterns = []
     for trigger, phrases, keywords in triggers:
-        phrase_tokens = tuple(t for t in (tokens(p) for p in phrases) if t)
+        written = tuple(phrases)
+        phrase_tokens = tuple(t for t in (tokens(p) for p in written) if t)
         keyword_tokens = frozenset(t for k in keywords for t in tokens(k))
         if phrase_tokens or keyword_tokens:
-            patterns.append(TriggerPattern(flow, trigger, phrase_tokens, keyword_tokens))
+            patterns.append(
+                TriggerPattern(
+                    flow, trigger, phrase_tokens, keyword_tokens, written, trigger in by_meaning
+                )
+            )
     return tuple(patterns)
 
 
@@ -149,8 +171,59 @@ class TriggerIndex:
                 if score > scores.get(number, 0) and _phrase_in(phrase, hits):
                     scores[number] = score
             for number in self._keywords.get(word, ()):
-                scores[number] = max(scores.get(number, 0), 5)
+                scores[number] = max(scores.get(number, 0), KEYWORD_SCORE)
         if not scores:
             return None, 0
         number = min(scores, key=lambda n: (-scores[n], n))
         return self.patterns[number], scores[number]
+
+
+Vectors = npt.NDArray[np.float32]
+Encode = Callable[[Sequence[str]], Vectors]
+MAX_MEANING_CHARS = 500  # a longer question is cut; its start says what it is about
+
+
+class MeaningIndex:
+    """Every phrase of the patterns as a unit vector; a text's closest patterns by cosine.
+
+    A pattern's similarity to a text is the mean of its ``top_k`` most similar phrases, so one
+    stray phrase does not carry a topic. Built once per set of compiled flows (the phrases are
+    encoded in one batch); a lookup encodes the text once and takes one matrix-vector product.
+    """
+
+    def __init__(self, patterns: Iterable[TriggerPattern], encode: Encode, top_k: int = 2) -> None:
+        self.patterns = tuple(p for p in patterns if p.meaning_texts)
+        self._encode = encode
+        self._top_k = top_k
+        texts = [text for p in self.patterns for text in p.meaning_texts]
+        vectors: Vectors = encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self._centre = vectors.mean(axis=0) if texts else np.zeros(1, dtype=np.float32)
+        vectors = _unit(vectors - self._centre)
+        bounds = np.cumsum([0, *(len(p.meaning_texts) for p in self.patterns)])
+        self._rows = [vectors[start:end] for start, end in itertools.pairwise(bounds)]
+
+    def similarities(self, text: str) -> dict[TriggerPattern, float]:
+        """Each pattern's similarity in meaning to ``text`` (empty for an empty text)."""
+        if not self.patterns or not text.strip():
+            return {}
+        vector = _unit(self._encode([text.strip()[:MAX_MEANING_CHARS]]) - self._centre)[0]
+        found: dict[TriggerPattern, float] = {}
+        for pattern, rows in zip(self.patterns, self._rows, strict=True):
+            closest = np.sort(rows @ vector)[::-1][: self._top_k]
+            found[pattern] = float(closest.mean())
+        return found
+
+    def nearest(self, text: str) -> tuple[TriggerPattern | None, float]:
+        """The pattern closest in meaning to ``text`` and its similarity; ``None`` when that is
+        one not reached by meaning (small talk)."""
+        found = self.similarities(text)
+        if not found:
+            return None, 0.0
+        best = max(found, key=lambda pattern: found[pattern])
+        return (best if best.by_meaning else None), found[best]
+
+
+def _unit(vectors: Vectors) -> Vectors:
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit: Vectors = (vectors / norms).astype(np.float32)
+    return unit

@@ -95,12 +95,16 @@ class TriggerSpec(_Strict):
     """What fires a trigger besides its buttons: commands (without the slash) and text.
 
     ``phrases`` match as whole words in order, tolerant of case, accents and small typos;
-    ``keywords`` are single words, any of which is enough.
+    ``keywords`` are single words, any of which is enough. When neither matches (or only a
+    keyword does), a question close in meaning to one of the ``phrases``, in any language the
+    model knows, also fires the trigger, unless ``by_meaning`` is false (small talk such as a
+    goodbye, where a near miss would answer the wrong thing).
     """
 
     commands: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")], ...] = ()
     phrases: tuple[Annotated[str, StringConstraints(min_length=1, max_length=200)], ...] = ()
     keywords: tuple[Annotated[str, StringConstraints(min_length=2, max_length=40)], ...] = ()
+    by_meaning: bool = True
 
     @field_validator("keywords")
     @classmethod

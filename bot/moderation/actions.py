@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.core.models import Reply
+from bot.core.models import ConversationRecord, Reply
+from bot.crisis.wording import Wording
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer
 from bot.moderation.models import Case, CaseStatus, Queued, Who
@@ -108,7 +109,7 @@ class CaseActions:
             step, status=CaseStatus.HANDOFF, claimed_by=_telegram_id(step.actor)
         )
         timers.cancel(step.tx.execute(), case.id)
-        self._to_person(step, texts.PERSON_JOINED)
+        self._to_person(step, self._words(record).relay.person_joined)
         notice = (
             f"Case {case.id}: {step.who} is now talking with the person. Reply to a relayed "
             f"message to answer; /release {case.id} ends the handoff, /resolve {case.id} reason "
@@ -127,7 +128,7 @@ class CaseActions:
         if record is not None and in_handoff:
             step.tx.save(record.with_changes(handoff_case=None))
         step.case = self._change(step, status=CaseStatus.CLAIMED)
-        self._to_person(step, texts.PERSON_LEFT)
+        self._to_person(step, self._words(record).relay.person_left)
         notice = (
             f"Case {case.id}: handoff ended by {step.who}. The case stays open; "
             f"/resolve {case.id} reason closes it."
@@ -152,8 +153,9 @@ class CaseActions:
             resolution=reason,
         )
         timers.cancel(step.tx.execute(), case.id)
+        relay = self._words(record).relay
         self._to_person(
-            step, texts.PERSON_ENDED_AFTER_HANDOFF if was_handoff else texts.PERSON_ENDED
+            step, relay.person_ended_after_handoff if was_handoff else relay.person_ended
         )
         notice = (
             f"Case {case.id} resolved by {step.who}: {reason}. The person's crisis mode has "
@@ -172,7 +174,8 @@ class CaseActions:
                 f"(or /talk {case.id}) first."
             )
             return self._say(step, texts.done(notice), "no change: not in handoff")
-        self._to_person(step, texts.MODERATOR_PREFIX + text.strip())
+        prefix = self._words(step.tx.load()).relay.moderator_prefix
+        self._to_person(step, f"{prefix} {text.strip()}", from_moderator=True)
         journal.add_line(step.tx.execute(), case.id, Who.MODERATOR, text, now=step.now)
         step.case = self._change(step)
         return Done(f"Sent to the person in case {case.id}.", "message sent to the person")
@@ -197,14 +200,18 @@ class CaseActions:
             step.queued.append(queued)
         return Done(reply.text.split("\n", 1)[0], detail)
 
-    def _to_person(self, step: Step, text: str) -> None:
+    def _words(self, record: ConversationRecord | None) -> Wording:
+        """The wording in the person's language (English without a record)."""
+        return self._core().person_words(record)
+
+    def _to_person(self, step: Step, text: str, *, from_moderator: bool = False) -> None:
         chat_id = step.case.chat_id
         if chat_id is None:
             return
         reply = Reply(text)
         outbox_id = step.tx.enqueue(chat_id, reply, kind="handoff")
         step.queued.append(Queued(outbox_id, chat_id, "handoff", reply))
-        if not text.startswith(texts.MODERATOR_PREFIX):
+        if not from_moderator:  # a moderator's words are journaled as theirs by the caller
             journal.add_line(
                 step.tx.execute(), step.case.id, Who.BOT, journal.shorten(text, 300), now=step.now
             )

@@ -9,7 +9,8 @@ case's ``alert_count`` and, while nobody has taken the case, (re)schedules its r
 from __future__ import annotations
 
 from bot.config import ModerationConfig
-from bot.core.models import Reply, Risk
+from bot.core.language import language_for_moderators
+from bot.core.models import ConversationRecord, Reply, Risk
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.models import Case, CaseStatus, Queued
 from bot.storage import ConversationTx
@@ -45,12 +46,22 @@ class Announcer:
         return Queued(outbox_id, chat, kind, reply)
 
     def alert(
-        self, tx: ConversationTx, case: Case, *, reason: str, excerpt: str | None, now: float
+        self,
+        tx: ConversationTx,
+        case: Case,
+        *,
+        reason: str,
+        excerpt: str | None,
+        now: float,
+        record: ConversationRecord | None = None,
     ) -> Queued | None:
-        """Announce ``case`` with buttons; count it; schedule the next re-alert if unclaimed."""
-        queued = self.post(
-            tx, case.id, texts.alert(case, reason=reason, excerpt=excerpt, now=now), kind="alert"
-        )
+        """Announce ``case`` with buttons; count it; schedule the next re-alert if unclaimed.
+
+        The alert says the person's language (from ``record``, else the stored record).
+        """
+        language = language_for_moderators(record if record is not None else tx.load())
+        message = texts.alert(case, reason=reason, excerpt=excerpt, now=now, language=language)
+        queued = self.post(tx, case.id, message, kind="alert")
         if queued is None:
             return None
         connection = tx.execute()

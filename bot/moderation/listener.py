@@ -67,7 +67,7 @@ class ModerationListener:
             )
             self._write_down(connection, case, said, outcome, now)
             reason = "NEW CASE: the crisis gate fired." if risky else "NEW CASE."
-            self._announcer.alert(tx, case, reason=reason, excerpt=said, now=now)
+            self._announcer.alert(tx, case, reason=reason, excerpt=said, now=now, record=record)
         elif case is not None:
             self._write_down(connection, case, said, outcome, now)
             case = self._update(tx, case, outcome, risky=risky, human=human, said=said, now=now)
@@ -102,10 +102,14 @@ class ModerationListener:
         case = cases.change(connection, case.id, now=now, **changes)
         if raised:
             reason = texts.risk_raised(previous, case)
-            self._announcer.alert(tx, case, reason=reason, excerpt=said, now=now)
+            self._announcer.alert(
+                tx, case, reason=reason, excerpt=said, now=now, record=outcome.record
+            )
         elif asked:
             reason = "🙋 The person asks to talk with a person from the team."
-            self._announcer.alert(tx, case, reason=reason, excerpt=said, now=now)
+            self._announcer.alert(
+                tx, case, reason=reason, excerpt=said, now=now, record=outcome.record
+            )
         return case
 
     def _write_down(

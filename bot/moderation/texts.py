@@ -27,28 +27,8 @@ _RISK_LABELS = {
 }
 _WHO = {Who.PERSON: "person", Who.BOT: "bot", Who.MODERATOR: "team", Who.NOTE: "note"}
 
-# -- to the person ---------------------------------------------------------------------------
-
-PERSON_JOINED = (
-    "A person from the team has joined this chat. They are a team member, not a clinician or a "
-    "crisis counsellor. What you write here now goes to them, and their answers come here.\n\n"
-    "If you might be in danger before they answer, call your local emergency number or use "
-    "/crisis for crisis lines that are answered at any hour."
-)
-PERSON_LEFT = (
-    "The team member has left this chat; you are talking with the automated assistant again. "
-    "/crisis shows crisis lines at any time, and /human asks for a person from the team again."
-)
-PERSON_ENDED_AFTER_HANDOFF = (
-    "The conversation with the team has ended. You can keep writing to me here. /crisis shows "
-    "crisis lines at any time, and /human asks for a person from the team again."
-)
-PERSON_ENDED = (
-    "A person from the team has looked at our conversation. If you would like to talk with "
-    "someone, /human asks for a person from the team, and /crisis shows crisis lines that are "
-    "answered at any hour. You can keep writing to me here."
-)
-MODERATOR_PREFIX = "Team member: "
+# What the person is told (joined, left, ended, a moderator's words) is in the person's
+# language: the ``relay`` section of the wording and its catalogs.
 
 # -- refusals and usage ------------------------------------------------------------------------
 
@@ -85,10 +65,17 @@ def alert_buttons(case_id: int) -> tuple[Button, ...]:
     )
 
 
-def alert(case: Case, *, reason: str, excerpt: str | None, now: float) -> Reply:
-    """An alert about ``case``; ``reason`` is the second line (why it is announced now)."""
+def alert(
+    case: Case, *, reason: str, excerpt: str | None, now: float, language: str | None = None
+) -> Reply:
+    """An alert about ``case``; ``reason`` is the second line (why it is announced now).
+
+    ``language`` says which language the person reads and writes; the excerpt is their own words.
+    """
     head = f"{risk_label(case.risk)} · case {case.id}"
     lines = [head, reason, _summary(case)]
+    if language:
+        lines.append(f"Language: {language}.")
     if case.human_requested:
         lines.append("The person asked to talk with a person from the team.")
     if excerpt:
@@ -181,11 +168,6 @@ def _summary(case: Case) -> str:
 
 
 __all__ = [
-    "MODERATOR_PREFIX",
-    "PERSON_ENDED",
-    "PERSON_ENDED_AFTER_HANDOFF",
-    "PERSON_JOINED",
-    "PERSON_LEFT",
     "REFUSED",
     "USAGE",
     "alert",

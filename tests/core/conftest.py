@@ -48,9 +48,9 @@ class Conversation:
         """Press a button."""
         return self.send(InboundKind.BUTTON, button=action, text=label)
 
-    def command(self, name: str, args: str = "") -> Outcome:
+    def command(self, name: str, args: str = "", **fields: object) -> Outcome:
         """Send /name args."""
-        return self.send(InboundKind.COMMAND, command=name, text=args)
+        return self.send(InboundKind.COMMAND, command=name, text=args, **fields)
 
 
 @pytest.fixture

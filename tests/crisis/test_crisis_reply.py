@@ -10,6 +10,7 @@ from bot.core.models import Reply, Risk
 from bot.crisis import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
+    ACTION_LANGUAGE,
     ACTION_MENU,
     CountryLines,
     CrisisLines,
@@ -19,7 +20,14 @@ from bot.crisis import (
 )
 from tests.crisis.invented import CONTACTS
 
-COUNTRIES: tuple[str | None, ...] = (*load_crisis_lines().known_countries(), None, "FR")
+# The English card's countries, one without a text line, one with notes, and two unknown ones.
+COUNTRIES: tuple[str | None, ...] = (
+    *load_crisis_lines().known_countries()[:5],
+    "DE",
+    "CH",
+    None,
+    "PE",
+)
 CATEGORIES = (  # the gate's categories, plus one the wording does not map (the person's voice)
     "explicit",
     "passive",
@@ -74,8 +82,8 @@ def expected_numbers(country: CountryLines) -> list[str]:
     if country.is_international:
         numbers = ["findahelpline.com", country.emergency.call]
         for other in country.other_countries:
-            numbers += [other.callable_services()[0].call or "", other.emergency.call]
-            numbers.append(other.textable_services()[0].text or "")
+            numbers += [other.services[0].call or "", other.emergency.call]
+            numbers += [service.text or "" for service in other.textable_services()[:1]]
         return numbers
     numbers = [country.emergency.call]
     numbers += [service.call for service in country.services if service.call]
@@ -174,7 +182,7 @@ class TestEveryCrisisReply:
     ) -> None:
         reply = build[country, risk, category, repeat]
         actions = [button.action for button in reply.buttons]
-        assert actions == [ACTION_HUMAN, ACTION_COUNTRY]
+        assert actions == [ACTION_HUMAN, ACTION_COUNTRY, ACTION_LANGUAGE]
         assert ACTION_MENU not in actions
         for contact in CONTACTS:
             assert f"{contact.name}: {contact.reach} ({contact.hours})" in reply.text
@@ -222,7 +230,7 @@ def test_mention_reply_sets_the_educational_topics_aside(
 def test_unknown_country_offers_to_pick_one(replies: CrisisReplies, country: str | None) -> None:
     reply = replies.crisis(risk=Risk.HIGH, category="explicit", country=country, repeat=0)
     labels = {button.action: button.label for button in reply.buttons}
-    if country in (None, "FR"):
+    if country in (None, "PE"):
         assert "don't know which country" in reply.text
         assert labels[ACTION_COUNTRY] in reply.text
     else:
@@ -235,7 +243,7 @@ def test_without_handoff_there_is_no_talk_button_but_contacts_remain(
     reply = replies.crisis(
         risk=Risk.HIGH, category="explicit", country="GB", repeat=0, handoff_available=False
     )
-    assert [button.action for button in reply.buttons] == [ACTION_COUNTRY]
+    assert [button.action for button in reply.buttons] == [ACTION_COUNTRY, ACTION_LANGUAGE]
     assert "Talk to a person" not in reply.text
     assert CONTACTS[0].reach in reply.text
 

@@ -14,22 +14,105 @@ from bot.errors import ConfigError
 
 WriteYaml = Callable[[dict[str, Any]], Path]
 
-COUNTRIES = ("US", "CA", "GB", "IE", "AU")
+COUNTRIES = ("US", "CA", "GB", "IE", "AU")  # the English card
+WORLD = (  # every country of the sourced world table
+    *COUNTRIES,
+    *("NZ", "DE", "AT", "CH", "FR", "BE", "NL", "ES", "PT", "IT", "PL", "SE", "NO", "DK", "FI"),
+    *("CZ", "GR", "TR", "UA", "RU", "IL", "IN", "ZA", "NG", "KE", "BR", "MX", "AR", "CL", "CO"),
+    *("JP", "KR", "CN", "HK", "TW", "SG", "PH", "MY", "ID"),
+)
 
 
-def test_known_countries_are_the_five_in_file_order(lines: CrisisLines) -> None:
-    assert lines.known_countries() == COUNTRIES
+def test_known_countries_are_the_44_of_the_world_table(lines: CrisisLines) -> None:
+    assert set(lines.known_countries()) == set(WORLD)
+    assert len(WORLD) == 44
+    assert lines.known_countries()[:5] == COUNTRIES
 
 
 @pytest.mark.parametrize("code", COUNTRIES)
-def test_every_country_can_be_called_and_texted_and_has_an_emergency_number(
-    lines: CrisisLines, code: str
-) -> None:
+def test_every_english_card_country_can_be_called_and_texted(lines: CrisisLines, code: str) -> None:
     country = lines.for_country(code)
     assert country.code == code
     assert country.callable_services()
     assert country.textable_services()
     assert country.emergency.call
+
+
+@pytest.mark.parametrize("code", [code for code in WORLD if code != "TR"])
+def test_every_country_but_one_has_a_line_to_call_or_a_website_and_an_emergency_number(
+    lines: CrisisLines, code: str
+) -> None:
+    country = lines.for_country(code)
+    assert country.services[0].call or country.services[0].web
+    assert country.emergency.call
+
+
+def test_turkey_without_a_national_line_points_to_the_directory(lines: CrisisLines) -> None:
+    turkey = lines.for_country("TR")
+    assert [service.web for service in turkey.services] == ["findahelpline.com"]
+    assert turkey.emergency.call == "112"
+
+
+@pytest.mark.parametrize(
+    ("code", "call", "emergency"),
+    [
+        ("DE", "0800 111 0 111", "112"),
+        ("AT", "142", "112"),
+        ("CH", "143", "144"),
+        ("FR", "3114", "112"),
+        ("BE", "1813", "112"),
+        ("NL", "113", "112"),
+        ("ES", "024", "112"),
+        ("PT", "1411", "112"),
+        ("IT", "02 2327 2327", "112"),
+        ("BR", "188", "192"),
+        ("MX", "800 911 2000", "911"),
+        ("AR", "0800-999-0091", "911"),
+        ("CL", "*4141", "133"),
+        ("CO", "106", "123"),
+        ("NZ", "1737", "111"),
+        ("KR", "109", "119"),
+    ],
+)
+def test_world_numbers_match_the_sourced_table(
+    lines: CrisisLines, code: str, call: str, emergency: str
+) -> None:
+    country = lines.for_country(code)
+    assert call in {service.call for service in country.services}
+    assert country.emergency.call == emergency
+
+
+@pytest.mark.parametrize(
+    ("language", "countries"),
+    [
+        ("en", ("US", "CA", "GB", "IE", "AU")),
+        ("es", ("ES", "MX", "AR", "CO", "CL", "US")),
+        ("pt", ("BR", "PT")),
+        ("fr", ("FR", "BE", "CA", "CH")),
+        ("de", ("DE", "AT", "CH")),
+        ("it", ("IT", "CH")),
+        ("nl", ("NL", "BE")),
+        ("sv", ("US", "CA", "GB", "IE", "AU")),
+        (None, ("US", "CA", "GB", "IE", "AU")),
+    ],
+)
+def test_unknown_country_card_lists_the_languages_countries(
+    lines: CrisisLines, language: str | None, countries: tuple[str, ...]
+) -> None:
+    card = lines.for_country(None, language=language)
+    assert card.is_international
+    assert tuple(other.code for other in card.other_countries) == countries
+
+
+def test_doubtful_entries_carry_a_website_to_confirm(lines: CrisisLines) -> None:
+    doubtful = [
+        service
+        for code in WORLD
+        for service in lines.for_country(code).services
+        if service.status == "?"
+    ]
+    assert len(doubtful) >= 8
+    assert all(service.web for service in doubtful)
 
 
 @pytest.mark.parametrize(
@@ -59,9 +142,9 @@ def test_the_ended_988_press_3_option_is_not_listed() -> None:
 
 
 def test_every_secondary_source_entry_carries_a_website(lines: CrisisLines) -> None:
-    for code in (*COUNTRIES, None):
+    for code in (*WORLD, None):
         for service in lines.for_country(code).services:
-            if service.status == "S":
+            if service.status in ("S", "?"):
                 assert service.web, f"{code} {service.name}"
 
 
@@ -70,7 +153,7 @@ def test_lookup_ignores_case_and_spaces(lines: CrisisLines, code: str) -> None:
     assert lines.for_country(code).code == code.strip().upper()
 
 
-@pytest.mark.parametrize("code", [None, "", "FR", "XX", "international", "zz"])
+@pytest.mark.parametrize("code", [None, "", "PE", "XX", "international", "zz"])
 def test_unknown_country_gets_the_international_card_with_every_known_country(
     lines: CrisisLines, code: str | None
 ) -> None:
@@ -88,12 +171,6 @@ def test_a_known_country_card_lists_no_other_countries(lines: CrisisLines) -> No
 # --- a bad file is a ConfigError naming the file -------------------------------------------------
 
 
-def _drop_text_services(data: dict[str, Any]) -> None:
-    for service in data["countries"]["GB"]["services"]:
-        service.pop("text", None)
-        service.pop("text_keyword", None)
-
-
 _BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "missing_name": (lambda d: d["countries"]["US"]["services"][0].pop("name"), "name"),
     "missing_verified": (lambda d: d["countries"]["CA"]["emergency"].pop("verified"), "verified"),
@@ -101,10 +178,22 @@ _BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "bad_status": (lambda d: d["countries"]["AU"]["services"][0].update(status="B"), "status"),
     "bad_date": (lambda d: d["countries"]["IE"]["services"][0].update(verified="soon"), "date"),
     "secondary_without_web": (
-        lambda d: d["countries"]["IE"]["services"][0].pop("web"),
+        lambda d: d["countries"]["IE"]["services"][1].pop("web"),
         "status S needs web",
     ),
-    "no_text_service": (_drop_text_services, "one with text"),
+    "doubtful_without_web": (
+        lambda d: d["countries"]["IE"]["services"][0].pop("web"),
+        "status ? needs web",
+    ),
+    "notes_without_english": (
+        lambda d: d["countries"]["DE"]["services"][0].update(notes={"de": "Kostenlos."}),
+        "'en' entry",
+    ),
+    "card_of_unknown_country": (
+        lambda d: d["language_cards"].update(fr=["FR", "QQ"]),
+        "no lines for QQ",
+    ),
+    "no_services": (lambda d: d["countries"]["NZ"].update(services=[]), "services"),
     "unknown_key": (lambda d: d["countries"]["US"].update(phone="1"), "phone"),
     "lowercase_code": (
         lambda d: d["countries"].update(nz=copy.deepcopy(d["countries"]["AU"])),

@@ -64,7 +64,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 _BROKEN = {
     "question_outside_questions": (
         _set("crisis.closings.0", "Shall we keep talking?"),
-        "only crisis.questions and check_in.question may ask",
+        "only crisis.questions and",
     ),
     "two_questions_in_one": (
         _set("crisis.questions.self.concern.0", "Are you safe? Is someone with you?"),
@@ -72,7 +72,7 @@ _BROKEN = {
     ),
     "markdown": (_set("crisis.notices.1", "I'm an *automated* assistant."), "plain text only"),
     "html": (_set("advice.intro", "<b>No.</b>"), "plain text only"),
-    "unknown_placeholder": (_set("crisis.urgent.person", "Call {number} now."), "placeholder"),
+    "unknown_placeholder": (_set("crisis.urgent.person", "Call {phone} now."), "placeholder"),
     "single_variant": (_set("crisis.closings", ["Only one closing."]), "at least 2"),
     "missing_voice": (_set("crisis.openings.means", None), "lacks the voices means"),
     "risk_not_covered": (_set("crisis.openings.self.high", None), "or a default"),

@@ -1,0 +1,86 @@
+"""The language and the country of one conversation, from its record (see :mod:`bot.i18n`).
+
+Kept apart from the pipeline so the pipeline only asks "which language, which country".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from babel import Locale, UnknownLocaleError
+
+from bot.core.models import ConversationRecord, Inbound, InboundKind
+from bot.crisis.language import country_for
+from bot.i18n.choice import Detected, choose_language, observe
+
+# Inbounds whose text the person wrote as a message (a command's arguments or a button's label
+# say little about the language they write in).
+_WRITTEN = frozenset({InboundKind.TEXT, InboundKind.EDIT, InboundKind.CAPTION})
+
+
+def observe_language(
+    record: ConversationRecord, inbound: Inbound, enabled: tuple[str, ...]
+) -> ConversationRecord:
+    """``record`` with what ``inbound``'s text says about the person's language."""
+    if inbound.kind not in _WRITTEN or not inbound.text:
+        return record
+    before = Detected(record.detected_language, record.language_candidate, record.language_streak)
+    after = observe(before, inbound.text, enabled)
+    if after == before:
+        return record
+    return record.with_changes(
+        detected_language=after.language,
+        language_candidate=after.candidate,
+        language_streak=after.streak,
+    )
+
+
+def reply_language(record: ConversationRecord, enabled: tuple[str, ...]) -> str:
+    """The language to answer in: choice, then messages, then the app's, then English."""
+    return choose_language(
+        chosen=record.language,
+        detected=record.detected_language,
+        language_code=record.language_code,
+        enabled=enabled,
+    )
+
+
+def lines_country(
+    record: ConversationRecord,
+    *,
+    language: str,
+    default_country: str | None,
+    known: Collection[str],
+    card_languages: Collection[str],
+) -> str | None:
+    """The country whose lines to show, or ``None`` for the card of ``language``'s countries."""
+    return country_for(
+        chosen=record.country,
+        language_code=record.language_code,
+        language=language,
+        default_country=default_country,
+        known=known,
+        card_languages=card_languages,
+    )
+
+
+def language_for_moderators(record: ConversationRecord | None) -> str | None:
+    """The person's language for a moderator alert, in English, with where it comes from."""
+    if record is None:
+        return None
+    if record.language:
+        return f"{_english_name(record.language)} (chosen with /language)"
+    if record.detected_language:
+        return f"{_english_name(record.detected_language)} (the language of their messages)"
+    if record.language_code:
+        code = record.language_code.strip()[:16]
+        return f"{_english_name(code.replace('_', '-').split('-')[0])} (their app, {code})"
+    return None
+
+
+def _english_name(code: str) -> str:
+    try:
+        name = Locale.parse(code.lower()).get_display_name("en")
+    except (UnknownLocaleError, ValueError):
+        return code
+    return f"{name} ({code.lower()})" if name else code

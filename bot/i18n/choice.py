@@ -1,0 +1,88 @@
+"""Which language to write in: the person's choice, their message's language, their app's.
+
+Order: the choice made with ``/language`` (kept in the record); else the language their messages
+are written in, when the identifier is confident and the message long enough; else the language
+of their Telegram app (``language_code``); else English. A detected language is sticky: it
+replaces the previous one only after ``STICKY_AFTER`` confident messages in a row agree, so a
+single English word in a German conversation does not switch the replies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+SOURCE_LANGUAGE = "en"
+MIN_DETECT_CHARS = 25  # shorter messages say too little about their language
+MIN_DISTINCT_WORDS = 3  # "word word word ..." is no sentence in any language
+MAX_DETECT_CHARS = 1000  # the start of a long message says enough, at bounded cost
+MIN_CONFIDENCE = 0.9  # py3langid's normalised probability
+STICKY_AFTER = 2
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def language_of_code(language_code: str | None, enabled: tuple[str, ...]) -> str | None:
+    """The enabled language of a Telegram ``language_code`` such as ``pt-BR``, if any."""
+    if not language_code:
+        return None
+    language = language_code.strip().replace("_", "-").split("-")[0].lower()
+    return language if language in enabled else None
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """What the conversation's messages say about its language: the current one and a candidate."""
+
+    language: str | None = None
+    candidate: str | None = None
+    streak: int = 0
+
+
+@cache
+def _identifier(enabled: tuple[str, ...]) -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(enabled))
+    return identifier
+
+
+def identify(text: str, enabled: tuple[str, ...]) -> str | None:
+    """The language of ``text`` among ``enabled``, or ``None`` when short or unsure."""
+    sample = text.strip()[:MAX_DETECT_CHARS]
+    if len(sample) < MIN_DETECT_CHARS or len(enabled) < 2:
+        return None
+    if len(set(_WORD.findall(sample.casefold()))) < MIN_DISTINCT_WORDS:
+        return None
+    language, confidence = _identifier(enabled).classify(sample)  # type: ignore[attr-defined]
+    return str(language) if float(confidence) >= MIN_CONFIDENCE else None
+
+
+def observe(previous: Detected, text: str, enabled: tuple[str, ...]) -> Detected:
+    """``previous`` updated with one more message: sticky, switching only on agreement."""
+    found = identify(text, enabled)
+    if found is None:
+        return previous  # a short or unclear message says nothing either way
+    if found == previous.language:
+        return Detected(previous.language)
+    if previous.language is None:
+        return Detected(found)
+    streak = previous.streak + 1 if found == previous.candidate else 1
+    if streak >= STICKY_AFTER:
+        return Detected(found)
+    return Detected(previous.language, found, streak)
+
+
+def choose_language(
+    *,
+    chosen: str | None,
+    detected: str | None,
+    language_code: str | None,
+    enabled: tuple[str, ...],
+) -> str:
+    """The language to write in, by the order in the module's docstring."""
+    for candidate in (chosen, detected, language_of_code(language_code, enabled)):
+        if candidate and candidate in enabled:
+            return candidate
+    return SOURCE_LANGUAGE
