@@ -207,16 +207,17 @@ class Core:
         self, record: ConversationRecord, inbound: Inbound, events: list[str]
     ) -> Outcome:
         action = _system_action(inbound)
-        if (action or "").startswith(system.LANGUAGE) or inbound.command == "language":
-            record, reply = self._language_choice(record, inbound, action)
+        choosing_language = _chooses_language(inbound, action)
+        if choosing_language:  # first, so the lines below come in the chosen language
+            record, chosen = self._language_choice(record, inbound, action)
         language = self._language(record)
         lines = self.replies.crisis_lines_only(
             country=self._country(record),
             handoff_available=self.settings.handoff_available,
             language=language,
         )
-        if (action or "").startswith(system.LANGUAGE) or inbound.command == "language":
-            return self._crisis_outcome(record, (system.with_lines(reply, lines),), events)
+        if choosing_language:
+            return self._crisis_outcome(record, (system.with_lines(chosen, lines),), events)
         if action == system.HUMAN:
             events.append("human_requested")
             ack = Reply(self._human_text(record), ())
@@ -540,7 +541,7 @@ class Core:
                     language=language,
                 ),
             )
-        elif (action or "").startswith(system.LANGUAGE) or command == "language":
+        elif _chooses_language(inbound, action):
             record, reply = self._language_choice(record, inbound, action)
         elif (action or "").startswith(system.COUNTRY) or command == "country":
             if command == "country" and inbound.text.strip():
@@ -641,6 +642,10 @@ def _system_action(inbound: Inbound) -> str | None:
     if inbound.kind is InboundKind.BUTTON and button and button != system.MENU:
         return button if button.startswith(system.SYSTEM_PREFIX) else None
     return None
+
+
+def _chooses_language(inbound: Inbound, action: str | None) -> bool:
+    return (action or "").startswith(system.LANGUAGE) or inbound.command == "language"
 
 
 def localise_flow_reply(

@@ -131,3 +131,20 @@ def test_the_record_keeps_the_language_across_storage(conversation: Factory) -> 
     assert person.record is not None
     again = ConversationRecord.from_dict(person.record.to_dict())
     assert again.language == "es"
+
+
+def test_in_crisis_mode_the_language_is_two_taps_away_and_the_lines_follow_it(
+    conversation: Factory,
+) -> None:
+    person = conversation()
+    first = person.say("i want to kill myself", language_code="en")
+    assert first.route is Route.CRISIS
+    assert ACTION_LANGUAGE in [b.action for b in first.replies[0].buttons]
+    picker = person.press(ACTION_LANGUAGE, "Language")
+    assert picker.route is Route.CRISIS
+    assert "988" in reply_text(picker)  # the lines stay under the picker
+    chosen = person.press("sys:language:de", "Deutsch")
+    assert chosen.route is Route.CRISIS
+    text = reply_text(chosen)
+    assert "Ich schreibe auf Deutsch" in text
+    assert "Krisentelefone" in text
