@@ -53,9 +53,11 @@ def identify(text: str, enabled: tuple[str, ...]) -> str | None:
     sample = text.strip()[:MAX_DETECT_CHARS]
     if len(sample) < MIN_DETECT_CHARS or len(enabled) < 2:
         return None
-    if len(set(_WORD.findall(sample.casefold()))) < MIN_DISTINCT_WORDS:
+    words = _WORD.findall(sample.casefold())  # capitals and junk mislead the identifier
+    if len(set(words)) < MIN_DISTINCT_WORDS:
         return None
-    language, confidence = _identifier(enabled).classify(sample)  # type: ignore[attr-defined]
+    identifier = _identifier(enabled)
+    language, confidence = identifier.classify(" ".join(words))  # type: ignore[attr-defined]
     return str(language) if float(confidence) >= MIN_CONFIDENCE else None
 
 

@@ -298,6 +298,8 @@ def test_language_order_is_choice_then_messages_then_app_then_english() -> None:
         ("no sé qué hacer con todo esto, estoy agotada", "es"),
         ("je ne sais plus quoi faire de tout cela", "fr"),
         ("12345 67890 12345 67890 12345 67890", None),  # no language at all
+        ("I WANT TO KILL \x7f\x7f༞ MYSELF", "en"),  # shouted, with junk: still English
+        ("ICH WILL NICHT MEHR LEBEN, GAR NICHT", "de"),
     ],
 )
 def test_identification_needs_a_long_confident_message(text: str, expected: str | None) -> None:
