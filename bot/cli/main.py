@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+gate_app = typer.Typer(help="The crisis gate's semantic detector.", no_args_is_help=True)
+app.add_typer(gate_app, name="gate")
 
 ConfigOption = Annotated[
     Path | None,
@@ -128,6 +130,14 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from bot.cli.check import run_db_upgrade
 
     raise typer.Exit(run_db_upgrade(config))
+
+
+@gate_app.command("rebuild")
+def gate_rebuild() -> None:
+    """Re-encode the exemplars after they change; writes vectors, thresholds, CV figures."""
+    from bot.cli.gate import run_rebuild
+
+    raise typer.Exit(run_rebuild(sys.stdout))
 
 
 def _register_optional() -> None:

@@ -110,6 +110,10 @@ class Encoder:
                     self._cache.popitem(last=False)
         return out
 
+    def token_count(self, text: str) -> int:
+        """How many model tokens ``text`` becomes (the encoding cost grows with this)."""
+        return len(self._model._tokenizer.encode(text))
+
     def encode_one(self, text: str) -> Vectors:
         """The unit vector of one text, shape ``(EMBEDDING_DIM,)``."""
         vector: Vectors = self.encode([text])[0]

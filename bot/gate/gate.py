@@ -11,7 +11,12 @@ Order of work for one message:
 5. keep ``requires`` hits (such as a time word) only beside a separate hit of a required category;
 6. report the highest risk and its rule; otherwise add up weak signals across turns.
 
-A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is not crisis.
+7. read the message by meaning (:mod:`bot.gate.semantic`): a crisis score from the semantic
+   detector is crisis too (lexicon OR semantic: the lexicon keeps the last word for recall); a
+   score in the uncertain band, weak signals below accumulation, or safety-net vocabulary the
+   detector is not confidently benign about make a check-in: ask the person directly.
+
+A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is clear.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.lexicon_load import load_lexicon
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
+from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
 from bot.gate.views import GateText, build_gate_text
 
@@ -33,6 +39,17 @@ NEGATION_WINDOW_WORDS = 3
 """A negation cue counts when it ends within this many words before a negatable match."""
 MAX_SIGNALS_PER_RULE = 3
 """At most this many separate hits of one weak-signal rule count in a single message."""
+SEMANTIC_SIGNAL_KIND = "semantic"
+SEMANTIC_SIGNAL_WEIGHT = 0.35
+"""A message in the semantic detector's uncertain band leaves a weak signal of this weight."""
+SEMANTIC_RISK = {
+    "planning": Risk.IMMINENT,
+    "farewell": Risk.IMMINENT,
+    "explicit": Risk.HIGH,
+    "coded": Risk.HIGH,
+    "self_harm": Risk.HIGH,
+}
+"""Risk of a semantic-only crisis by the nearest exemplars' category; others are concern."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +76,6 @@ class Assessment:
         return GateOutcome.CHECK_IN if self.check_in else GateOutcome.CLEAR
 
 
-_LEXICON = frozenset({"lexicon"})
-_ACCUMULATED = frozenset({"accumulated"})
 _CLEAR = Assessment(crisis=False, risk=None, category=None, rule=None, signals=())
 
 
@@ -82,10 +97,15 @@ def _overlap(first: Hit, second: Hit) -> bool:
 
 
 class CrisisGate:
-    """Routes a message to crisis when the lexicon (or accumulated signals) says so."""
+    """Routes a message to crisis, a check-in question, or clear: lexicon, signals and meaning.
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    The semantic detector is part of the gate, not an option: without one given, the process's
+    shared detector over the shipped vectors is used (loaded once per process).
+    """
+
+    def __init__(self, lexicon: Lexicon, semantic: SemanticDetector | None = None) -> None:
         self.lexicon = lexicon
+        self.semantic = semantic if semantic is not None else shared_detector()
         self._rules = {rule.id: rule for rule in lexicon.rules}
         self._order = {rule.id: index for index, rule in enumerate(lexicon.rules)}
         self._signals = {signal.id: signal for signal in lexicon.signals}
@@ -103,7 +123,7 @@ class CrisisGate:
 
     @classmethod
     def default(cls) -> CrisisGate:
-        """A gate over the built-in lexicon only."""
+        """A gate over the built-in lexicon and the shipped semantic detector."""
         return cls(load_lexicon())
 
     def assess(self, text: str, history: Sequence[Signal] = (), now: float = 0.0) -> Assessment:
@@ -113,17 +133,67 @@ class CrisisGate:
         gate_text = build_gate_text(text, self._corrector)
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
+        meaning = self.semantic.assess(text)
+        semantic_crisis = meaning.band == "crisis"
         if findings:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
-            return Assessment(
-                True, best.risk, best.category, best.rule.id, signals, detectors=_LEXICON
+            spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
+            return self._crisis(meaning, best.risk, best.category, best.rule.id, signals, spoke)
+        if meaning.band == "check_in":
+            signals = (
+                *signals,
+                Signal(at=now, kind=SEMANTIC_SIGNAL_KIND, weight=SEMANTIC_SIGNAL_WEIGHT),
             )
         verdict = accumulate(history, signals, now, self.lexicon.accumulation)
-        if verdict is None:
-            # Weak signals below the accumulation threshold: unsure, so ask directly.
-            return Assessment(False, None, None, None, signals, check_in=bool(signals))
+        if verdict is not None:
+            spoke = {"accumulated", "semantic"} if semantic_crisis else {"accumulated"}
+            return self._crisis(
+                meaning, verdict.risk, verdict.category, verdict.rule, signals, spoke
+            )
+        if semantic_crisis:
+            category = meaning.category or "mention"
+            signals = (*signals, Signal(at=now, kind=CRISIS_KIND_PREFIX + category, weight=1.0))
+            risk = SEMANTIC_RISK.get(category, Risk.CONCERN)
+            return self._crisis(
+                meaning, risk, category, f"semantic.{category}", signals, {"semantic"}
+            )
+        spoke = set()
+        if meaning.band == "check_in":
+            spoke.add("semantic")
+        if any(signal.kind != SEMANTIC_SIGNAL_KIND for signal in signals):
+            spoke.add("lexicon")  # weak signals below the accumulation threshold
+        if meaning.safety_net and not meaning.confidently_benign:
+            spoke.add("safety_net")
         return Assessment(
-            True, verdict.risk, verdict.category, verdict.rule, signals, detectors=_ACCUMULATED
+            False,
+            None,
+            None,
+            None,
+            signals,
+            check_in=bool(spoke),
+            detectors=frozenset(spoke),
+            language=meaning.language,
+            score=meaning.score,
+        )
+
+    @staticmethod
+    def _crisis(  # noqa: PLR0917 - one private constructor of crisis verdicts
+        meaning: SemanticVerdict,
+        risk: Risk,
+        category: str,
+        rule: str,
+        signals: tuple[Signal, ...],
+        detectors: set[str],
+    ) -> Assessment:
+        return Assessment(
+            True,
+            risk,
+            category,
+            rule,
+            signals,
+            detectors=frozenset(detectors),
+            language=meaning.language,
+            score=meaning.score,
         )
 
     def _findings(self, gate_text: GateText) -> list[_Finding]:
@@ -202,4 +272,12 @@ def _distinct_hits(hits: list[Hit]) -> dict[str, int]:
     return counts
 
 
-__all__ = ["MAX_SIGNALS_PER_RULE", "NEGATION_WINDOW_WORDS", "Assessment", "CrisisGate"]
+__all__ = [
+    "MAX_SIGNALS_PER_RULE",
+    "NEGATION_WINDOW_WORDS",
+    "SEMANTIC_RISK",
+    "SEMANTIC_SIGNAL_KIND",
+    "SEMANTIC_SIGNAL_WEIGHT",
+    "Assessment",
+    "CrisisGate",
+]

@@ -1,0 +1,260 @@
+"""``crisisbot gate rebuild``: encode the exemplars, cross-validate, write vectors and thresholds.
+
+1. Every exemplar is encoded with the shared encoder; vectors are stored as float16 (and scored
+   as stored, so the figures below are those of the shipped file).
+2. Five deterministic stratified folds (per language and label). For each candidate ``k`` the
+   out-of-fold margins give the crisis recall at a 2% false-crisis rate over all languages; the
+   best ``k`` is kept (the smaller one on a tie).
+3. Thresholds per language and for all together come from the out-of-fold margins
+   (:mod:`bot.gate.semantic.thresholds`).
+4. The out-of-fold figures per language, read the way the detector reads a message (language
+   identification, that language's thresholds, the safety net), are written to
+   ``semantic.json`` under ``cross_validation`` and returned for printing.
+
+Nothing is random: the same exemplars and model give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.embedding import MODEL_ID, Encoder, shared_encoder
+from bot.gate.semantic.detector import DATA_DIR, META_FILE, VECTORS_FILE
+from bot.gate.semantic.exemplars import (
+    EXEMPLARS_DIR,
+    Exemplar,
+    exemplars_sha256,
+    load_exemplars,
+)
+from bot.gate.semantic.knn import ExemplarIndex, fold_of, out_of_fold_margins
+from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
+from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
+from bot.gate.semantic.thresholds import (
+    ALL_LANGUAGES,
+    FALSE_CRISIS_TARGET,
+    Thresholds,
+    at_least,
+    choose,
+    effective,
+)
+
+FOLDS = 5
+CANDIDATE_K = (1, 3, 5, 7)
+ENCODE_BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class FoldFigures:
+    """Out-of-fold figures of one language (or of all, ``*``)."""
+
+    language: str
+    crisis: int
+    benign: int
+    crisis_recall: float
+    crisis_or_check_in: float
+    false_crisis: float
+    benign_check_in: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Rounded for the JSON file."""
+        return {
+            "crisis": self.crisis,
+            "benign": self.benign,
+            "crisis_recall": round(self.crisis_recall, 4),
+            "crisis_or_check_in": round(self.crisis_or_check_in, 4),
+            "false_crisis": round(self.false_crisis, 4),
+            "benign_check_in": round(self.benign_check_in, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What a rebuild wrote and measured."""
+
+    k: int
+    k_scores: dict[int, float]  # candidate k -> pooled out-of-fold recall at 2% false crisis
+    figures: list[FoldFigures]
+    thresholds: dict[str, Thresholds]
+
+
+def encode_all(texts: Sequence[str], encoder: Encoder) -> npt.NDArray[np.float32]:
+    """Unit vectors of ``texts`` rounded through float16, as the shipped file stores them."""
+    parts = [
+        encoder.encode(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)
+    ]
+    return np.concatenate(parts).astype(np.float16).astype(np.float32)
+
+
+def _recall_at_false_crisis(
+    scores: npt.NDArray[np.float64], crisis: npt.NDArray[np.bool_]
+) -> float:
+    threshold = choose(scores[crisis], scores[~crisis]).crisis
+    return float(np.mean(scores[crisis] >= threshold))
+
+
+def _thresholds(
+    scores: npt.NDArray[np.float64], exemplars: Sequence[Exemplar]
+) -> dict[str, Thresholds]:
+    crisis = np.array([e.label == "crisis" for e in exemplars])
+    languages = np.array([e.language for e in exemplars])
+    overall = choose(scores[crisis], scores[~crisis])
+    table = {ALL_LANGUAGES: overall}
+    for language in sorted(set(languages.tolist())):
+        mine = languages == language
+        if (mine & crisis).any() and (mine & ~crisis).any():
+            own = choose(scores[mine & crisis], scores[mine & ~crisis])
+            table[language] = at_least(own, overall)
+    return table
+
+
+def _figures(
+    scores: npt.NDArray[np.float64],
+    exemplars: Sequence[Exemplar],
+    table: dict[str, Thresholds],
+    identifier: LanguageIdentifier,
+    safety_net: SafetyNet,
+) -> list[FoldFigures]:
+    outcome = []
+    for score, exemplar in zip(scores, exemplars, strict=True):
+        limits = effective(table, identifier.guess(exemplar.text).best)
+        asks = score >= limits.check_in or (
+            safety_net.hits(exemplar.text) and score >= limits.clear
+        )
+        outcome.append((score >= limits.crisis, asks))
+    languages = sorted({e.language for e in exemplars})
+    figures = []
+    for language in [*languages, ALL_LANGUAGES]:
+        rows = [
+            (e.label == "crisis", crisis, asks)
+            for e, (crisis, asks) in zip(exemplars, outcome, strict=True)
+            if language in (ALL_LANGUAGES, e.language)
+        ]
+        crisis_rows = [(c, a) for is_crisis, c, a in rows if is_crisis]
+        benign_rows = [(c, a) for is_crisis, c, a in rows if not is_crisis]
+        figures.append(
+            FoldFigures(
+                language=language,
+                crisis=len(crisis_rows),
+                benign=len(benign_rows),
+                crisis_recall=_share(c for c, _ in crisis_rows),
+                crisis_or_check_in=_share(c or a for c, a in crisis_rows),
+                false_crisis=_share(c for c, _ in benign_rows),
+                benign_check_in=_share(a and not c for c, a in benign_rows),
+            )
+        )
+    return figures
+
+
+def _share(values: Any) -> float:
+    items = list(values)
+    return sum(bool(v) for v in items) / len(items) if items else 0.0
+
+
+def cross_validate(
+    exemplars: Sequence[Exemplar],
+    vectors: npt.NDArray[np.float32],
+    identifier: LanguageIdentifier,
+    safety_net: SafetyNet,
+) -> Rebuilt:
+    """Choose ``k`` and the thresholds on out-of-fold margins and measure them."""
+    crisis = np.array([e.label == "crisis" for e in exemplars])
+    folds = fold_of([f"{e.language}/{e.label}" for e in exemplars], FOLDS)
+    categories = tuple(e.category for e in exemplars)
+    languages = tuple(e.language for e in exemplars)
+    k_scores: dict[int, float] = {}
+    oof: dict[int, npt.NDArray[np.float64]] = {}
+    for k in CANDIDATE_K:
+        index = ExemplarIndex(vectors, crisis, categories, languages, k)
+        oof[k] = out_of_fold_margins(index, folds)
+        k_scores[k] = _recall_at_false_crisis(oof[k], crisis)
+    best_k = max(CANDIDATE_K, key=lambda k: (round(k_scores[k], 4), -k))
+    table = _thresholds(oof[best_k], exemplars)
+    figures = _figures(oof[best_k], exemplars, table, identifier, safety_net)
+    return Rebuilt(best_k, k_scores, figures, table)
+
+
+def _npy_bytes(array: npt.NDArray[np.float16]) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def rebuild(
+    data_dir: Path = DATA_DIR,
+    exemplars_dir: Path = EXEMPLARS_DIR,
+    safety_net_file: Path = SAFETY_NET_FILE,
+    encoder: Encoder | None = None,
+) -> Rebuilt:
+    """Encode ``exemplars_dir``, cross-validate, and write the vectors and stamp to ``data_dir``."""
+    encoder = encoder or shared_encoder()
+    exemplars = load_exemplars(exemplars_dir)
+    vectors = encode_all([e.text for e in exemplars], encoder)
+    result = cross_validate(
+        exemplars, vectors, shared_identifier(), SafetyNet.load(safety_net_file)
+    )
+    payload = _npy_bytes(vectors.astype(np.float16))
+    meta = {
+        "model": MODEL_ID,
+        "exemplars_sha256": exemplars_sha256(exemplars_dir),
+        "vectors_sha256": hashlib.sha256(payload).hexdigest(),
+        "k": result.k,
+        "false_crisis_target": FALSE_CRISIS_TARGET,
+        "thresholds": {lang: t.as_dict() for lang, t in sorted(result.thresholds.items())},
+        "cross_validation": {
+            "folds": FOLDS,
+            "k_recall_at_false_crisis_target": {
+                str(k): round(v, 4) for k, v in result.k_scores.items()
+            },
+            "per_language": {f.language: f.as_dict() for f in result.figures},
+        },
+        "labels": [e.label for e in exemplars],
+        "categories": [e.category for e in exemplars],
+        "languages": [e.language for e in exemplars],
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / VECTORS_FILE).write_bytes(payload)
+    text = json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    (data_dir / META_FILE).write_text(text, encoding="utf-8")
+    return result
+
+
+def figures_table(result: Rebuilt) -> str:
+    """The out-of-fold figures as a Markdown table."""
+    lines = [
+        f"k = {result.k} (out-of-fold crisis recall at {FALSE_CRISIS_TARGET:.0%} false crisis: "
+        + ", ".join(f"k={k} {v:.1%}" for k, v in result.k_scores.items())
+        + ")",
+        "",
+        "| language | crisis | benign | crisis recall | crisis or check-in | false crisis "
+        "| benign check-in | thresholds crisis / check-in / clear |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for f in result.figures:
+        t = result.thresholds.get(f.language)
+        limits = f"{t.crisis:.3f} / {t.check_in:.3f} / {t.clear:.3f}" if t else "-"
+        lines.append(
+            f"| {f.language} | {f.crisis} | {f.benign} | {f.crisis_recall:.1%} | "
+            f"{f.crisis_or_check_in:.1%} | {f.false_crisis:.1%} | {f.benign_check_in:.1%} "
+            f"| {limits} |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = [
+    "CANDIDATE_K",
+    "FOLDS",
+    "FoldFigures",
+    "Rebuilt",
+    "cross_validate",
+    "figures_table",
+    "rebuild",
+]

@@ -1,0 +1,186 @@
+"""The semantic crisis detector: scores a message against the exemplars, by meaning.
+
+It encodes a bounded set of pieces of the message (:mod:`bot.gate.semantic.pieces`), scores each
+by k-nearest-neighbour margin (:mod:`bot.gate.semantic.knn`) and keeps the highest score. The
+thresholds of the message's language turn the score into a band: ``crisis``,
+``check_in`` or ``clear``.
+
+The exemplar vectors are precomputed by ``crisisbot gate rebuild`` into ``vectors.npy`` and
+``semantic.json`` beside this module, stamped with the sha256 of the exemplar files, of the
+vectors and the model id. :meth:`SemanticDetector.load` refuses to start (:class:`ModelError`)
+when any of them does not match, instead of scoring with vectors nobody measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.embedding import MODEL_ID, Encoder, shared_encoder
+from bot.errors import ModelError
+from bot.gate.semantic.exemplars import EXEMPLARS_DIR, exemplars_sha256
+from bot.gate.semantic.knn import ExemplarIndex
+from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
+from bot.gate.semantic.pieces import select_pieces
+from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
+from bot.gate.semantic.thresholds import Thresholds, effective
+
+DATA_DIR = Path(__file__).parent
+VECTORS_FILE = "vectors.npy"
+META_FILE = "semantic.json"
+REBUILD_HINT = "run `crisisbot gate rebuild` and commit the files it writes"
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticVerdict:
+    """The detector's reading of one message."""
+
+    score: float | None  # the highest k-NN margin over the pieces; None when nothing to read
+    band: str  # "crisis", "check_in" or "clear"
+    language: str  # the most likely supported language
+    category: str | None  # nearest crisis exemplars' category when the band is not clear
+    confidently_benign: bool  # below the "clear" threshold: safety-net words alone do not ask
+    safety_net: bool  # the text carries safety-net vocabulary
+
+
+_EMPTY = SemanticVerdict(None, "clear", "und", None, True, False)
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_meta(data_dir: Path) -> dict[str, Any]:
+    """The JSON stamp beside the vectors; ModelError when it is missing or unreadable."""
+    path = data_dir / META_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"{path}: cannot read the semantic detector's data ({error}); {REBUILD_HINT}"
+        ) from error
+    if not isinstance(meta, dict):
+        raise ModelError(f"{path}:1:1: not a JSON object; {REBUILD_HINT}")
+    return meta
+
+
+class SemanticDetector:
+    """Scores messages against the exemplar vectors; load once per process."""
+
+    def __init__(
+        self,
+        index: ExemplarIndex,
+        thresholds: dict[str, Thresholds],
+        safety_net: SafetyNet,
+        encoder: Encoder,
+        identifier: LanguageIdentifier,
+    ) -> None:
+        self.index = index
+        self.thresholds = thresholds
+        self.safety_net = safety_net
+        self._encoder = encoder
+        self._identifier = identifier
+
+    @classmethod
+    def load(
+        cls,
+        data_dir: Path = DATA_DIR,
+        exemplars_dir: Path = EXEMPLARS_DIR,
+        safety_net_file: Path = SAFETY_NET_FILE,
+    ) -> SemanticDetector:
+        """The detector over the shipped vectors, after checking they match their sources."""
+        meta = read_meta(data_dir)
+        where = data_dir / META_FILE
+        if meta.get("model") != MODEL_ID:
+            raise ModelError(
+                f"{where}: the exemplar vectors were built with {meta.get('model')!r}, this "
+                f"install encodes with {MODEL_ID!r}; {REBUILD_HINT}"
+            )
+        actual = exemplars_sha256(exemplars_dir)
+        if meta.get("exemplars_sha256") != actual:
+            raise ModelError(
+                f"{where}: the exemplar files in {exemplars_dir} changed since the vectors were "
+                f"built (sha256 {actual}, vectors built from {meta.get('exemplars_sha256')}); "
+                f"{REBUILD_HINT}"
+            )
+        vectors_path = data_dir / VECTORS_FILE
+        if not vectors_path.is_file() or sha256_file(vectors_path) != meta.get("vectors_sha256"):
+            raise ModelError(
+                f"{vectors_path}: missing or not the file {where} describes; {REBUILD_HINT}"
+            )
+        vectors = np.load(vectors_path, allow_pickle=False).astype(np.float32)
+        index = ExemplarIndex(
+            vectors=vectors,
+            crisis=np.array([label == "crisis" for label in meta["labels"]]),
+            categories=tuple(meta["categories"]),
+            languages=tuple(meta["languages"]),
+            k=int(meta["k"]),
+        )
+        thresholds = {
+            lang: Thresholds(t["crisis"], t["check_in"], t["clear"])
+            for lang, t in meta["thresholds"].items()
+        }
+        return cls(
+            index, thresholds, SafetyNet.load(safety_net_file), shared_encoder(),
+            shared_identifier(),
+        )  # fmt: skip
+
+    def assess(self, text: str) -> SemanticVerdict:
+        """Score ``text`` (any length: the work is bounded) and place it in a band."""
+        pieces = select_pieces(text, self._encoder.token_count, self.safety_net.hits)
+        if not pieces:
+            return _EMPTY
+        vectors = self._encoder.encode(pieces)
+        margins = self.index.margins(vectors)
+        best = int(np.argmax(margins))
+        score = float(margins[best])
+        guess = self._identifier.guess(text)
+        limits = effective(self.thresholds, guess.best)
+        if score >= limits.crisis:
+            band = "crisis"
+        elif score >= limits.check_in:
+            band = "check_in"
+        else:
+            band = "clear"
+        category = None if band == "clear" else self.index.nearest_crisis_category(vectors[best])
+        return SemanticVerdict(
+            score=score,
+            band=band,
+            language=guess.best,
+            category=category,
+            confidently_benign=score < limits.clear,
+            safety_net=self.safety_net.hits(text),
+        )
+
+
+_shared: SemanticDetector | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_detector() -> SemanticDetector:
+    """The process's one semantic detector over the shipped vectors, loaded on first use."""
+    global _shared  # noqa: PLW0603 - one model per process, by design
+    with _shared_lock:
+        if _shared is None:
+            _shared = SemanticDetector.load()
+        return _shared
+
+
+__all__ = [
+    "DATA_DIR",
+    "META_FILE",
+    "REBUILD_HINT",
+    "VECTORS_FILE",
+    "SemanticDetector",
+    "SemanticVerdict",
+    "read_meta",
+    "sha256_file",
+    "shared_detector",
+]

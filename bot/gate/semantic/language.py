@@ -1,0 +1,192 @@
+"""Which of the supported languages a message is plausibly written in.
+
+Scripts decide first: Arabic letters mean Arabic, Devanagari Hindi, Han characters Chinese;
+Cyrillic is Russian or Ukrainian (Ukrainian letters or py3langid tell which). Latin text goes to
+py3langid restricted with ``set_languages`` to the Latin-script languages, and romanised Hindi
+and Arabic (which no identifier here knows) are recognised by a few very common words.
+
+Language identification misreads short chat lines, so it decides little: every language but
+English uses thresholds no stricter than the all-languages ones (see
+:mod:`bot.gate.semantic.thresholds`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+LANGUAGES = (
+    "en", "es", "fr", "de", "pt", "it", "nl", "ru", "uk", "pl", "tr",
+    "ar", "ar-Latn", "hi", "hi-Latn", "zh",
+)  # fmt: skip
+"""Every language the semantic detector has exemplars and thresholds for."""
+LATIN_IDENTIFIED = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "tr")
+MAX_ID_CHARS = 300
+PLAUSIBLE_PROBABILITY = 0.15
+
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
+_RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
+_WORD = re.compile(r"[a-z0-9']+")
+_HINDI_WORDS = frozenset(
+    [
+        "hai",
+        "hain",
+        "nahi",
+        "nahin",
+        "mujhe",
+        "mujhko",
+        "mera",
+        "meri",
+        "mere",
+        "kya",
+        "hoon",
+        "hun",
+        "hu",
+        "kar",
+        "raha",
+        "rahi",
+        "yaar",
+        "bhi",
+        "kuch",
+        "zindagi",
+        "marna",
+        "jeena",
+        "chahta",
+        "chahti",
+        "kyun",
+        "kyu",
+        "sab",
+        "bahut",
+        "tha",
+        "thi",
+        "aur",
+    ]
+)
+_ARABIC_WORDS = frozenset(
+    [
+        "ana",
+        "enta",
+        "enti",
+        "inta",
+        "inti",
+        "mesh",
+        "msh",
+        "mish",
+        "mush",
+        "3ayez",
+        "3ayz",
+        "3ayza",
+        "ayez",
+        "wallah",
+        "walla",
+        "khalas",
+        "mawt",
+        "amoot",
+        "amot",
+        "fel",
+        "leh",
+        "lesh",
+        "shu",
+        "ma3",
+        "ba3d",
+        "7ayati",
+        "7aga",
+        "hayati",
+        "allah",
+        "inshallah",
+    ]
+)
+_ARABIZI_DIGIT = re.compile(r"[a-z][2-9][a-z]|\b[2-9][a-z]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """The most likely language and every language the text may plausibly be in."""
+
+    best: str
+    plausible: tuple[str, ...]
+
+
+class LanguageIdentifier:
+    """Identifies the supported languages; thread-safe, loaded once."""
+
+    def __init__(self) -> None:
+        from py3langid.langid import MODEL_FILE
+        from py3langid.langid import LanguageIdentifier as Langid
+
+        self._latin: Any = Langid.from_pickled_model(MODEL_FILE, norm_probs=True)
+        self._latin.set_languages(list(LATIN_IDENTIFIED))
+        self._cyrillic: Any = Langid.from_pickled_model(MODEL_FILE, norm_probs=True)
+        self._cyrillic.set_languages(["ru", "uk"])
+        self._lock = threading.Lock()
+
+    def guess(self, text: str) -> LanguageGuess:
+        """Guess the language of ``text`` (any length; only its start is read)."""
+        sample = text[:MAX_ID_CHARS]
+        scripts = []
+        if _ARABIC.search(sample):
+            scripts.append("ar")
+        if _DEVANAGARI.search(sample):
+            scripts.append("hi")
+        if _HAN.search(sample):
+            scripts.append("zh")
+        if _CYRILLIC.search(sample):
+            scripts.extend(self._cyrillic_languages(sample))
+        latin = self._latin_languages(sample)
+        if scripts:
+            letters = sum(char.isalpha() for char in sample) or 1
+            latin_share = sum("a" <= char.lower() <= "z" for char in sample) / letters
+            ordered = scripts + latin if latin_share < 0.5 else latin + scripts
+        else:
+            ordered = latin
+        plausible = tuple(dict.fromkeys(ordered)) or ("en",)
+        return LanguageGuess(plausible[0], plausible)
+
+    def _cyrillic_languages(self, sample: str) -> list[str]:
+        if _UKRAINIAN.search(sample) and not _RUSSIAN.search(sample):
+            return ["uk", "ru"]
+        if _RUSSIAN.search(sample) and not _UKRAINIAN.search(sample):
+            return ["ru", "uk"]
+        with self._lock:
+            ranked = self._cyrillic.rank(sample)
+        return [lang for lang, _ in ranked]
+
+    def _latin_languages(self, sample: str) -> list[str]:
+        lowered = sample.lower()
+        words = _WORD.findall(lowered)
+        if not words:
+            return []
+        romanised = []
+        hindi = sum(word in _HINDI_WORDS for word in words)
+        arabic = sum(word in _ARABIC_WORDS for word in words) + len(_ARABIZI_DIGIT.findall(lowered))
+        if hindi >= 2 or (hindi and len(words) <= 3):
+            romanised.append("hi-Latn")
+        if arabic >= 2 or (arabic and len(words) <= 3):
+            romanised.append("ar-Latn")
+        with self._lock:
+            ranked = self._latin.rank(sample)
+        identified = [lang for lang, p in ranked[:3] if p >= PLAUSIBLE_PROBABILITY]
+        identified = identified or [ranked[0][0]]
+        return romanised + identified
+
+
+_shared: LanguageIdentifier | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_identifier() -> LanguageIdentifier:
+    """The process's one language identifier."""
+    global _shared  # noqa: PLW0603 - one model per process, by design
+    with _shared_lock:
+        if _shared is None:
+            _shared = LanguageIdentifier()
+        return _shared
+
+
+__all__ = ["LANGUAGES", "LanguageGuess", "LanguageIdentifier", "shared_identifier"]

@@ -1,0 +1,126 @@
+"""The safety net: death, dying, lethality, overdose, self-harm and farewell vocabulary.
+
+A message carrying such words never gets a ketamine topic, a goodbye reply or the generic
+fallback: the gate asks at least a check-in question, unless the semantic detector is confidently
+benign about it ("me muero de hambre", "this traffic is killing me"). The words are data,
+``bot/gate/semantic/safety_net.yaml``, per language::
+
+    languages:
+      en: [suicid*, overdose*, "stop breathing", goodbye forever]
+      zh: [自杀, 想死]
+
+A term ending in ``*`` matches any word that starts so; other terms match whole words; terms of
+several words match those words in a row. Terms in scripts written without spaces between words
+(Chinese) or with attached particles (Arabic, Devanagari) match anywhere in the text. Matching
+is case-, accent- and width-insensitive, and costs one pass over the words of the message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ModelError
+from bot.safe_yaml import YamlProblem, load_yaml_file
+
+SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
+MAX_SCAN_CHARS = 8192
+
+_WORD = re.compile(r"\w+")
+_ANYWHERE_SCRIPT = re.compile(
+    r"[\u0600-\u06ff\u0750-\u077f\u0900-\u097f\u3400-\u9fff\uf900-\ufaff]"
+)
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    words: tuple[str, ...]  # folded words; the last may be a prefix
+    prefix: bool
+
+
+class SafetyNet:
+    """Finds safety-net vocabulary in a text."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._exact: dict[str, list[_Term]] = {}
+        self._prefixed: dict[str, list[_Term]] = {}
+        self._anywhere: list[str] = []
+        for raw in terms:
+            term = fold(raw.strip())
+            prefix = term.endswith("*")
+            term = term.rstrip("*").strip()
+            if not term:
+                continue
+            if _ANYWHERE_SCRIPT.search(term):
+                self._anywhere.append(term)
+                continue
+            words = tuple(_WORD.findall(term))
+            if not words:
+                continue
+            entry = _Term(words, prefix)
+            table = self._prefixed if prefix and len(words) == 1 else self._exact
+            table.setdefault(words[0], []).append(entry)
+        self._lengths = sorted({len(key) for key in self._prefixed})
+
+    @classmethod
+    def load(cls, path: Path = SAFETY_NET_FILE) -> SafetyNet:
+        """The vocabulary of ``path`` (every language together)."""
+        try:
+            data = load_yaml_file(path)
+        except (OSError, YamlProblem) as error:
+            raise ModelError(f"{path}: cannot read the safety-net vocabulary: {error}") from error
+        languages = data.get("languages", data) if isinstance(data, dict) else None
+        if not isinstance(languages, dict):
+            raise ModelError(f"{path}:1:1: the safety net maps 'languages' to lists of terms")
+        terms: list[str] = []
+        for language, listed in languages.items():
+            entries = listed
+            if isinstance(listed, dict):
+                entries = [t for group in listed.values() if isinstance(group, list) for t in group]
+            if not isinstance(entries, list) or not all(isinstance(t, str) for t in entries):
+                raise ModelError(f"{path}: languages.{language} must be a list of quoted terms")
+            terms.extend(entries)
+        return cls(terms)
+
+    def hits(self, text: str) -> bool:
+        """Whether ``text`` carries any of the vocabulary."""
+        folded = fold(text[:MAX_SCAN_CHARS])
+        if any(term in folded for term in self._anywhere):
+            return True
+        words = _WORD.findall(folded)
+        for index, word in enumerate(words):
+            if word in self._exact and self._follows(self._exact[word], words, index):
+                return True
+            for length in self._lengths:
+                if length > len(word):
+                    break
+                if word[:length] in self._prefixed:
+                    return True
+        return False
+
+    @staticmethod
+    def _follows(terms: list[_Term], words: list[str], index: int) -> bool:
+        for term in terms:
+            rest = term.words[1:]
+            following = words[index + 1 : index + 1 + len(rest)]
+            if len(following) < len(rest):
+                continue
+            if all(a == b for a, b in zip(rest[:-1], following[:-1], strict=True)) and (
+                not rest
+                or following[-1] == rest[-1]
+                or (term.prefix and following[-1].startswith(rest[-1]))
+            ):
+                return True
+        return False
+
+
+__all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold"]
