@@ -88,8 +88,18 @@ class Encoder:
         self._lock = threading.Lock()
         self._model.encode("warm up")
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        """Unit vectors for ``texts``, shape ``(len(texts), EMBEDDING_DIM)``, in one batch."""
+    def encode(self, texts: Sequence[str], *, cache: bool = True) -> Vectors:
+        """Unit vectors for ``texts``, shape ``(len(texts), EMBEDDING_DIM)``, in one batch.
+
+        With ``cache=False`` every text is encoded afresh in this batch and the cache is left
+        alone: the last bits of a vector depend on the batch it was encoded in, so data that must
+        be byte-identical on every rebuild is encoded this way.
+        """
+        if not cache:
+            with self._lock:
+                fresh = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+            fresh /= np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), 1e-12)
+            return fresh
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:

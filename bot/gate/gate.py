@@ -39,9 +39,6 @@ NEGATION_WINDOW_WORDS = 3
 """A negation cue counts when it ends within this many words before a negatable match."""
 MAX_SIGNALS_PER_RULE = 3
 """At most this many separate hits of one weak-signal rule count in a single message."""
-SEMANTIC_SIGNAL_KIND = "semantic"
-SEMANTIC_SIGNAL_WEIGHT = 0.35
-"""A message in the semantic detector's uncertain band leaves a weak signal of this weight."""
 SEMANTIC_RISK = {
     "planning": Risk.IMMINENT,
     "farewell": Risk.IMMINENT,
@@ -139,11 +136,6 @@ class CrisisGate:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
             spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
             return self._crisis(meaning, best.risk, best.category, best.rule.id, signals, spoke)
-        if meaning.band == "check_in":
-            signals = (
-                *signals,
-                Signal(at=now, kind=SEMANTIC_SIGNAL_KIND, weight=SEMANTIC_SIGNAL_WEIGHT),
-            )
         verdict = accumulate(history, signals, now, self.lexicon.accumulation)
         if verdict is not None:
             spoke = {"accumulated", "semantic"} if semantic_crisis else {"accumulated"}
@@ -160,7 +152,7 @@ class CrisisGate:
         spoke = set()
         if meaning.band == "check_in":
             spoke.add("semantic")
-        if any(signal.kind != SEMANTIC_SIGNAL_KIND for signal in signals):
+        if signals:
             spoke.add("lexicon")  # weak signals below the accumulation threshold
         if meaning.safety_net and not meaning.confidently_benign:
             spoke.add("safety_net")
@@ -276,8 +268,6 @@ __all__ = [
     "MAX_SIGNALS_PER_RULE",
     "NEGATION_WINDOW_WORDS",
     "SEMANTIC_RISK",
-    "SEMANTIC_SIGNAL_KIND",
-    "SEMANTIC_SIGNAL_WEIGHT",
     "Assessment",
     "CrisisGate",
 ]

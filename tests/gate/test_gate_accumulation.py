@@ -61,7 +61,7 @@ def test_one_weak_signal_alone_is_not_crisis_but_is_returned(gate: CrisisGate) -
 
 @pytest.mark.parametrize(
     "text",
-    ["i relapsed", "tonight.", "i've already picked the date"],
+    ["i relapsed", "tonight."],
 )
 def test_ambiguous_statement_is_crisis_only_after_distress(gate: CrisisGate, text: str) -> None:
     assert not gate.assess(text, now=T0).crisis

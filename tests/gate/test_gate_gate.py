@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 import bot.gate
-from bot.core.models import Risk
-from bot.gate import Assessment, CrisisGate
+from bot.core.models import GateOutcome, Risk
+from bot.gate import CrisisGate
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,10 @@ def test_a_time_word_alone_is_not_crisis_but_upgrades_intent(gate: CrisisGate) -
 
 def test_non_crisis_assessment_has_no_risk_category_or_rule(gate: CrisisGate) -> None:
     assessment = gate.assess("what are the side effects of spravato")
-    assert assessment == Assessment(False, None, None, None, ())
+    assert assessment.outcome is GateOutcome.CLEAR
+    assert (assessment.risk, assessment.category, assessment.rule) == (None, None, None)
+    assert assessment.signals == ()
+    assert assessment.detectors == frozenset()
 
 
 def test_assessment_is_a_frozen_slotted_dataclass(gate: CrisisGate) -> None:

@@ -3,7 +3,7 @@
 1. Every exemplar is encoded with the shared encoder; vectors are stored as float16 (and scored
    as stored, so the figures below are those of the shipped file).
 2. Five deterministic stratified folds (per language and label). For each candidate ``k`` the
-   out-of-fold margins give the crisis recall at a 2% false-crisis rate over all languages; the
+   out-of-fold margins give the crisis recall at the false-crisis target over all languages; the
    best ``k`` is kept (the smaller one on a tie).
 3. Thresholds per language and for all together come from the out-of-fold margins
    (:mod:`bot.gate.semantic.thresholds`).
@@ -43,6 +43,7 @@ from bot.gate.semantic.thresholds import (
     FALSE_CRISIS_TARGET,
     Thresholds,
     at_least,
+    band,
     choose,
     effective,
 )
@@ -81,7 +82,9 @@ class Rebuilt:
     """What a rebuild wrote and measured."""
 
     k: int
-    k_scores: dict[int, float]  # candidate k -> pooled out-of-fold recall at 2% false crisis
+    k_scores: dict[
+        int, float
+    ]  # candidate k -> pooled out-of-fold recall at the false-crisis target
     figures: list[FoldFigures]
     thresholds: dict[str, Thresholds]
 
@@ -89,7 +92,8 @@ class Rebuilt:
 def encode_all(texts: Sequence[str], encoder: Encoder) -> npt.NDArray[np.float32]:
     """Unit vectors of ``texts`` rounded through float16, as the shipped file stores them."""
     parts = [
-        encoder.encode(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)
+        encoder.encode(texts[i : i + ENCODE_BATCH], cache=False)
+        for i in range(0, len(texts), ENCODE_BATCH)
     ]
     return np.concatenate(parts).astype(np.float16).astype(np.float32)
 
@@ -97,21 +101,22 @@ def encode_all(texts: Sequence[str], encoder: Encoder) -> npt.NDArray[np.float32
 def _recall_at_false_crisis(
     scores: npt.NDArray[np.float64], crisis: npt.NDArray[np.bool_]
 ) -> float:
-    threshold = choose(scores[crisis], scores[~crisis]).crisis
+    benign = scores[~crisis]
+    threshold = choose(scores[crisis], benign, np.zeros(len(benign), dtype=bool)).crisis
     return float(np.mean(scores[crisis] >= threshold))
 
 
 def _thresholds(
-    scores: npt.NDArray[np.float64], exemplars: Sequence[Exemplar]
+    scores: npt.NDArray[np.float64], exemplars: Sequence[Exemplar], net: npt.NDArray[np.bool_]
 ) -> dict[str, Thresholds]:
     crisis = np.array([e.label == "crisis" for e in exemplars])
     languages = np.array([e.language for e in exemplars])
-    overall = choose(scores[crisis], scores[~crisis])
+    overall = choose(scores[crisis], scores[~crisis], net[~crisis])
     table = {ALL_LANGUAGES: overall}
     for language in sorted(set(languages.tolist())):
         mine = languages == language
         if (mine & crisis).any() and (mine & ~crisis).any():
-            own = choose(scores[mine & crisis], scores[mine & ~crisis])
+            own = choose(scores[mine & crisis], scores[mine & ~crisis], net[mine & ~crisis])
             table[language] = at_least(own, overall)
     return table
 
@@ -121,15 +126,14 @@ def _figures(
     exemplars: Sequence[Exemplar],
     table: dict[str, Thresholds],
     identifier: LanguageIdentifier,
-    safety_net: SafetyNet,
+    net: npt.NDArray[np.bool_],
 ) -> list[FoldFigures]:
     outcome = []
-    for score, exemplar in zip(scores, exemplars, strict=True):
+    for score, exemplar, hit in zip(scores, exemplars, net, strict=True):
         limits = effective(table, identifier.guess(exemplar.text).best)
-        asks = score >= limits.check_in or (
-            safety_net.hits(exemplar.text) and score >= limits.clear
-        )
-        outcome.append((score >= limits.crisis, asks))
+        decided = band(float(score), limits, bool(hit))
+        net_asks = bool(hit) and score >= limits.clear
+        outcome.append((decided == "crisis", decided == "check_in" or net_asks))
     languages = sorted({e.language for e in exemplars})
     figures = []
     for language in [*languages, ALL_LANGUAGES]:
@@ -177,8 +181,9 @@ def cross_validate(
         oof[k] = out_of_fold_margins(index, folds)
         k_scores[k] = _recall_at_false_crisis(oof[k], crisis)
     best_k = max(CANDIDATE_K, key=lambda k: (round(k_scores[k], 4), -k))
-    table = _thresholds(oof[best_k], exemplars)
-    figures = _figures(oof[best_k], exemplars, table, identifier, safety_net)
+    net = np.array([safety_net.hits(e.text) for e in exemplars])
+    table = _thresholds(oof[best_k], exemplars, net)
+    figures = _figures(oof[best_k], exemplars, table, identifier, net)
     return Rebuilt(best_k, k_scores, figures, table)
 
 
@@ -235,12 +240,16 @@ def figures_table(result: Rebuilt) -> str:
         + ")",
         "",
         "| language | crisis | benign | crisis recall | crisis or check-in | false crisis "
-        "| benign check-in | thresholds crisis / check-in / clear |",
+        "| benign check-in | thresholds crisis / without safety-net words / check-in / clear |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in result.figures:
         t = result.thresholds.get(f.language)
-        limits = f"{t.crisis:.3f} / {t.check_in:.3f} / {t.clear:.3f}" if t else "-"
+        limits = (
+            f"{t.crisis:.3f} / {t.crisis_plain:.3f} / {t.check_in:.3f} / {t.clear:.3f}"
+            if t
+            else "-"
+        )
         lines.append(
             f"| {f.language} | {f.crisis} | {f.benign} | {f.crisis_recall:.1%} | "
             f"{f.crisis_or_check_in:.1%} | {f.false_crisis:.1%} | {f.benign_check_in:.1%} "

@@ -30,6 +30,7 @@ from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
 from bot.gate.semantic.pieces import select_pieces
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
 from bot.gate.semantic.thresholds import Thresholds, effective
+from bot.gate.semantic.thresholds import band as score_band
 
 DATA_DIR = Path(__file__).parent
 VECTORS_FILE = "vectors.npy"
@@ -42,7 +43,7 @@ class SemanticVerdict:
     """The detector's reading of one message."""
 
     score: float | None  # the highest k-NN margin over the pieces; None when nothing to read
-    band: str  # "crisis", "check_in" or "clear"
+    band: str  # "crisis", "check_in" or "clear" (safety-net words already taken into account)
     language: str  # the most likely supported language
     category: str | None  # nearest crisis exemplars' category when the band is not clear
     confidently_benign: bool  # below the "clear" threshold: safety-net words alone do not ask
@@ -124,7 +125,7 @@ class SemanticDetector:
             k=int(meta["k"]),
         )
         thresholds = {
-            lang: Thresholds(t["crisis"], t["check_in"], t["clear"])
+            lang: Thresholds(t["crisis"], t["crisis_plain"], t["check_in"], t["clear"])
             for lang, t in meta["thresholds"].items()
         }
         return cls(
@@ -143,12 +144,8 @@ class SemanticDetector:
         score = float(margins[best])
         guess = self._identifier.guess(text)
         limits = effective(self.thresholds, guess.best)
-        if score >= limits.crisis:
-            band = "crisis"
-        elif score >= limits.check_in:
-            band = "check_in"
-        else:
-            band = "clear"
+        net = self.safety_net.hits(text)
+        band = score_band(score, limits, net)
         category = None if band == "clear" else self.index.nearest_crisis_category(vectors[best])
         return SemanticVerdict(
             score=score,
@@ -156,7 +153,7 @@ class SemanticDetector:
             language=guess.best,
             category=category,
             confidently_benign=score < limits.clear,
-            safety_net=self.safety_net.hits(text),
+            safety_net=net,
         )
 
 

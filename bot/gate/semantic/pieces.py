@@ -35,12 +35,14 @@ _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _SYMBOL_RUN = re.compile(r"([^\w\s]{3})[^\w\s]+")
 _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*·]){3,}\w(?!\w)")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_REPEATED = re.compile(r"(?<!\S)(\S.{0,39}?)(?:\s+\1){2,}(?!\S)", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:؟۔।。！？；])\s*|\n+")
 
 
 def tidy(text: str) -> str:
     """The text with obfuscation that only costs tokens undone (see the module docstring)."""
-    text = _INVISIBLE.sub("", text[:MAX_SCAN_CHARS])
+    text = _SURROGATE.sub("", _INVISIBLE.sub("", text[:MAX_SCAN_CHARS]))
     text = _RUN.sub(r"\1\1", text)
     text = _SYMBOL_RUN.sub(r"\1", text)
     text = _SPACED.sub(lambda match: re.sub(r"[ .\-_*·]", "", match.group()), text)
@@ -54,8 +56,12 @@ def sentences(text: str) -> list[str]:
 
 
 def _cut(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> tuple[str, int]:
-    """``text`` shortened (at a word boundary where one is near) to at most ``max_tokens``."""
-    text = text[:MAX_PIECE_CHARS]
+    """``text`` shortened (at a word boundary where one is near) to at most ``max_tokens``.
+
+    A phrase repeated three or more times back to back is kept once ("i want to i want to i want
+    to" reads as the phrase, not as an insistent statement).
+    """
+    text = _REPEATED.sub(r"\1", text[: 2 * MAX_PIECE_CHARS])[:MAX_PIECE_CHARS]
     for _ in range(4):
         tokens = count_tokens(text)
         if tokens <= max_tokens:

@@ -3,7 +3,13 @@
 For each language (and for all languages together, key ``*``):
 
 - ``crisis``: the lowest margin at which at most :data:`FALSE_CRISIS_TARGET` of that language's
-  benign exemplars (hard lookalikes) would be routed to crisis;
+  benign exemplars with safety-net vocabulary (idioms, grief, games: the hardest lookalikes)
+  would be routed to crisis;
+- ``crisis_plain``: the same for a message without safety-net vocabulary, at
+  :data:`PLAIN_FALSE_CRISIS_TARGET` of the benign exemplars without it. Everyday lines ("I've
+  decided to try therapy", "my family has been very supportive") sit near crisis statements in
+  the embedding space; a crisis read by meaning alone, with no word of death, self-harm or
+  farewell, has to be clearer (between the two thresholds it gets a check-in);
 - ``check_in``: the lowest margin at which at most :data:`CHECK_IN_TARGET` of them would get a
   check-in question or crisis;
 - ``clear``: below this margin the detector is confidently benign, so safety-net vocabulary alone
@@ -27,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FALSE_CRISIS_TARGET = 0.02
+FALSE_CRISIS_TARGET = 0.03
+PLAIN_FALSE_CRISIS_TARGET = 0.005
 CHECK_IN_TARGET = 0.10
 CLEAR_MISS_TARGET = 0.02
 ALL_LANGUAGES = "*"
@@ -39,6 +46,7 @@ class Thresholds:
     """Margins at which a message is crisis, check-in, or no longer confidently benign."""
 
     crisis: float
+    crisis_plain: float
     check_in: float
     clear: float
 
@@ -46,6 +54,7 @@ class Thresholds:
         """Rounded for the JSON file."""
         return {
             "crisis": round(self.crisis, 4),
+            "crisis_plain": round(self.crisis_plain, 4),
             "check_in": round(self.check_in, 4),
             "clear": round(self.clear, 4),
         }
@@ -60,19 +69,30 @@ def _above_share(benign: npt.NDArray[np.float64], share: float) -> float:
     return float(ordered[allowed]) + _STEP
 
 
-def choose(crisis: npt.NDArray[np.float64], benign: npt.NDArray[np.float64]) -> Thresholds:
-    """Thresholds for one language from its out-of-fold crisis and benign margins."""
-    crisis_at = _above_share(benign, FALSE_CRISIS_TARGET)
+def choose(
+    crisis: npt.NDArray[np.float64],
+    benign: npt.NDArray[np.float64],
+    benign_net: npt.NDArray[np.bool_],
+) -> Thresholds:
+    """Thresholds for one language from its out-of-fold margins (``benign_net``: which benign
+    exemplars carry safety-net vocabulary)."""
+    with_net = benign[benign_net]
+    crisis_at = _above_share(with_net if len(with_net) else benign, FALSE_CRISIS_TARGET)
+    plain = benign[~benign_net]
+    plain_at = max(crisis_at, _above_share(plain, PLAIN_FALSE_CRISIS_TARGET) if len(plain) else 0)
     check_at = min(_above_share(benign, CHECK_IN_TARGET), crisis_at)
     clear_at = float(np.quantile(crisis, CLEAR_MISS_TARGET)) if len(crisis) else check_at
-    return Thresholds(crisis_at, check_at, min(clear_at, check_at))
+    return Thresholds(crisis_at, plain_at, check_at, min(clear_at, check_at))
 
 
 def at_least(own: Thresholds, overall: Thresholds) -> Thresholds:
     """``own`` raised to ``overall`` where it is lower (``clear`` stays at most ``check_in``)."""
     check_in = max(own.check_in, overall.check_in)
     return Thresholds(
-        max(own.crisis, overall.crisis), check_in, min(max(own.clear, overall.clear), check_in)
+        max(own.crisis, overall.crisis),
+        max(own.crisis_plain, overall.crisis_plain),
+        check_in,
+        min(max(own.clear, overall.clear), check_in),
     )
 
 
@@ -86,8 +106,19 @@ __all__ = [
     "CHECK_IN_TARGET",
     "CLEAR_MISS_TARGET",
     "FALSE_CRISIS_TARGET",
+    "PLAIN_FALSE_CRISIS_TARGET",
     "Thresholds",
     "at_least",
+    "band",
     "choose",
     "effective",
 ]
+
+
+def band(score: float, limits: Thresholds, safety_net: bool) -> str:
+    """``crisis``, ``check_in`` or ``clear`` for ``score`` under ``limits`` (by meaning: the
+    safety net's own check-in, for words the score is not confidently benign about, is the
+    gate's)."""
+    if score >= limits.crisis_plain or (safety_net and score >= limits.crisis):
+        return "crisis"
+    return "check_in" if score >= limits.check_in else "clear"

@@ -1,0 +1,269 @@
+"""The semantic detector: meaning in many languages, bounded cost, shipped data that must match.
+
+One rebuild of the shipped exemplars per session (about ten seconds) serves three tests: the
+shipped vectors are exactly what ``crisisbot gate rebuild`` writes, and the out-of-fold figures
+it reports stay above a floor.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.embedding import shared_encoder
+from bot.errors import ModelError
+from bot.gate import CrisisGate
+from bot.gate.semantic import SafetyNet, SemanticDetector, shared_detector
+from bot.gate.semantic.build import Rebuilt, rebuild
+from bot.gate.semantic.detector import DATA_DIR, META_FILE, VECTORS_FILE
+from bot.gate.semantic.exemplars import EXEMPLARS_DIR
+from bot.gate.semantic.pieces import MAX_PIECES, MAX_TOTAL_TOKENS, select_pieces
+from bot.gate.semantic.safety_net import SAFETY_NET_FILE
+
+FIXTURE_EXEMPLARS = Path(__file__).with_name("fixtures") / "exemplars"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def shipped_rebuild(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Rebuilt]:
+    """The shipped exemplars rebuilt into a temporary folder (the package is left alone)."""
+    out = tmp_path_factory.mktemp("rebuilt")
+    return out, rebuild(data_dir=out)
+
+
+def test_shipped_vectors_are_exactly_what_rebuild_writes(
+    shipped_rebuild: tuple[Path, Rebuilt],
+) -> None:
+    out, _ = shipped_rebuild
+    for name in (VECTORS_FILE, META_FILE):
+        assert (out / name).read_bytes() == (DATA_DIR / name).read_bytes(), (
+            f"{name} is stale: run `crisisbot gate rebuild` and commit it"
+        )
+
+
+def test_out_of_fold_figures_stay_above_the_floor(shipped_rebuild: tuple[Path, Rebuilt]) -> None:
+    _, result = shipped_rebuild
+    overall = next(f for f in result.figures if f.language == "*")
+    assert overall.crisis >= 1000
+    assert overall.crisis_or_check_in >= 0.85
+    assert overall.false_crisis <= 0.03
+    assert overall.benign_check_in <= 0.12
+    for figures in result.figures:
+        assert figures.crisis_or_check_in >= 0.6, figures.language
+
+
+def test_rebuild_is_deterministic(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    rebuild(data_dir=first, exemplars_dir=FIXTURE_EXEMPLARS)
+    rebuild(data_dir=second, exemplars_dir=FIXTURE_EXEMPLARS)
+    for name in (VECTORS_FILE, META_FILE):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    detector = SemanticDetector.load(data_dir=first, exemplars_dir=FIXTURE_EXEMPLARS)
+    assert detector.index.vectors.shape == (12, 512)
+
+
+@pytest.fixture
+def copied(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the fixture exemplars and vectors built from them."""
+    exemplars = tmp_path / "exemplars"
+    shutil.copytree(FIXTURE_EXEMPLARS, exemplars)
+    data = tmp_path / "data"
+    rebuild(data_dir=data, exemplars_dir=exemplars)
+    return data, exemplars
+
+
+def test_changed_exemplars_refuse_to_start_and_say_to_rebuild(copied: tuple[Path, Path]) -> None:
+    data, exemplars = copied
+    with (exemplars / "en.yaml").open("a", encoding="utf-8") as handle:
+        handle.write('    - "see you tomorrow"\n')
+    with pytest.raises(ModelError, match="crisisbot gate rebuild"):
+        SemanticDetector.load(data_dir=data, exemplars_dir=exemplars)
+
+
+def test_vectors_of_another_model_refuse_to_start(copied: tuple[Path, Path]) -> None:
+    data, exemplars = copied
+    meta = json.loads((data / META_FILE).read_text(encoding="utf-8"))
+    meta["model"] = "some-other-model/1.0"
+    (data / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelError, match="some-other-model"):
+        SemanticDetector.load(data_dir=data, exemplars_dir=exemplars)
+
+
+def test_damaged_vectors_refuse_to_start(copied: tuple[Path, Path]) -> None:
+    data, exemplars = copied
+    raw = bytearray((data / VECTORS_FILE).read_bytes())
+    raw[-1] ^= 0xFF
+    (data / VECTORS_FILE).write_bytes(bytes(raw))
+    with pytest.raises(ModelError, match="rebuild"):
+        SemanticDetector.load(data_dir=data, exemplars_dir=exemplars)
+
+
+def test_missing_vectors_refuse_to_start(copied: tuple[Path, Path]) -> None:
+    data, exemplars = copied
+    (data / META_FILE).unlink()
+    with pytest.raises(ModelError, match="crisisbot gate rebuild"):
+        SemanticDetector.load(data_dir=data, exemplars_dir=exemplars)
+
+
+IDIOMS = [
+    ("es", "me muero de hambre"),
+    ("de", "ich lach mich tot"),
+    ("it", "muoio dalla voglia di vederti"),
+    ("pt", "estou morrendo de rir"),
+    ("ru", "я умираю от смеха"),
+    ("pl", "umieram z głodu"),
+    ("tr", "açlıktan ölüyorum"),
+    ("zh", "饿死了"),
+    ("ar", "يا إلهي أنا ميت من الضحك"),
+    ("en", "this traffic is killing me"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), IDIOMS)
+def test_figurative_death_talk_stays_clear(gate: CrisisGate, lang: str, text: str) -> None:
+    assessment = gate.assess(text)
+    assert not assessment.crisis
+    assert not assessment.check_in
+    assert assessment.language == lang
+
+
+CRISIS_LINES = [
+    ("es", "quiero dormir y no despertar nunca"),
+    ("de", "ich will einfach nicht mehr aufwachen"),
+    ("nl", "ik wil er niet meer zijn"),
+    ("ru", "я хочу покончить с собой"),
+    ("uk", "я хочу вмерти"),
+    ("pl", "nie chcę już żyć"),
+    ("tr", "kendimi öldürmek istiyorum"),
+    ("ar", "أريد أن أنهي حياتي"),
+    ("zh", "我想结束自己的生命"),
+    ("en", "made sure my cat will be fed after i'm gone"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), CRISIS_LINES)
+def test_crisis_by_meaning_routes_to_crisis(gate: CrisisGate, lang: str, text: str) -> None:
+    assessment = gate.assess(text)
+    assert assessment.crisis
+    assert "semantic" in assessment.detectors
+    assert assessment.language == lang
+
+
+def test_semantic_only_crisis_names_its_category_and_risk(gate: CrisisGate) -> None:
+    assessment = gate.assess("what knot holds best around a neck")
+    assert assessment.detectors == frozenset({"semantic"})
+    assert assessment.rule == f"semantic.{assessment.category}"
+    assert assessment.category == "means"
+    assert assessment.risk is not None
+    assert assessment.score is not None
+    assert any(s.kind == "crisis.means" for s in assessment.signals)
+
+
+def test_a_chosen_date_alone_is_planning_by_meaning(gate: CrisisGate) -> None:
+    assessment = gate.assess("i've already picked the date")
+    assert assessment.crisis
+    assert assessment.category == "planning"
+
+
+def test_crisis_sentence_inside_a_long_question_is_found() -> None:
+    detector = shared_detector()
+    question = (
+        "My first ketamine infusion is booked for next month and I have read the leaflet twice. "
+        "The clinic says the effect can last a few weeks and that blood pressure is checked. "
+        "I would like to know how many sessions people usually have. "
+        "Some days I just wish I could stop existing. "
+        "Is it covered by insurance in most places? Thank you for any information."
+    )
+    assert detector.assess(question).band != "clear"
+
+
+def test_safety_net_words_without_confident_benign_meaning_ask(gate: CrisisGate) -> None:
+    assessment = gate.assess("is this the last message")
+    assert assessment.check_in
+    assert "safety_net" in assessment.detectors
+
+
+def test_safety_net_matches_stems_phrases_and_scripts() -> None:
+    net = SafetyNet(["suicid*", "stop breathing", "自杀", "aufwachen"])
+    assert net.hits("SUICIDAL thoughts")
+    assert net.hits("i want to stop   breathing")
+    assert net.hits("我想自杀")
+    assert net.hits("nicht mehr AUFWACHEN")
+    assert not net.hits("suicine is not a word, nor is stop-breath")
+    assert not net.hits("aufwachend")
+
+
+def test_shipped_safety_net_loads() -> None:
+    assert SafetyNet.load(SAFETY_NET_FILE).hits("overdose")
+
+
+LONG = ("I have a question about spravato and how the nasal spray works in practice. " * 60)[:4096]
+ADVERSARIAL = [
+    pytest.param(LONG, id="4k-prose"),
+    pytest.param("a" * 4096, id="one-letter"),
+    pytest.param(" ".join("suicide" * 300)[:4096], id="spaced-letters"),
+    pytest.param("😂🔥💯🙏" * 1024, id="emoji"),
+    pytest.param("".join(chr(0x4E00 + i) for i in range(4096)), id="cjk"),
+    pytest.param("word. " * 700, id="many-sentences"),
+    pytest.param("\u200b".join("x" * 2048), id="zero-width"),
+]
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL)
+def test_pieces_are_bounded_for_any_input(text: str) -> None:
+    encoder = shared_encoder()
+    pieces = select_pieces(text, encoder.token_count)
+    assert 1 <= len(pieces) <= MAX_PIECES
+    assert sum(encoder.token_count(p) for p in pieces) <= MAX_TOTAL_TOKENS + 2 * MAX_PIECES
+
+
+def test_spaced_letters_are_joined_before_encoding() -> None:
+    pieces = select_pieces("s u i c i d e", shared_encoder().token_count)
+    assert pieces == ["suicide"]
+
+
+def test_empty_and_symbol_only_text_has_nothing_to_read() -> None:
+    assert select_pieces("   \u200b ", shared_encoder().token_count) == []
+    assert shared_detector().assess("").score is None
+
+
+def test_detector_loads_and_scores_with_the_network_cut() -> None:
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare is not installed, so the network cannot be cut for a child process")
+    probe = subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -rn is not permitted here: {probe.stderr.decode().strip()}")
+    script = (
+        "import socket\n"
+        "try:\n"
+        "    socket.create_connection(('1.1.1.1', 443), timeout=2)\n"
+        "    raise SystemExit('network still reachable')\n"
+        "except OSError:\n"
+        "    pass\n"
+        "from bot.gate import CrisisGate\n"
+        "a = CrisisGate.default().assess('ich will einfach nicht mehr aufwachen')\n"
+        "print(a.crisis, sorted(a.detectors))\n"
+    )
+    result = subprocess.run(
+        [unshare, "-rn", sys.executable, "-c", script],
+        capture_output=True,
+        check=False,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().strip() == "True ['semantic']"
+
+
+def test_shipped_exemplars_cover_every_supported_language() -> None:
+    from bot.gate.semantic.language import LANGUAGES
+
+    languages = set(json.loads((DATA_DIR / META_FILE).read_text(encoding="utf-8"))["languages"])
+    assert languages == set(LANGUAGES)
+    assert sorted(EXEMPLARS_DIR.glob("*.yaml"))
