@@ -131,7 +131,9 @@ class CrisisGate:
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
         meaning = self.semantic.assess(text)
-        semantic_crisis = meaning.band == "crisis"
+        # Nearest to mentions (questions about suicide and treatment): by meaning alone that is
+        # a question to ask back, not a crisis; the lexicon routes the words of a mention.
+        semantic_crisis = meaning.band == "crisis" and meaning.category != "mention"
         if findings:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
             spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
@@ -150,7 +152,7 @@ class CrisisGate:
                 meaning, risk, category, f"semantic.{category}", signals, {"semantic"}
             )
         spoke = set()
-        if meaning.band == "check_in":
+        if meaning.band != "clear":
             spoke.add("semantic")
         if signals:
             spoke.add("lexicon")  # weak signals below the accumulation threshold
