@@ -131,9 +131,11 @@ class CrisisGate:
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
         meaning = self.semantic.assess(text)
-        # Nearest to mentions (questions about suicide and treatment): by meaning alone that is
-        # a question to ask back, not a crisis; the lexicon routes the words of a mention.
-        semantic_crisis = meaning.band == "crisis" and meaning.category != "mention"
+        # Nearest to mentions (questions about suicide and treatment) with no word of death,
+        # self-harm or farewell: a question to ask back (check-in), not a crisis by meaning alone.
+        semantic_crisis = meaning.band == "crisis" and (
+            meaning.category != "mention" or meaning.safety_net
+        )
         if findings:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
             spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
