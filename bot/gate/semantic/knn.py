@@ -37,14 +37,17 @@ class ExemplarIndex:
 
     def margins(self, queries: Vectors, keep: Mask | None = None) -> Scores:
         """The k-NN margin of each query; ``keep`` limits which exemplars take part."""
-        sims = self.similarities(queries)
+        return self.margins_of(self.similarities(queries), keep)
+
+    def margins_of(self, sims: npt.NDArray[np.float32], keep: Mask | None = None) -> Scores:
+        """The k-NN margins from precomputed similarities (rows: queries)."""
         crisis = self.crisis if keep is None else self.crisis & keep
         benign = ~self.crisis if keep is None else ~self.crisis & keep
         return _top_mean(sims[:, crisis], self.k) - _top_mean(sims[:, benign], self.k)
 
-    def nearest_crisis_category(self, query: Vectors) -> str:
-        """The most common category among the k crisis exemplars nearest ``query``."""
-        sims = self.similarities(query[None, :])[0]
+    def nearest_crisis_category(self, sims: npt.NDArray[np.float32]) -> str:
+        """The most common category among the k crisis exemplars nearest a query, given the
+        query's similarities to every exemplar."""
         indexes = np.flatnonzero(self.crisis)
         nearest = indexes[np.argsort(-sims[indexes], kind="stable")[: self.k]]
         counts = Counter(self.categories[i] for i in nearest)
