@@ -80,8 +80,8 @@ def select_pieces(
 ) -> list[str]:
     """The bounded list of pieces to encode for ``text`` (empty when nothing is left)."""
     tidied = tidy(text)
-    if not tidied:
-        return []
+    if not any(char.isalpha() for char in tidied):
+        return []  # digits, emoji and marks alone carry nothing the encoder reads reliably
     parts = list(dict.fromkeys(sentences(tidied)))
     if len(parts) <= 1:
         return [_cut(tidied, count_tokens, MAX_PIECE_TOKENS)[0]]
