@@ -1,4 +1,4 @@
-"""CPU cost of the crisis gate's lexicon and the advice guard, per message, by kind of input.
+"""CPU cost of the crisis gate (lexicon and semantic detector) and the advice guard, per message.
 
 Run: ``.venv/bin/python bench/gate_bench.py [--messages 10000] [--long 60] [--seed 7]``
 
@@ -10,8 +10,10 @@ adversarial text (long runs of one character, spaced letters, emoji, near-miss w
 words glued with dots). Every message is distinct, so nothing is served from a cache that a
 real message would miss; the guard reads each message right after the gate, as the bot does.
 
-Prints the start-up cost (reading and compiling the lexicon; regexes compile on first use, so
-the first messages are timed apart) and p50/p99/max CPU time (``time.process_time``) per kind.
+Prints the start-up cost (reading and compiling the lexicon, loading the sentence encoder and
+the exemplar vectors; regexes compile on first use, so the first messages are timed apart),
+p50/p99/max CPU time (``time.process_time``) per kind, then the semantic detector alone on
+other texts of every kind (the encoder caches recent texts, so it must not see the gate's).
 Nothing is asserted: timings depend on the machine.
 """
 
@@ -183,7 +185,7 @@ def measure(gate: CrisisGate, guard: AdviceGuard, kind: str, messages: Sequence[
         gate_ms.append(cpu_ms(gate.assess, text))
         guard_ms.append(cpu_ms(guard.check, text))
     print(kind)
-    report("crisis gate (lexicon)", gate_ms)
+    report("crisis gate (both)", gate_ms)
     report("advice guard after it", guard_ms)
     report("both", [a + b for a, b in zip(gate_ms, guard_ms, strict=True)])
 
@@ -220,6 +222,12 @@ def main() -> None:
         measure(gate, guard, f"{kind} (4,096 characters)", texts)
     crisis = sum(gate.assess(text).crisis for text in messages)
     print(f"short messages routed to crisis: {crisis:,} of {len(messages):,}")
+    # The semantic detector alone, on texts the gate has not read (its encoder caches texts).
+    print("semantic detector alone")
+    fresh = generate(min(args.messages, 2_000), args.seed + 2)
+    report("short messages", [cpu_ms(gate.semantic.assess, text) for text in fresh])
+    for kind, texts in long_inputs(args.long, args.seed + 2).items():
+        report(kind, [cpu_ms(gate.semantic.assess, text) for text in texts])
 
 
 if __name__ == "__main__":

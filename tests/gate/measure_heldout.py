@@ -7,8 +7,8 @@ advice), ``cat`` and ``lang``. For ``turns`` the label is the last turn's; the e
 assessed first and their signals passed as history, one minute apart, as the core does.
 
 Per language it prints crisis recall, crisis-or-check-in recall, the false crisis and check-in
-rates on benign lines, and the share of advice lines the advice guard catches (not crisis, then
-a guard match). Nothing is asserted: the tests do that.
+rates on benign lines, and the share of advice lines the advice guard answers (the gate clear,
+as the core asks a check-in before the guard reads a line, then a guard match). Nothing is asserted: the tests do that.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def measure(path: Path, gate: CrisisGate, guard: AdviceGuard) -> dict[str, Tally
                     tally.misses.append(f"benign {where}")
             else:
                 tally.advice += 1
-                routed = not verdict.crisis and guard.check(text) is not None
+                routed = verdict.outcome.value == "clear" and guard.check(text) is not None
                 tally.advice_routed += routed
                 if not routed and key == "ALL":
                     tally.misses.append(f"advice miss {where}")
