@@ -57,8 +57,8 @@ def test_report_per_language_and_detector_with_check_in_figures(tmp_path: Path) 
     assert english["crisis"] == "2"
     assert english["recall"] == "50.0%"  # the hopeless line gets a check-in, not crisis
     assert english["either_route"] == "100.0%"
-    assert english["lexicon"] == "50.0%"
-    assert english["semantic"] == "0.0%"
+    assert english["lexicon"] == "100.0%"  # weak signals below accumulation name the lexicon
+    assert english["semantic"] == "50.0%"  # "i want to kill myself" by meaning too
     assert english["check"] == "50.0%"  # "I lost my job" gets a check-in
     assert english["false"] == "0.0%"
     assert "crisis-or-check-in recall" in result.stdout

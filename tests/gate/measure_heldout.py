@@ -8,7 +8,8 @@ assessed first and their signals passed as history, one minute apart, as the cor
 
 Per language it prints crisis recall, crisis-or-check-in recall, the false crisis and check-in
 rates on benign lines, and the share of advice lines the advice guard answers (the gate clear,
-as the core asks a check-in before the guard reads a line, then a guard match). Nothing is asserted: the tests do that.
+as the core asks a check-in before the guard reads a line, then a guard match). Nothing is
+asserted: the tests do that.
 """
 
 from __future__ import annotations
