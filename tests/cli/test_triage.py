@@ -63,7 +63,10 @@ def test_same_user_continues_one_conversation_and_crisis_sticks() -> None:
         {"text": "how does ketamine work", "user": "a"},
     ]
     out = triage([json.dumps(line) for line in lines])
-    assert [o["route"] for o in out] == ["crisis", "crisis", "fallback", "crisis"]
+    routes = [o["route"] for o in out]
+    assert routes[:2] == ["crisis", "crisis"]
+    assert routes[2] in ("fallback", "check_in")  # another person: never crisis mode from "a"
+    assert routes[3] == "crisis"
     assert "ketamine" not in str(out[3]["reply"]).lower()
 
 
