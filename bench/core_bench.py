@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bot.app import build_core
 from bot.config import load_config
-from bot.core.models import ConversationRecord, Inbound, InboundKind
 from bot.core.service import Service
+from bot.model import ConversationRecord, Inbound, InboundKind
 from bot.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -57,7 +57,8 @@ from telegram_bench import MESSAGES, TOKEN, InstantRequest
 
 from bot.app import build_core
 from bot.config import load_config
-from bot.core.models import (
+from bot.core.service import Service
+from bot.model import (
     ConversationRecord,
     Inbound,
     InboundKind,
@@ -65,7 +66,6 @@ from bot.core.models import (
     Reply,
     Route,
 )
-from bot.core.service import Service
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply

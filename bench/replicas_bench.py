@@ -46,7 +46,7 @@ from bench.storage_bench import percentile, table_bytes  # noqa: E402
 from bench.telegram_bench import bench_conversation_handler, interleaved_updates  # noqa: E402
 from bot.app import build_service  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.core.models import ConversationRecord, Inbound, InboundKind  # noqa: E402
+from bot.model import ConversationRecord, Inbound, InboundKind  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.storage.conversation import SqlConversationTx  # noqa: E402
 from tests.auxil.botapi_standin import BotApiStandIn  # noqa: E402

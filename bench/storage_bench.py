@@ -27,8 +27,8 @@ import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from bot.core.models import Button, ConversationRecord, CrisisState, Reply, Risk, Signal
 from bot.errors import StorageError
+from bot.model import Button, ConversationRecord, CrisisState, Reply, Risk, Signal
 from bot.storage import Storage
 from bot.storage.conversation import SqlConversationTx
 

@@ -43,7 +43,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_service
 from bot.config import load_config
-from bot.core.models import ConversationRecord, Inbound, Outcome, Reply, Route
+from bot.model import ConversationRecord, Inbound, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import assemble, build_application
 from bot.telegram.handlers import CoreService

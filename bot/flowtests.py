@@ -33,10 +33,10 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.models import ConversationRecord, Inbound, InboundKind, Outcome
 from bot.core.pipeline import Core
 from bot.engine.loader import load_yaml_document
 from bot.errors import Diagnostic, FlowError
+from bot.model import ConversationRecord, Inbound, InboundKind, Outcome
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 

@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.app import build_service
 from bot.clean_text import clean_text
 from bot.config import load_config
-from bot.core.models import Button, Inbound, InboundKind, Outcome, Reply
+from bot.model import Button, Inbound, InboundKind, Outcome, Reply
 
 QUIT_WORDS = frozenset({"/quit", "/exit", ":q"})
 BANNER = (

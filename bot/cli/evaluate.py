@@ -24,9 +24,9 @@ from typing import Any, TextIO
 
 from bot.app import build_core
 from bot.config import load_config
-from bot.core.models import ConversationRecord, Inbound, InboundKind, Outcome, Route
 from bot.core.pipeline import Core
 from bot.errors import InputError
+from bot.model import ConversationRecord, Inbound, InboundKind, Outcome, Route
 
 EXPECTATIONS = ("crisis", "benign", "advice")
 DOSE = re.compile(

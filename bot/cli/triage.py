@@ -25,8 +25,8 @@ from typing import Any, BinaryIO, TextIO
 from bot.app import build_service
 from bot.clean_text import clean_text
 from bot.config import load_config
-from bot.core.models import Inbound, InboundKind, Outcome
 from bot.core.service import Service
+from bot.model import Inbound, InboundKind, Outcome
 
 MAX_LINE_CHARS = 1_000_000
 IN_MEMORY = "sqlite:///:memory:"

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.models import Signal
-from bot.core.system import SYSTEM_PREFIX
 from bot.crisis import CheckInActions
 from bot.crisis.answers import Answer
+from bot.model import SYSTEM_PREFIX, Signal
 
 PREFIX = f"{SYSTEM_PREFIX}checkin:"
 BUTTON_ANSWERS = (Answer.YES, Answer.NOT_SURE, Answer.NO)

@@ -9,9 +9,9 @@ from collections.abc import Collection
 
 from babel import Locale, UnknownLocaleError
 
-from bot.core.models import ConversationRecord, Inbound, InboundKind
 from bot.crisis.language import country_for
 from bot.i18n.choice import Detected, choose_language, observe
+from bot.model import ConversationRecord, Inbound, InboundKind
 
 # Inbounds whose text the person wrote as a message (a command's arguments or a button's label
 # say little about the language they write in).

@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 
 from bot.core import check_in, system
 from bot.core.language import lines_country, observe_language, reply_language
-from bot.core.models import (
+from bot.crisis import CrisisReplies
+from bot.crisis.answers import Answer, AnswerReader, default_answers
+from bot.crisis.wording import Wording
+from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
+from bot.gate import AdviceGuard, Assessment, CrisisGate
+from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
+from bot.i18n import SOURCE_LANGUAGE, language_name
+from bot.model import (
     ConversationRecord,
     CrisisState,
     Inbound,
@@ -32,13 +39,6 @@ from bot.core.models import (
     Route,
     Signal,
 )
-from bot.crisis import CrisisReplies
-from bot.crisis.answers import Answer, AnswerReader, default_answers
-from bot.crisis.wording import Wording
-from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
-from bot.gate import AdviceGuard, Assessment, CrisisGate
-from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
-from bot.i18n import SOURCE_LANGUAGE, language_name
 
 MAX_MATCH_CHARS = 10_000  # longer text is still gated in full, but not matched to a topic
 

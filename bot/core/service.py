@@ -32,9 +32,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.core.models import Inbound, Outcome, Reply, Route
 from bot.core.pipeline import Core
 from bot.metrics import default_metrics
+from bot.model import Inbound, Outcome, Reply, Route
 
 if TYPE_CHECKING:
     from bot.storage import ConversationTx, Storage

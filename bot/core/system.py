@@ -7,20 +7,22 @@ lines to each of them. Their words come from the wording of the person's languag
 
 from __future__ import annotations
 
-from bot.core.models import Button, Reply
+from bot import model
 from bot.crisis.wording import Wording, default_wording
+from bot.model import Button, Reply
 
-SYSTEM_PREFIX = "sys:"
-HUMAN = "sys:human"
-COUNTRY = "sys:country"
-LANGUAGE = "sys:language"
-MENU = "sys:menu"
-FORGET_YES = "sys:forget:yes"
-FORGET_NO = "sys:forget:no"
+SYSTEM_PREFIX = model.SYSTEM_PREFIX  # the core reads both here
+SYSTEM_COMMANDS = model.SYSTEM_COMMANDS
+
+HUMAN = f"{SYSTEM_PREFIX}human"
+COUNTRY = f"{SYSTEM_PREFIX}country"
+LANGUAGE = f"{SYSTEM_PREFIX}language"
+MENU = f"{SYSTEM_PREFIX}menu"
+FORGET_YES = f"{SYSTEM_PREFIX}forget:yes"
+FORGET_NO = f"{SYSTEM_PREFIX}forget:no"
 # The group notice is sent in English (a group has no one person's language); the Telegram layer
 # recognises it by its text to send it at most once an hour per group.
 GROUP_NOTICE = default_wording().system.group_notice
-SYSTEM_COMMANDS = frozenset({"crisis", "country", "language", "human", "privacy", "forget", "stop"})
 
 
 def country_picker(names: dict[str, str], prefix: str, wording: Wording) -> Reply:

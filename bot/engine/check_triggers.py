@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.system import SYSTEM_COMMANDS
 from bot.engine.check_text import FlowReport, Loc
 from bot.engine.matcher import tokens
+from bot.model import SYSTEM_COMMANDS
 
 
 def check_trigger_use(report: FlowReport, fired_from_outside: set[str]) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from bot.core.models import ConversationRecord
 from bot.engine.matcher import TriggerIndex, TriggerPattern, build_patterns
 from bot.engine.schema import FlowSpec, StateSpec
+from bot.model import ConversationRecord
 
 
 # The allow-list of conditions (names in bot.engine.schema.ALLOWED_CONDITIONS) as real callables.

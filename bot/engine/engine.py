@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.models import Button, ConversationRecord, Reply, Route
 from bot.embedding import shared_encoder
 from bot.engine.compiler import CompiledFlow
 from bot.engine.matcher import (
@@ -22,8 +21,9 @@ from bot.engine.matcher import (
     tokens,
 )
 from bot.engine.schema import StateSpec
+from bot.model import FLOW_PREFIX, Button, ConversationRecord, Reply, Route
 
-BUTTON_PREFIX = "f:"
+BUTTON_PREFIX = FLOW_PREFIX  # the name the core imports
 DEFAULT_FALLBACK = (
     "I'm not sure I understood that. I'm an automated assistant that shares general, sourced "
     "information about ketamine and esketamine treatment for depression. Pick a topic below, or "

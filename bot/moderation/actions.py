@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.core.models import ConversationRecord, Reply
 from bot.crisis.wording import Wording
+from bot.model import ConversationRecord, Reply
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer
 from bot.moderation.models import Case, CaseStatus, Queued, Who
@@ -50,7 +50,7 @@ class Done:
 
 
 class CaseActions:
-    """The case actions, sharing the core (for crisis mode) and the announcer."""
+    """The case actions, sharing the core (for the person's language) and the announcer."""
 
     def __init__(self, core: Callable[[], Core], announcer: Announcer) -> None:
         self._core = core  # the current core: a flow reload swaps it
@@ -144,7 +144,7 @@ class CaseActions:
             record is not None and record.handoff_case == case.id
         )
         if record is not None:
-            step.tx.save(self._core().end_crisis(record))
+            step.tx.save(record.end_crisis())
         step.case = self._change(
             step,
             status=CaseStatus.RESOLVED,

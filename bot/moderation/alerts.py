@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.config import ModerationConfig
 from bot.core.language import language_for_moderators
-from bot.core.models import ConversationRecord, Reply, Risk
+from bot.model import ConversationRecord, Reply, Risk
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.models import Case, CaseStatus, Queued
 from bot.storage import ConversationTx

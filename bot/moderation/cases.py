@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from bot.core.models import Risk
+from bot.model import Risk
 from bot.moderation.models import FORGOTTEN_PREFIX, Case, CaseStatus
 from bot.moderation.tables import cases
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-BUTTON_PREFIX = "mod:"
+from bot.model import MODERATION_PREFIX
+
+BUTTON_PREFIX = MODERATION_PREFIX
 
 #: Actions that need a case id.
 CASE_ACTIONS = frozenset(

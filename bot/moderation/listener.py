@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, select
 
-from bot.core.models import Inbound, InboundKind, Outcome
+from bot.model import Inbound, InboundKind, Outcome
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer
 from bot.moderation.models import Case, Who

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.core.models import Reply, Risk
+from bot.model import Reply, Risk
 
 
 class CaseStatus(StrEnum):

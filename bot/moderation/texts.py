@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.core.models import Button, Reply, Risk
+from bot.model import Button, Reply, Risk
 from bot.moderation.commands import button_action
 from bot.moderation.journal import shorten
 from bot.moderation.models import Case, CaseStatus, TranscriptLine, Who

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, text
 
-from bot.core.models import ConversationRecord, Reply
+from bot.model import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
 from bot.storage.driver import Sql
 

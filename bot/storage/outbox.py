@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, TextClause, func, select, text
 
-from bot.core.models import Button, Reply
 from bot.errors import StorageError
+from bot.model import Button, Reply
 from bot.storage.driver import Sql
 from bot.storage.tables import is_pending, outbox
 

@@ -1,6 +1,6 @@
 """Turn a Telegram update into what the core reads, or decide to leave it alone.
 
-Every text-bearing update of a private chat becomes exactly one :class:`~bot.core.models.Inbound`
+Every text-bearing update of a private chat becomes exactly one :class:`~bot.model.Inbound`
 and goes to the core, which runs the crisis gate on it: new and edited messages, captions, commands
 with their arguments, button presses and messages with nothing to read. The adapter never looks at
 what a person wrote to decide anything; it only says where the text came from.
@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 
 from bot.clean_text import clean_optional, clean_text
-from bot.core.models import Inbound, InboundKind
+from bot.model import Inbound, InboundKind
 from bot.moderation.commands import parse_button, parse_command
 
 

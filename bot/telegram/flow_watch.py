@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.core.models import Reply
+from bot.model import Reply
 from bot.reload import FlowReloader, ReloadResult
 from bot.storage import outbox
 from bot.telegram.upkeep import describe_failure

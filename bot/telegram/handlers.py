@@ -1,6 +1,6 @@
 """The Application's handlers: one catch-all per update kind, each ending in the core.
 
-A private chat's update becomes one :class:`~bot.core.models.Inbound` and goes through
+A private chat's update becomes one :class:`~bot.model.Inbound` and goes through
 ``Service.handle``, which gates it, saves the conversation and puts the replies in the outbox in
 one transaction; the outbox sender is woken right after the commit. A group's message is read by
 the crisis gate only: crisis words get the crisis lines every time; anything else gets the fixed
@@ -36,8 +36,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.models import Inbound, Outcome, Reply
 from bot.core.system import GROUP_NOTICE
+from bot.model import Inbound, Outcome, Reply
 from bot.storage.tables import outbox
 from bot.telegram.adapter import (
     GroupNotice,

@@ -23,8 +23,8 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from bot.core.models import Outcome
 from bot.metrics import Metrics, default_metrics
+from bot.model import Outcome
 
 UPDATE_LOGGER = "bot.telegram.updates"
 CHAT_HASH_CHARS = 12

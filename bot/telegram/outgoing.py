@@ -1,4 +1,4 @@
-"""Shape a core :class:`~bot.core.models.Reply` into Telegram messages.
+"""Shape a core :class:`~bot.model.Reply` into Telegram messages.
 
 Replies are sent as plain text (no parse mode), so nothing needs escaping and no character a
 person or a flow writes can break a message. Text longer than Telegram's limit is split at the
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.models import Button, Reply
+from bot.model import Button, Reply
 
 MESSAGE_LIMIT = 4096  # Telegram's maximum message length, in UTF-16 code units
 CALLBACK_DATA_LIMIT = 64  # bytes

@@ -49,7 +49,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.models import Reply
+from bot.model import Reply
 from bot.storage.outbox import Delivery
 from bot.telegram.outgoing import keyboard_for, message_parts
 from bot.telegram.ratelimit import SendLimits, SendPacer

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.models import Reply
+from bot.model import Reply
 
 MAX_ATTEMPTS = 5
 MAX_TRACKED = 10_000  # failing updates remembered at once; the oldest is forgotten beyond this

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 from bot.app import build_core  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.core.models import Inbound, InboundKind, Reply  # noqa: E402
+from bot.model import Inbound, InboundKind, Reply  # noqa: E402
 from bot.moderation import texts  # noqa: E402
 from bot.moderation.models import Case, CaseStatus  # noqa: E402
 from bot.telegram.outgoing import keyboard_for  # noqa: E402

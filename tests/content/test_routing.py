@@ -12,9 +12,9 @@ from functools import cache
 
 import pytest
 
-from bot.core.models import ConversationRecord, Route
 from bot.engine.compiler import compile_flow
 from bot.engine.engine import FlowEngine
+from bot.model import ConversationRecord, Route
 from tests.content.flow_files import ENTRY_FLOW, all_flows, load_routing_cases
 
 MIN_CASES_PER_STATE = 3

@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import build_core
 from bot.config import load_config
-from bot.core.models import ConversationRecord, Inbound, InboundKind, Outcome
 from bot.core.pipeline import Core
+from bot.model import ConversationRecord, Inbound, InboundKind, Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config.example.yaml"

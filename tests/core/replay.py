@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config import ModerationConfig, RealertConfig, load_config
-from bot.core.models import Inbound, InboundKind, Outcome
 from bot.core.pipeline import Core
 from bot.core.service import Service
+from bot.model import Inbound, InboundKind, Outcome
 from bot.moderation import ModerationDesk
 from bot.moderation.tables import cases
 from bot.storage import Storage

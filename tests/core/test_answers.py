@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.core.models import InboundKind, Route
 from bot.core.pipeline import Core
+from bot.model import InboundKind, Route
 from tests.core.conftest import reply_text
 
 DOSE = re.compile(

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.core import check_in
-from bot.core.models import (
+from bot.core.pipeline import Core
+from bot.core.service import Service
+from bot.crisis import default_wording
+from bot.model import (
     ConversationRecord,
     Inbound,
     InboundKind,
@@ -22,9 +25,6 @@ from bot.core.models import (
     Risk,
     Route,
 )
-from bot.core.pipeline import Core
-from bot.core.service import Service
-from bot.crisis import default_wording
 from bot.storage import Storage
 from bot.telegram.outgoing import keyboard_for
 from tests.core.conftest import Conversation, reply_text

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import load_engine
 from bot.config import load_config
-from bot.core.models import InboundKind, Risk, Route
+from bot.model import InboundKind, Risk, Route
 from tests.core.conftest import EXAMPLE_CONFIG, Conversation, reply_text
 
 ENGINE = load_engine(load_config(EXAMPLE_CONFIG).flows_dir, "ketamine")

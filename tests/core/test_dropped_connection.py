@@ -9,9 +9,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from bot.core.models import Inbound, InboundKind
 from bot.core.pipeline import Core
 from bot.core.service import Service
+from bot.model import Inbound, InboundKind
 from bot.storage import Storage
 from tests.conftest import POSTGRES_CONNINFO
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.core.models import InboundKind, Route
 from bot.crisis import ACTION_COUNTRY, ACTION_LANGUAGE
+from bot.model import InboundKind, Route
 from tests.core.conftest import Conversation, reply_text
 
 Factory = Callable[..., Conversation]
@@ -124,7 +124,7 @@ def test_stickers_get_the_text_only_reply_in_the_persons_language(conversation: 
 
 
 def test_the_record_keeps_the_language_across_storage(conversation: Factory) -> None:
-    from bot.core.models import ConversationRecord
+    from bot.model import ConversationRecord
 
     person = conversation()
     person.command("language", "es")

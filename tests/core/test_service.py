@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.models import Inbound, InboundKind, Reply
 from bot.core.pipeline import Core
 from bot.core.service import Service
+from bot.model import Inbound, InboundKind, Reply
 from bot.storage import Storage
 
 CHAT = "7001"

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.core.models import ConversationRecord, Inbound, InboundKind, Outcome
 from bot.core.pipeline import Core
 from bot.core.service import Service
+from bot.model import ConversationRecord, Inbound, InboundKind, Outcome
 from bot.storage import Storage
 from bot.storage.conversation import advisory_key, claim_update
 from tests.conftest import StorageFactory

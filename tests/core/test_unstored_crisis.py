@@ -13,10 +13,10 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import text
 
-from bot.core.models import Inbound, InboundKind, Reply, Route
 from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.metrics import default_metrics
+from bot.model import Inbound, InboundKind, Reply, Route
 from bot.storage import Storage
 
 CHAT = "7200"

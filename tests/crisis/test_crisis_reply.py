@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from bot.core.models import Reply, Risk
 from bot.crisis import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
@@ -18,6 +17,7 @@ from bot.crisis import (
     HumanContact,
     load_crisis_lines,
 )
+from bot.model import Reply, Risk
 from tests.crisis.invented import CONTACTS
 
 # The English card's countries, one without a text line, one with notes, and two unknown ones.

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from bot.core.models import Button
 from bot.crisis import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
@@ -16,6 +15,7 @@ from bot.crisis import (
     CrisisReplies,
     default_wording,
 )
+from bot.model import Button
 
 ADVICE_REASONS = (*sorted(default_wording().advice.reasons), "an_unknown_reason", "", "DOSE")
 COUNTRIES = ("US", "CA", "GB", "IE", "AU", "DE", "BR", None, "PE")

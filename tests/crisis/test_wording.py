@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.core.models import Risk
 from bot.crisis import default_wording, load_wording
 from bot.errors import ConfigError
+from bot.model import Risk
 
 WriteYaml = Callable[[dict[str, Any]], Path]
 

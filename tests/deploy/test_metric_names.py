@@ -21,7 +21,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.core.models import Route
+from bot.model import Route
 from bot.storage_metrics import RISKS
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess, free_port, write_config

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.models import Signal
 from bot.gate import AdviceGuard, Assessment, CrisisGate
+from bot.model import Signal
 
 
 @dataclass

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from bot.core.models import Risk, Signal
 from bot.gate import CrisisGate
 from bot.gate.lexicon import Accumulation
 from bot.gate.signals import accumulate, decayed_weight
+from bot.model import Risk, Signal
 
 HOUR = 3600.0
 T0 = 1_700_000_000.0

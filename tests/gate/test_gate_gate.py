@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 import bot.gate
-from bot.core.models import GateOutcome, Risk
 from bot.gate import CrisisGate
+from bot.model import GateOutcome, Risk
 
 
 @pytest.mark.parametrize(

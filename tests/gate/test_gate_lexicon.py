@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.models import Risk
 from bot.errors import LexiconError
 from bot.gate import CrisisGate, load_lexicon
 from bot.gate.lexicon import CATEGORIES
+from bot.model import Risk
 from tests.gate.casebook import CRISIS_FILES, load_cases
 
 

@@ -57,7 +57,7 @@ def test_pathological_input_with_a_statement_still_routes(gate: CrisisGate, text
 
 
 def test_history_of_odd_signals_is_tolerated(gate: CrisisGate) -> None:
-    from bot.core.models import Signal
+    from bot.model import Signal
 
     history = (
         Signal(at=float("nan"), kind="loss", weight=1.0),

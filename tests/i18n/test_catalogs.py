@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import write_po
 
-from bot.core.models import Risk
 from bot.crisis import CrisisReplies, load_crisis_lines
 from bot.crisis.wording import default_wording
 from bot.errors import ConfigError
 from bot.i18n import DEFAULT_LOCALES_DIR, load_languages
 from bot.i18n.catalogs import default_languages, read_catalog, source_texts, template
+from bot.model import Risk
 from tests.crisis.invented import CONTACTS
 
 LANGUAGES = ("en", "de", "es", "fr", "it", "nl", "pt")

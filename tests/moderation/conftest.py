@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ModerationConfig, RealertConfig
-from bot.core.models import Inbound, InboundKind, Outcome, Reply
+from bot.model import Inbound, InboundKind, Outcome, Reply
 from bot.moderation import Case, ModerationDesk
 from bot.storage import Storage
 from bot.storage.outbox import reply_from_json

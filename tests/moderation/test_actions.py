@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.models import Risk, Route
+from bot.model import Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.storage import Storage
 from tests.moderation.conftest import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.models import Risk, Route
+from bot.model import Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk
 from bot.storage import Storage
 from tests.moderation.conftest import Person, alerts, only_case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.models import InboundKind
+from bot.model import InboundKind
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from tests.moderation.conftest import MOD_CHAT, MODERATORS, Person, alerts, only_case, outbox_rows

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from bot.config import ModerationConfig
-from bot.core.models import Inbound, Outcome, Risk, Route
 from bot.core.service import Service
+from bot.model import Inbound, Outcome, Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.moderation.texts import risk_label
 from bot.storage import ConversationTx, Storage

@@ -12,10 +12,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from bot.config import ModerationConfig, TelegramConfig, load_config
-from bot.core.models import ConversationRecord, Outcome, Reply, Risk, Route
 from bot.core.service import Service
 from bot.errors import ConfigError, StorageError
 from bot.metrics import CONTENT_TYPE, Metrics, serve_metrics
+from bot.model import ConversationRecord, Outcome, Reply, Risk, Route
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.storage_metrics import StorageCollector

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.core.models import Reply
+from bot.model import Reply
 from bot.storage import Storage
 from bot.telegram.ratelimit import SendLimits, SendPacer
 from bot.telegram.sender import OutboxSender, SenderSettings

@@ -27,7 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.core.models import ConversationRecord
+from bot.model import ConversationRecord
 from bot.moderation.tables import cases
 from bot.storage import Storage
 from bot.storage.outbox import reply_from_json

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.models import ConversationRecord, CrisisState, Risk, Signal
+from bot.model import ConversationRecord, CrisisState, Risk, Signal
 
 T0 = 1_700_000_000.0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.core.models import ConversationRecord, Reply
+from bot.model import ConversationRecord, Reply
 from bot.storage import ConversationTx, Storage
 from bot.storage.conversation import advisory_key
 from bot.storage.tables import conversations

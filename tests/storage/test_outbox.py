@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.core.models import Button, Reply
 from bot.errors import StorageError
+from bot.model import Button, Reply
 from bot.storage import OutboxMessage, Storage
 from bot.storage.outbox import Delivery
 

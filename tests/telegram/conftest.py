@@ -16,8 +16,8 @@ import pytest
 from telegram import Update
 from telegram.request import HTTPXRequest
 
-from bot.core.models import Button, ConversationRecord, Inbound, Outcome, Reply, Route
 from bot.errors import StorageError
+from bot.model import Button, ConversationRecord, Inbound, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import (
     PTB_TIMEDELTA_ENV,

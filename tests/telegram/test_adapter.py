@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.core.models import InboundKind
+from bot.model import InboundKind
 from bot.telegram.adapter import (
     GroupNotice,
     Ignored,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.core.models import ConversationRecord
+from bot.model import ConversationRecord
 from bot.storage import Storage
 from bot.storage.tables import outbox
 from tests.auxil.botapi_standin import BotApiStandIn

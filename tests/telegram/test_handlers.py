@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.models import ConversationRecord, InboundKind, Outcome, Reply, Route
+from bot.model import ConversationRecord, InboundKind, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
 from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.models import Button, Reply
+from bot.model import Button, Reply
 from bot.telegram.outgoing import (
     MESSAGE_LIMIT,
     keyboard_for,

@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot.core.models import Button, Reply
+from bot.model import Button, Reply
 from bot.storage import Storage
 from bot.telegram.sender import (
     OutboxSender,

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from bot.app import build_core
 from bot.config import load_config
-from bot.core.models import Inbound, InboundKind, Route
 from bot.core.service import Service
+from bot.model import Inbound, InboundKind, Route
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply

@@ -14,9 +14,9 @@ import pytest
 
 from bot.app import build_core
 from bot.config import ModerationConfig, RealertConfig, load_config
-from bot.core.models import Inbound, InboundKind, Reply
 from bot.core.service import Service
 from bot.errors import StorageError
+from bot.model import Inbound, InboundKind, Reply
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.telegram.upkeep import DAY_SECONDS, Upkeep

@@ -1,0 +1,262 @@
+"""The shared vocabulary at the bottom: what comes in, what goes out, what is remembered.
+
+Every layer may import this module; it imports nothing of the bot and knows nothing of Telegram.
+The Telegram layer builds an :class:`Inbound` from an update and sends the :class:`Reply` objects
+it gets back; the terminal chat and ``crisisbot triage`` do the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Self
+
+# Button actions: what a pressed button sends back. Each owner parses its own prefix.
+SYSTEM_PREFIX = "sys:"  # system actions (crisis lines, country, a human, forget, check-in answers)
+FLOW_PREFIX = "f:"  # a flow topic: ``f:<flow>:<trigger>``
+MODERATION_PREFIX = "mod:"  # a moderator's case action: ``mod:<action>:<case>``
+
+SYSTEM_COMMANDS = frozenset({"crisis", "country", "language", "human", "privacy", "forget", "stop"})
+"""Commands the core answers itself; no flow may use them as a trigger."""
+
+
+class Route(StrEnum):
+    """Which path through the core produced a reply."""
+
+    ANSWER = "answer"
+    CRISIS = "crisis"
+    MEDICAL_ADVICE = "medical_advice"
+    FALLBACK = "fallback"
+    SYSTEM = (
+        "system"  # /privacy, /country, /forget and similar: no flow content, no treatment content
+    )
+    HANDOFF = "handoff"  # relayed to a human on the team
+    CHECK_IN = "check_in"  # the gate is unsure: a direct, kind question with the crisis lines
+
+
+class GateOutcome(StrEnum):
+    """The crisis gate's three outcomes for one message."""
+
+    CRISIS = "crisis"  # crisis lines and a person now
+    CHECK_IN = "check_in"  # unsure: ask directly whether the person is thinking of suicide
+    CLEAR = "clear"  # nothing of risk found
+
+
+class Risk(StrEnum):
+    """Crisis risk level; the route stays ``crisis``, the level sets emphasis and priority."""
+
+    CONCERN = "concern"
+    HIGH = "high"
+    IMMINENT = "imminent"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more urgent: concern 1, high 2, imminent 3."""
+        return _RISK_RANK[self]
+
+
+_RISK_RANK = {Risk.CONCERN: 1, Risk.HIGH: 2, Risk.IMMINENT: 3}
+
+
+class InboundKind(StrEnum):
+    """Where a piece of user text came from. Every kind passes the crisis gate."""
+
+    TEXT = "text"
+    EDIT = "edit"
+    CAPTION = "caption"
+    COMMAND = "command"
+    BUTTON = "button"
+    NON_TEXT = "non_text"  # a sticker, voice note, photo without caption: nothing to read
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One thing a person sent, already stripped of its transport.
+
+    ``text`` is what the person wrote (for a command, its arguments; for a button, its label when
+    known). ``command`` is the command name without the slash; ``button`` is the button's payload.
+    """
+
+    conversation_id: str
+    kind: InboundKind
+    text: str = ""
+    command: str | None = None
+    button: str | None = None
+    language_code: str | None = None
+    country: str | None = None
+    received_at: float = 0.0
+    update_id: int | None = None
+
+    def gate_text(self) -> str:
+        """All person-written text in this inbound, for the crisis gate (commands included)."""
+        parts = [self.command or "", self.text]
+        return " ".join(part for part in parts if part).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a reply: ``label`` shown to the person, ``action`` sent back when pressed."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to send to the person."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def full_text(self) -> str:
+        """The text with button labels, as ``crisisbot triage`` reports it."""
+        if not self.buttons:
+            return self.text
+        labels = " | ".join(f"[{button.label}]" for button in self.buttons)
+        return f"{self.text}\n{labels}"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A remembered risk signal from an earlier turn: when, what kind, how much it weighs."""
+
+    at: float
+    kind: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisState:
+    """Crisis mode of a conversation: sticky until a moderator resolves it or the cool-down ends."""
+
+    since: float
+    risk: Risk
+    category: str
+    rule: str
+    last_signal_at: float
+    replies_sent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCheckIn:
+    """A check-in question waiting for its answer, and what the message would have got instead.
+
+    Nothing the person wrote is kept: only where their message would have led (``answer`` is the
+    route it would have taken; ``flow``, ``state`` and ``trigger`` for a flow answer; ``reason``
+    and ``trigger`` for the medical-advice reply) and whether it asked about means, which never
+    gets a topic answer.
+    """
+
+    asked_at: float
+    ref: int  # the turn that asked; check-in buttons carry it, so a stale press is recognised
+    answer: str = "fallback"  # Route value: answer, medical_advice or fallback
+    means: bool = False
+    flow: str | None = None
+    state: str | None = None
+    trigger: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PendingCheckIn:
+        """Rebuild from :func:`dataclasses.asdict` output."""
+        return cls(
+            asked_at=float(data["asked_at"]),
+            ref=int(data["ref"]),
+            answer=str(data.get("answer", "fallback")),
+            means=bool(data.get("means", False)),
+            flow=_optional_str(data.get("flow")),
+            state=_optional_str(data.get("state")),
+            trigger=_optional_str(data.get("trigger")),
+            reason=_optional_str(data.get("reason")),
+        )
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """The small serialisable record kept per conversation and written on every update."""
+
+    conversation_id: str
+    flow: str
+    flow_version: str
+    state: str
+    created_at: float
+    updated_at: float
+    country: str | None = None
+    language_code: str | None = None
+    language: str | None = None  # chosen with /language; wins over everything else
+    detected_language: str | None = None  # what the person's messages are written in (sticky)
+    language_candidate: str | None = None  # a different language seen lately, not yet adopted
+    language_streak: int = 0  # confident messages in a row in ``language_candidate``
+    crisis: CrisisState | None = None
+    signals: tuple[Signal, ...] = ()
+    handoff_case: int | None = None
+    turns: int = 0
+    check_in: PendingCheckIn | None = None  # a check-in question waiting for its answer
+
+    def with_changes(self, **changes: Any) -> Self:
+        """A copy with the given fields replaced."""
+        return replace(self, **changes)
+
+    def end_crisis(self) -> Self:
+        """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
+        return replace(self, crisis=None, handoff_case=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_dict` reads it back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a record written by :meth:`to_dict` (unknown keys are ignored)."""
+        crisis = data.get("crisis")
+        check_in = data.get("check_in")
+        return cls(
+            conversation_id=str(data["conversation_id"]),
+            flow=str(data["flow"]),
+            flow_version=str(data["flow_version"]),
+            state=str(data["state"]),
+            created_at=float(data["created_at"]),
+            updated_at=float(data["updated_at"]),
+            country=data.get("country"),
+            language_code=data.get("language_code"),
+            language=data.get("language"),
+            detected_language=data.get("detected_language"),
+            language_candidate=data.get("language_candidate"),
+            language_streak=int(data.get("language_streak", 0)),
+            crisis=None
+            if crisis is None
+            else CrisisState(
+                since=float(crisis["since"]),
+                risk=Risk(crisis["risk"]),
+                category=str(crisis["category"]),
+                rule=str(crisis["rule"]),
+                last_signal_at=float(crisis["last_signal_at"]),
+                replies_sent=int(crisis.get("replies_sent", 0)),
+            ),
+            signals=tuple(
+                Signal(at=float(s["at"]), kind=str(s["kind"]), weight=float(s["weight"]))
+                for s in data.get("signals", ())
+            ),
+            handoff_case=data.get("handoff_case"),
+            turns=int(data.get("turns", 0)),
+            check_in=None if check_in is None else PendingCheckIn.from_dict(check_in),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the core decided for one inbound: the replies to send and why."""
+
+    route: Route
+    replies: tuple[Reply, ...]
+    record: ConversationRecord
+    risk: Risk | None = None
+    category: str | None = None
+    rule: str | None = None
+    events: tuple[str, ...] = field(default=())
+    trigger: str | None = None  # the flow trigger that fired, for answers
+    detectors: frozenset[str] = frozenset()  # which of the gate's detectors spoke (for eval)
