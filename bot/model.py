@@ -42,6 +42,27 @@ class GateOutcome(StrEnum):
     CLEAR = "clear"  # nothing of risk found
 
 
+class Event(StrEnum):
+    """Something the core did for one inbound that others act on (moderation, storage, metrics)."""
+
+    CRISIS_OPENED = "crisis_opened"  # crisis mode began: a case opens, the moderators are alerted
+    CRISIS_RAISED = "crisis_raised"  # the risk level went up while in crisis mode
+    CRISIS_SIGNAL = "crisis_signal"  # another crisis signal while in crisis mode
+    CRISIS_COOLED_DOWN = "crisis_cooled_down"  # crisis mode ended after the quiet period
+    HUMAN_REQUESTED = "human_requested"  # the person asked for a person from the team
+    RELAY = "relay"  # in a handoff: what the person wrote goes to the moderators' chat
+    FORGET = "forget"  # the person confirmed /forget: their record is deleted
+    FLOW_RESTARTED = "flow_restarted"  # the record's flow or state no longer exists
+    CHECK_IN_ASKED = "check_in_asked"
+    CHECK_IN_STALE = "check_in_stale"  # a check-in button from an earlier question
+    CHECK_IN_YES = "check_in_yes"  # the check-in's answers, one per answer the core reads
+    CHECK_IN_NOT_SURE = "check_in_not_sure"
+    CHECK_IN_REFUSED = "check_in_refused"
+    CHECK_IN_NO = "check_in_no"
+    CHECK_IN_EXPIRED = "check_in_expired"
+    CHECK_IN_UNANSWERED = "check_in_unanswered"  # the person wrote on without answering
+
+
 class Risk(StrEnum):
     """Crisis risk level; the route stays ``crisis``, the level sets emphasis and priority."""
 
@@ -257,6 +278,6 @@ class Outcome:
     risk: Risk | None = None
     category: str | None = None
     rule: str | None = None
-    events: tuple[str, ...] = field(default=())
+    events: tuple[Event, ...] = field(default=())
     trigger: str | None = None  # the flow trigger that fired, for answers
     detectors: frozenset[str] = frozenset()  # which of the gate's detectors spoke (for eval)

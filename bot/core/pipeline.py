@@ -30,6 +30,7 @@ from bot.i18n import SOURCE_LANGUAGE, language_name
 from bot.model import (
     ConversationRecord,
     CrisisState,
+    Event,
     Inbound,
     InboundKind,
     Outcome,
@@ -105,7 +106,7 @@ class Core:
         history = self._recent_signals(record, now)
         assessment = self.gate.assess(inbound.gate_text(), history, now)
         record = record.with_changes(signals=self._kept_signals(history, assessment, now))
-        events: list[str] = []
+        events: list[Event] = []
         crisis = record.crisis
         if (
             crisis is not None
@@ -113,7 +114,7 @@ class Core:
             and now - crisis.last_signal_at >= self.settings.cooldown_seconds
         ):
             record = record.with_changes(crisis=None)
-            events.append("crisis_cooled_down")
+            events.append(Event.CRISIS_COOLED_DOWN)
         if record.handoff_case is not None:
             return assessment, self._in_handoff(record, inbound, assessment, now, events)
         if assessment.crisis:
@@ -128,10 +129,10 @@ class Core:
         inbound: Inbound,
         assessment: Assessment,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         """A person from the team is talking with this person: relay, but keep gating."""
-        events.append("relay")
+        events.append(Event.RELAY)
         if assessment.crisis:
             return self._enter_crisis(record, inbound, assessment, now, events)
         if inbound.command in system.SYSTEM_COMMANDS or _system_action(inbound) is not None:
@@ -182,7 +183,7 @@ class Core:
         inbound: Inbound,
         assessment: Assessment,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         risk = assessment.risk or Risk.CONCERN
         category = assessment.category or "mention"
@@ -190,21 +191,21 @@ class Core:
         previous = record.crisis
         if previous is None:
             crisis = CrisisState(now, risk, category, rule, last_signal_at=now)
-            events.append("crisis_opened")
+            events.append(Event.CRISIS_OPENED)
         elif risk.rank > previous.risk.rank:
             crisis = replace(previous, risk=risk, category=category, rule=rule, last_signal_at=now)
-            events.append("crisis_raised")
+            events.append(Event.CRISIS_RAISED)
         else:
             crisis = replace(previous, last_signal_at=now)
-            events.append("crisis_signal")
+            events.append(Event.CRISIS_SIGNAL)
         record = record.with_changes(crisis=crisis, check_in=None)
         if _system_action(inbound) == system.HUMAN:
-            events.append("human_requested")
+            events.append(Event.HUMAN_REQUESTED)
         reply = self._crisis_reply(record, category_override=category, risk_override=risk)
         return self._crisis_outcome(record, (reply,), events, rule=rule)
 
     def _stay_in_crisis(
-        self, record: ConversationRecord, inbound: Inbound, events: list[str]
+        self, record: ConversationRecord, inbound: Inbound, events: list[Event]
     ) -> Outcome:
         action = _system_action(inbound)
         choosing_language = _chooses_language(inbound, action)
@@ -219,7 +220,7 @@ class Core:
         if choosing_language:
             return self._crisis_outcome(record, (system.with_lines(chosen, lines),), events)
         if action == system.HUMAN:
-            events.append("human_requested")
+            events.append(Event.HUMAN_REQUESTED)
             ack = Reply(self._human_text(record), ())
             return self._crisis_outcome(record, (system.with_lines(ack, lines),), events)
         if action is not None and action.startswith(system.COUNTRY):
@@ -259,7 +260,7 @@ class Core:
         self,
         record: ConversationRecord,
         replies: tuple[Reply, ...],
-        events: list[str],
+        events: list[Event],
         *,
         rule: str | None = None,
     ) -> Outcome:
@@ -284,7 +285,7 @@ class Core:
         inbound: Inbound,
         assessment: Assessment,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         action = _system_action(inbound)
         press = check_in.parse(action)
@@ -306,7 +307,7 @@ class Core:
             record = self._check_in_left(record, pending, now, events)
         record, notice = self.engine.revalidate(record)
         if notice is not None:
-            events.append("flow_restarted")
+            events.append(Event.FLOW_RESTARTED)
         step = self._flow_step(record, inbound)
         if assessment.check_in:
             return self._ask_check_in(record, step, assessment, now, events)
@@ -322,7 +323,7 @@ class Core:
         )
 
     def _advice_outcome(
-        self, record: ConversationRecord, advice: _Advice, events: list[str], prefix: str = ""
+        self, record: ConversationRecord, advice: _Advice, events: list[Event], prefix: str = ""
     ) -> Outcome:
         topic = self.engine.topic_action(advice.topic) if advice.topic else None
         reply = self.replies.medical_advice(
@@ -361,7 +362,7 @@ class Core:
         step: FlowStep | _Advice,
         assessment: Assessment,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         """Ask directly, and remember where the message would have led (not its words)."""
         means = assessment.category == "means" or any(
@@ -389,18 +390,18 @@ class Core:
             actions=check_in.actions(pending.ref),
             language=self._language(record),
         )
-        events.append("check_in_asked")
+        events.append(Event.CHECK_IN_ASKED)
         return Outcome(Route.CHECK_IN, (reply,), record, events=tuple(events))
 
     def _check_in_press(
-        self, record: ConversationRecord, press: check_in.Press, now: float, events: list[str]
+        self, record: ConversationRecord, press: check_in.Press, now: float, events: list[Event]
     ) -> Outcome:
         """A check-in button: Yes or Not sure count whenever pressed; a stale No changes nothing."""
         pending = self._pending(record, now)
         if press.answer is not Answer.NO:
             return self._check_in_positive(record, pending, press.answer, now, events)
         if pending is None or pending.ref != press.ref:
-            events.append("check_in_stale")
+            events.append(Event.CHECK_IN_STALE)
             reply = Reply(self.replies.check_in_stale(self._language(record)))
             return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
         return self._check_in_no(record, pending, now, events)
@@ -411,7 +412,7 @@ class Core:
         pending: PendingCheckIn,
         answer: Answer,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         if answer is Answer.NO:
             return self._check_in_no(record, pending, now, events)
@@ -423,7 +424,7 @@ class Core:
         pending: PendingCheckIn | None,
         answer: Answer,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         """Yes, Not sure or a refusal: crisis mode and a case, exactly as a crisis message."""
         means = pending is not None and pending.means
@@ -438,14 +439,14 @@ class Core:
             check_in=None,
             signals=(*record.signals, signal)[-self.settings.max_signals :],
         )
-        events.extend((f"check_in_{answer.value}", "crisis_opened"))
+        events.extend((Event(f"check_in_{answer.value}"), Event.CRISIS_OPENED))
         return self._crisis_outcome(record, (self._crisis_reply(record),), events, rule=rule)
 
     def _check_in_no(
-        self, record: ConversationRecord, pending: PendingCheckIn, now: float, events: list[str]
+        self, record: ConversationRecord, pending: PendingCheckIn, now: float, events: list[Event]
     ) -> Outcome:
         """Thanks, then what the message would have got; after a means question, no topic."""
-        events.append("check_in_no")
+        events.append(Event.CHECK_IN_NO)
         signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
         record = record.with_changes(check_in=None, signals=signals)
         thanks = self.replies.after_no(
@@ -481,16 +482,16 @@ class Core:
         record: ConversationRecord,
         pending: PendingCheckIn | None,
         now: float,
-        events: list[str],
+        events: list[Event],
     ) -> ConversationRecord:
         """The person wrote something else: the check-in lapses, unanswered or expired.
 
         An unanswered check-in leaves the same weak signal as a "no".
         """
         if pending is None:
-            events.append("check_in_expired")
+            events.append(Event.CHECK_IN_EXPIRED)
             return record.with_changes(check_in=None)
-        events.append("check_in_unanswered")
+        events.append(Event.CHECK_IN_UNANSWERED)
         signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
         return record.with_changes(check_in=None, signals=signals)
 
@@ -524,14 +525,14 @@ class Core:
         record: ConversationRecord,
         inbound: Inbound,
         action: str | None,
-        events: list[str],
+        events: list[Event],
     ) -> Outcome:
         command = inbound.command
         country = self._country(record)
         language = self._language(record)
         words = self.replies.words(language)
         if action == system.HUMAN or command == "human":
-            events.append("human_requested")
+            events.append(Event.HUMAN_REQUESTED)
             ack = Reply(self._human_text(record), ())
             reply = system.with_lines(
                 ack,
@@ -558,7 +559,7 @@ class Core:
         elif command == "forget":
             reply = system.forget_confirmation(words)
         elif action == system.FORGET_YES:
-            events.append("forget")
+            events.append(Event.FORGET)
             reply = Reply(words.system.forget_done, ())
         elif action == system.FORGET_NO:
             reply = Reply(words.system.forget_kept, ())

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.core.pipeline import Core
 from bot.metrics import default_metrics
-from bot.model import Inbound, Outcome, Reply, Route
+from bot.model import Event, Inbound, Outcome, Reply, Route
 
 if TYPE_CHECKING:
     from bot.storage import ConversationTx, Storage
@@ -115,7 +115,7 @@ class Service:
     def _write(
         self, tx: ConversationTx, inbound: Inbound, outcome: Outcome, deliver_to: str | None
     ) -> None:
-        if "forget" in outcome.events:
+        if Event.FORGET in outcome.events:
             tx.delete()
         else:
             tx.save(outcome.record)

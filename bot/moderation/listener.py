@@ -20,14 +20,14 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, select
 
-from bot.model import Inbound, InboundKind, Outcome
+from bot.model import Event, Inbound, InboundKind, Outcome
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer
 from bot.moderation.models import Case, Who
 from bot.storage import ConversationTx
 from bot.storage.tables import outbox
 
-RISK_EVENTS = frozenset({"crisis_opened", "crisis_raised", "crisis_signal"})
+RISK_EVENTS = frozenset({Event.CRISIS_OPENED, Event.CRISIS_RAISED, Event.CRISIS_SIGNAL})
 BOT_LINE_CHARS = 300
 
 
@@ -43,14 +43,14 @@ class ModerationListener:
         record = outcome.record
         events = frozenset(outcome.events)
         now = self._clock()
-        if "forget" in events:  # even with moderation switched off: older cases are anonymised
+        if Event.FORGET in events:  # even with moderation switched off: older cases are anonymised
             self._forget(tx, record.conversation_id, now)
             return
         if self._announcer.chat is None:
             return
         connection = tx.execute()
         risky = bool(events & RISK_EVENTS)
-        human = "human_requested" in events
+        human = Event.HUMAN_REQUESTED in events
         said = person_text(inbound)
         case = cases.unresolved_of(connection, record.conversation_id)
         if case is None and (risky or human):
@@ -71,7 +71,7 @@ class ModerationListener:
         elif case is not None:
             self._write_down(connection, case, said, outcome, now)
             case = self._update(tx, case, outcome, risky=risky, human=human, said=said, now=now)
-        if "relay" in events:
+        if Event.RELAY in events:
             self._relay(tx, case, outcome, said=said, risky=risky)
 
     def _update(

@@ -1,6 +1,7 @@
 """The Telegram layer: python-telegram-bot in front of the core, with nothing lost or sent twice.
 
 adapter      Update -> Inbound (or the group notice, a moderator's action, or nothing)
+results      what became of an update: the closed set of results the log and metrics name
 processor    one chat at a time in arrival order, chats concurrently
 handlers     one catch-all handler per update kind, each ending in Service.handle or the desk
 moderators   the moderators' chat: the desk acts, the actor alone sees a refusal

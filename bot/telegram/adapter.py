@@ -30,6 +30,7 @@ from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 from bot.clean_text import clean_optional, clean_text
 from bot.model import Inbound, InboundKind
 from bot.moderation.commands import parse_button, parse_command
+from bot.telegram.results import IgnoredReason
 
 
 def conversation_id_for(chat_id: int) -> str:
@@ -58,7 +59,7 @@ class GroupNotice:
 class Ignored:
     """An update the bot leaves alone; ``reason`` goes into the log line."""
 
-    reason: str
+    reason: IgnoredReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,18 +120,18 @@ def _adapt(
         return _adapt_button(update, update.callback_query, moderation_chat_id, now)
     message = update.message or update.edited_message
     if message is None:
-        return Ignored("unhandled_kind")
+        return Ignored(IgnoredReason.UNHANDLED_KIND)
     if message.from_user is not None and message.from_user.is_bot:
-        return Ignored("from_bot")
+        return Ignored(IgnoredReason.FROM_BOT)
     chat = message.chat
     if chat.id == moderation_chat_id:
         if update.edited_message is not None:
-            return Ignored("moderation_chat")  # an edit never acts twice
+            return Ignored(IgnoredReason.MODERATION_CHAT)  # an edit never acts twice
         return _adapt_moderation_message(message, bot_username, bot_id)
     if chat.type != Chat.PRIVATE:
         words = _text_of(message) or _str(message.caption) or ""
         if not words:
-            return Ignored("group_without_words")
+            return Ignored(IgnoredReason.GROUP_WITHOUT_WORDS)
         return GroupNotice(chat.id, words, edited=update.edited_message is not None)
     inbound = _inbound_from_message(
         message, edited=update.edited_message is not None, bot_username=bot_username
@@ -144,15 +145,15 @@ def _adapt_button(
     message = query.message
     data = _str(query.data)
     if message is None or data is None:
-        return Ignored("button_without_chat")
+        return Ignored(IgnoredReason.BUTTON_WITHOUT_CHAT)
     chat = message.chat
     if chat.id == moderation_chat_id:
         parsed = parse_button(data)
         if parsed is None:
-            return Ignored("moderation_chat")
+            return Ignored(IgnoredReason.MODERATION_CHAT)
         return ToDesk(query.from_user.id, parsed.action, parsed.case_id, callback_id=query.id)
     if chat.type != Chat.PRIVATE:
-        return Ignored("group_button")
+        return Ignored(IgnoredReason.GROUP_BUTTON)
     label = _button_label(message, data) if isinstance(message, Message) else None
     inbound = Inbound(
         conversation_id="",
@@ -170,19 +171,19 @@ def _adapt_moderation_message(
     user = message.from_user
     text = _text_of(message)
     if user is None or text is None:
-        return Ignored("moderation_chat")
+        return Ignored(IgnoredReason.MODERATION_CHAT)
     if _starts_with_command(message):
         command = _command(message, bot_username)
         parsed = parse_command(f"/{command[0]} {command[1]}") if command is not None else None
         if parsed is None:  # another bot's command, or not a moderation command
-            return Ignored("moderation_chat")
+            return Ignored(IgnoredReason.MODERATION_CHAT)
         return ToDesk(user.id, parsed.action, parsed.case_id, parsed.rest)
     replied = message.reply_to_message
     author = replied.from_user if replied is not None else None
     if replied is None or author is None or not author.is_bot:
-        return Ignored("moderation_chat")
+        return Ignored(IgnoredReason.MODERATION_CHAT)
     if bot_id is not None and author.id != bot_id:
-        return Ignored("moderation_chat")
+        return Ignored(IgnoredReason.MODERATION_CHAT)
     return ToDesk(user.id, "reply", None, text, reply_to_ref=str(replied.message_id))
 
 

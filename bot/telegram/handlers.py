@@ -48,6 +48,7 @@ from bot.telegram.adapter import (
 )
 from bot.telegram.logs import UpdateLog
 from bot.telegram.moderators import DeskAnswer, act_on_desk, answer_press
+from bot.telegram.results import UpdateResult
 from bot.telegram.stuck import StuckUpdates, failure_notice
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class TelegramHandlers:
             update_id=update.update_id,
             chat_id=None,
             kind="other",
-            result="ignored:unhandled_kind",
+            result=UpdateResult.IGNORED_UNHANDLED_KIND,
             latency_ms=0.0,
         )
 
@@ -194,7 +195,7 @@ class TelegramHandlers:
         answer: DeskAnswer | None = None
         chat_id: int | None = None
         kind, text = _kind_of(update), None
-        result = "failed"
+        result = UpdateResult.FAILED
         try:
             if isinstance(adapted, ToCore):
                 chat_id, kind, text = (
@@ -205,12 +206,12 @@ class TelegramHandlers:
                 outcome = await asyncio.to_thread(
                     self._service.handle, adapted.inbound, deliver_to=str(adapted.chat_id)
                 )
-                result = "handled" if outcome is not None else "duplicate"
+                result = UpdateResult.HANDLED if outcome is not None else UpdateResult.DUPLICATE
             elif isinstance(adapted, GroupNotice):
                 chat_id = adapted.chat_id
                 notice = self._service.group_reply(adapted.text, edited=adapted.edited)
                 if notice is None:
-                    result = "ignored:group_edit"
+                    result = UpdateResult.IGNORED_GROUP_EDIT
                 else:
                     result = await asyncio.to_thread(
                         self._queue_group_reply, adapted.chat_id, update.update_id, notice
@@ -222,7 +223,7 @@ class TelegramHandlers:
                 )
                 result = answer.result
             else:
-                result = f"ignored:{adapted.reason}"
+                result = UpdateResult.ignored(adapted.reason)
         except Exception as error:
             sink = _failures.get()
             if sink is not None:
@@ -239,9 +240,9 @@ class TelegramHandlers:
                 outcome=outcome,
                 text=text,
             )
-        if result != "failed" and not result.startswith("ignored"):
+        if result is not UpdateResult.FAILED and not result.is_ignored:
             self._stuck.stored()
-        if result in {"handled", "group_notice", "moderation"}:
+        if result.may_have_queued:
             self._on_commit()
         return answer
 
@@ -253,7 +254,7 @@ class TelegramHandlers:
             tx.enqueue(str(chat_id), notice, kind="notice")
             return True
 
-    def _queue_group_reply(self, chat_id: int, update_id: int, reply: Reply) -> str:
+    def _queue_group_reply(self, chat_id: int, update_id: int, reply: Reply) -> UpdateResult:
         """Queue a group's reply: crisis lines always, the plain notice once per period.
 
         Returns the update's result: ``group_notice``, ``duplicate`` (seen before) or
@@ -261,13 +262,13 @@ class TelegramHandlers:
         """
         with self._storage.conversation(conversation_id_for(chat_id), update_id=update_id) as tx:
             if tx is None:
-                return "duplicate"
+                return UpdateResult.DUPLICATE
             plain = reply.text == GROUP_NOTICE  # anything else carries crisis lines: always sent
             since = self._clock() - GROUP_NOTICE_PERIOD_SECONDS
             if plain and _noticed_since(tx.execute(), str(chat_id), since):
-                return "ignored:group_notice_recent"
+                return UpdateResult.IGNORED_GROUP_NOTICE_RECENT
             tx.enqueue(str(chat_id), reply, kind=GROUP_NOTICE_KIND if plain else "notice")
-            return "group_notice"
+            return UpdateResult.GROUP_NOTICE
 
     async def _let_go(self, update: Update) -> bool:
         """Give up on an update that keeps failing alone: its private chat gets a notice."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from bot.metrics import Metrics, default_metrics
 from bot.model import Outcome
+from bot.telegram.results import UpdateResult
 
 UPDATE_LOGGER = "bot.telegram.updates"
 CHAT_HASH_CHARS = 12
@@ -92,7 +93,7 @@ class UpdateLog:
         update_id: int,
         chat_id: int | None,
         kind: str,
-        result: str,
+        result: UpdateResult,
         latency_ms: float,
         outcome: Outcome | None = None,
         text: str | None = None,

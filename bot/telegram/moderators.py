@@ -21,6 +21,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.telegram.adapter import ToDesk
+from bot.telegram.results import UpdateResult
 
 if TYPE_CHECKING:
     from bot.moderation import ModerationDesk
@@ -33,12 +34,12 @@ CALLBACK_TEXT_LIMIT = 200  # Telegram's limit for answerCallbackQuery's text
 class DeskAnswer:
     """What became of a moderator's update, and what the actor alone should see."""
 
-    result: str  # for the update log; "moderation" means the outbox may hold something new
+    result: UpdateResult  # for the update log and the metrics
     notice: str = ""
     private: bool = False  # a refusal: shown to the actor only, as a pop-up for a button
 
 
-NO_DESK = DeskAnswer("ignored:moderation_off")
+NO_DESK = DeskAnswer(UpdateResult.IGNORED_MODERATION_OFF)
 
 
 async def act_on_desk(
@@ -57,12 +58,12 @@ async def act_on_desk(
         update_id=update_id,
     )
     if done.duplicate:
-        return DeskAnswer("duplicate")
+        return DeskAnswer(UpdateResult.DUPLICATE)
     if not done.allowed:
         if adapted.callback_id is None:
             await _tell_privately(bot, adapted.actor_id, done.notice)
-        return DeskAnswer("refused", done.notice, private=True)
-    return DeskAnswer("moderation", done.notice, private=done.private)
+        return DeskAnswer(UpdateResult.REFUSED, done.notice, private=True)
+    return DeskAnswer(UpdateResult.MODERATION, done.notice, private=done.private)
 
 
 async def answer_press(bot: Bot, callback_id: str, answer: DeskAnswer | None) -> None:
