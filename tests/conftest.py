@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Callable, Iterator
-from functools import cache
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from bot.storage import Storage
+from tests.auxil.postgres import (
+    POSTGRES_CONNINFO,
+    POSTGRES_URL,
+    StorageFactory,
+    require_postgres,
+)
 
 # ---------------------------------------------------------------------------------------------
 # storage: one suite over both backends
@@ -22,36 +26,11 @@ from bot.storage import Storage
 # unless the environment variable CI is set to true: CI must have PostgreSQL, so they fail.
 # ---------------------------------------------------------------------------------------------
 
-POSTGRES_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-StorageFactory = Callable[[], Storage]
-
-
-@cache
-def _postgres_problem() -> str | None:
-    """Why PostgreSQL cannot be used for tests, or ``None`` when it answers."""
-    try:
-        with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return f"PostgreSQL at 127.0.0.1:5432 (database test, user postgres) does not answer: {exc}"
-    return None
-
-
-def _require_postgres() -> None:
-    problem = _postgres_problem()
-    if problem is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{problem}. CI must provide PostgreSQL.")
-    pytest.skip(problem)
-
 
 @pytest.fixture
 def postgres_url() -> str:
     """The URL of the PostgreSQL test database (skips, or fails in CI, when it does not answer)."""
-    _require_postgres()
+    require_postgres()
     return POSTGRES_URL
 
 
@@ -63,7 +42,7 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'crisisbot.db'}"
         return
-    _require_postgres()
+    require_postgres()
     schema = f"crisisbot_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')

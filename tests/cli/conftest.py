@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = ROOT / "config.example.yaml"
-DEV_SET = ROOT.parent / "shared" / "triage" / "dev.jsonl"
-DEV_MULTILINGUAL = ROOT.parent / "shared" / "triage" / "dev_multilingual.jsonl"
-
-
-def crisisbot(
-    *args: str, stdin: bytes | str = b"", cwd: Path = ROOT, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot ARGS`` and return its exit code and text output."""
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=data,
-        capture_output=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=120,
-        check=False,
-    )
-    return subprocess.CompletedProcess(
-        completed.args,
-        completed.returncode,
-        completed.stdout.decode("utf-8", errors="replace"),
-        completed.stderr.decode("utf-8", errors="replace"),
-    )
+from tests.auxil.cli_runs import DEV_MULTILINGUAL, DEV_SET
 
 
 @pytest.fixture

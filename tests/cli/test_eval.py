@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import EXAMPLE_CONFIG, crisisbot
+from tests.auxil.cli_runs import EXAMPLE_CONFIG, crisisbot
 
 LANGUAGE_ROW = re.compile(
     r"^(?P<lang>\S+)\s+(?P<crisis>\d+)\s+(?P<recall>[\d.]+%|-)\s+(?P<either_route>[\d.]+%|-)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import EXAMPLE_CONFIG, ROOT, crisisbot
+from tests.auxil.cli_runs import EXAMPLE_CONFIG, ROOT, crisisbot
 
 DATA = ROOT / "tests" / "engine" / "data"
 POSITION = re.compile(r"^\S+:\d+:\d+: (error|warning): .+$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.cli.conftest import EXAMPLE_CONFIG, crisisbot
+from tests.auxil.cli_runs import EXAMPLE_CONFIG, crisisbot
 
 FIELDS = {"user", "text", "route", "risk", "category", "state", "reply"}
 DOSE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:mg/kg|mg|ml|mcg|µg|milligrams?|sprays?)\b", re.I)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.pipeline import Core
 from bot.model import InboundKind, Route
-from tests.core.conftest import reply_text
+from tests.auxil.conversations import reply_text
 
 DOSE = re.compile(
     r"\d+(?:[.,]\d+)?\s*(?:mg/kg|mg|ml|mcg|µg|milligrams?|micrograms?|sprays?|units?|tablets?)\b",

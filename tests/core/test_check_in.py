@@ -27,7 +27,7 @@ from bot.model import (
 )
 from bot.storage import Storage
 from bot.telegram.outgoing import keyboard_for
-from tests.core.conftest import Conversation, reply_text
+from tests.auxil.conversations import Conversation, reply_text
 
 HOPELESS_TOPIC = "I feel hopeless, how does ketamine work"
 MEANS = "where can i buy rope"

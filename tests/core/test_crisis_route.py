@@ -9,7 +9,7 @@ import pytest
 from bot.app import load_engine
 from bot.config import load_config
 from bot.model import InboundKind, Risk, Route
-from tests.core.conftest import EXAMPLE_CONFIG, Conversation, reply_text
+from tests.auxil.conversations import EXAMPLE_CONFIG, Conversation, reply_text
 
 ENGINE = load_engine(load_config(EXAMPLE_CONFIG).flows_dir, "ketamine")
 EVERY_STATE = [(flow.name, state) for flow in ENGINE.flows.values() for state in flow.states]

@@ -13,7 +13,7 @@ from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.model import Inbound, InboundKind
 from bot.storage import Storage
-from tests.conftest import POSTGRES_CONNINFO
+from tests.auxil.postgres import POSTGRES_CONNINFO
 
 pytestmark = pytest.mark.postgres
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.crisis import ACTION_COUNTRY, ACTION_LANGUAGE
 from bot.model import InboundKind, Route
-from tests.core.conftest import Conversation, reply_text
+from tests.auxil.conversations import Conversation, reply_text
 
 Factory = Callable[..., Conversation]
 

@@ -18,7 +18,7 @@ from bot.core.service import Service
 from bot.model import ConversationRecord, Inbound, InboundKind, Outcome
 from bot.storage import Storage
 from bot.storage.conversation import advisory_key, claim_update
-from tests.conftest import StorageFactory
+from tests.auxil.postgres import StorageFactory
 
 CHAT = "7100"
 CONVERSATION = "person:7100"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.config import Config, load_config
+from tests.auxil.deploy_config import ConfigAsService
 from tests.deploy.files import ROOT
-
-ConfigAsService = Callable[[Path, dict[str, str]], Config]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.deploy.conftest import ConfigAsService
+from tests.auxil.deploy_config import ConfigAsService
 from tests.deploy.files import (
     COMPOSE_FILES,
     DEPLOY,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.deploy.conftest import ConfigAsService
+from tests.auxil.deploy_config import ConfigAsService
 from tests.deploy.files import (
     ROOT,
     container_paths,

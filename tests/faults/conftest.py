@@ -13,8 +13,8 @@ from bot.storage import Storage
 from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
 from tests.faults.wiring import MOD_CHAT, moderated_config_file
-from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
 
 
 @pytest.fixture(autouse=True)

@@ -30,8 +30,8 @@ from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, b
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import read_batch
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
 from tests.faults.wiring import MOD_CHAT, moderated_config_file
-from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
 
 FUZZ = settings(
     max_examples=200,

@@ -17,7 +17,7 @@ from bot.config import load_config
 from bot.errors import ConfigError
 from bot.storage import Storage
 from bot.telegram.identity import adopt_bot
-from tests.cli.conftest import crisisbot
+from tests.auxil.cli_runs import crisisbot
 
 ROOT = Path(__file__).resolve().parents[2]
 

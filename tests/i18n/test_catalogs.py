@@ -232,7 +232,7 @@ def test_the_catalogs_folder_layout_is_the_gettext_one(tmp_path: Path) -> None:
 
 
 def _config_with_catalogs(tmp_path: Path, folder: Path) -> Path:
-    from tests.cli.conftest import ROOT
+    from tests.auxil.cli_runs import ROOT
 
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -243,7 +243,7 @@ def _config_with_catalogs(tmp_path: Path, folder: Path) -> Path:
 
 
 def test_check_fails_on_an_operator_catalog_missing_the_crisis_reply(tmp_path: Path) -> None:
-    from tests.cli.conftest import crisisbot
+    from tests.auxil.cli_runs import crisisbot
 
     folder = _operator_catalog(tmp_path, "gsw", drop="crisis.openings.self.")
     result = crisisbot("check", "--config", str(_config_with_catalogs(tmp_path, folder)))
@@ -255,7 +255,7 @@ def test_check_fails_on_an_operator_catalog_missing_the_crisis_reply(tmp_path: P
 
 
 def test_check_warns_only_on_a_missing_general_text(tmp_path: Path) -> None:
-    from tests.cli.conftest import crisisbot
+    from tests.auxil.cli_runs import crisisbot
 
     folder = _operator_catalog(tmp_path, "gsw", drop="general.welcome")
     config = _config_with_catalogs(tmp_path, folder)
@@ -318,7 +318,7 @@ def test_the_committed_template_is_current() -> None:
 
 
 def test_the_template_command_prints_the_template() -> None:
-    from tests.cli.conftest import crisisbot
+    from tests.auxil.cli_runs import crisisbot
 
     result = crisisbot("catalog-template")
     assert result.returncode == 0

@@ -9,7 +9,7 @@ import pytest
 from bot.model import Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.storage import Storage
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
     IMMINENT_TEXT,

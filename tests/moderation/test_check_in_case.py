@@ -7,7 +7,7 @@ import pytest
 from bot.model import Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk
 from bot.storage import Storage
-from tests.moderation.conftest import Person, alerts, only_case
+from tests.auxil.moderation_people import Person, alerts, only_case
 
 WEAK_TEXT = "I feel hopeless"
 

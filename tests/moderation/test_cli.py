@@ -20,7 +20,7 @@ from bot.errors import StorageError
 from bot.moderation import CaseStatus, ModerationDesk
 from bot.moderation.models import METADATA_FIELDS
 from bot.storage import Storage
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
     MOD_CHAT,

@@ -22,8 +22,8 @@ from bot.storage import Storage
 from bot.storage.tables import outbox
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess, write_config
+from tests.auxil.moderation_people import HIGH_TEXT, IMMINENT_TEXT, PLAIN_TEXT
 from tests.auxil.updates import UpdateFactory
-from tests.moderation.conftest import HIGH_TEXT, IMMINENT_TEXT, PLAIN_TEXT
 
 TOKEN = "123:abc"
 MOD_GROUP = -100_555

@@ -5,7 +5,14 @@ from __future__ import annotations
 from bot.model import InboundKind
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
-from tests.moderation.conftest import MOD_CHAT, MODERATORS, Person, alerts, only_case, outbox_rows
+from tests.auxil.moderation_people import (
+    MOD_CHAT,
+    MODERATORS,
+    Person,
+    alerts,
+    only_case,
+    outbox_rows,
+)
 
 GERMAN = "ich will nicht mehr leben, ich will mich umbringen"
 ALICE, BOB = MODERATORS

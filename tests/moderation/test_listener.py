@@ -12,7 +12,7 @@ from bot.model import Inbound, Outcome, Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.moderation.texts import risk_label
 from bot.storage import ConversationTx, Storage
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
     IMMINENT_TEXT,

@@ -9,7 +9,7 @@ from bot.core.service import Service
 from bot.moderation import CaseStatus, ModerationDesk
 from bot.moderation.models import FORGOTTEN_PREFIX
 from bot.storage import Storage
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     HIGH_TEXT,
     MOD_CHAT,
     MODERATORS,

@@ -12,7 +12,7 @@ import pytest
 from bot.moderation import ModerationDesk, timers
 from bot.moderation.book import desk_transaction
 from bot.storage import Storage
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
     IMMINENT_TEXT,

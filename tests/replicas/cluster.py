@@ -21,7 +21,7 @@ import httpx
 import psycopg
 
 from tests.auxil.botprocess import ROOT, BotProcess, free_port
-from tests.conftest import POSTGRES_CONNINFO
+from tests.auxil.postgres import POSTGRES_CONNINFO
 
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 POLL_SECONDS = 0.1

@@ -22,7 +22,7 @@ from bot.storage_metrics import StorageCollector
 from bot.telegram.logs import UpdateLog
 from bot.telegram.webhook import create_webhook_app
 from tests.auxil.botprocess import free_port
-from tests.moderation.conftest import (
+from tests.auxil.moderation_people import (
     EXAMPLE_CONFIG,
     HIGH_TEXT,
     IMMINENT_TEXT,

@@ -13,7 +13,7 @@ from bot.storage import Storage
 from bot.telegram.ratelimit import SendLimits, SendPacer
 from bot.telegram.sender import OutboxSender, SenderSettings
 from tests.auxil.botapi_standin import BotApiStandIn
-from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
+from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
 
 LONG_TEXT = ("A session is supervised from start to finish. " * 120)[:5000]  # two parts
 

@@ -36,8 +36,8 @@ from bot.telegram.outgoing import message_parts
 from bot.telegram.sender import SenderSettings
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess
+from tests.auxil.postgres import postgres_problem
 from tests.auxil.updates import UpdateFactory
-from tests.conftest import _postgres_problem
 from tests.replicas.cluster import (
     fresh_database,
     prepare_replicas,
@@ -102,7 +102,7 @@ class Run:
 
 
 def _postgres_or_skip() -> None:
-    problem = _postgres_problem()
+    problem = postgres_problem()
     if problem is None:
         return
     if os.environ.get("CI", "").lower() == "true":

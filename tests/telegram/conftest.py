@@ -13,11 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
-from telegram.request import HTTPXRequest
 
-from bot.errors import StorageError
-from bot.model import Button, ConversationRecord, Inbound, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import (
     PTB_TIMEDELTA_ENV,
@@ -25,47 +21,15 @@ from bot.telegram.application import (
     assemble,
     build_application,
 )
-from tests.auxil.botapi_standin import BotApiStandIn, offline_transport
+from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import (
+    MODERATION_CHAT,
+    OFFLINE_BASE_URL,
+    TOKEN,
+    EchoService,
+    offline_request,
+)
 from tests.auxil.updates import UpdateFactory
-
-TOKEN = "123:abc"
-OFFLINE_BASE_URL = "http://botapi.invalid/bot"
-MODERATION_CHAT = -100500
-
-
-class EchoService:
-    """A core stand-in: answers each inbound with one reply naming what it received."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.inbounds: list[Inbound] = []
-        self.failing = False  # every inbound fails, as when storage is down
-        self.poison: set[str] = set()  # texts that always fail, as a bug on one message would
-        self.group_texts: list[str] = []  # words from groups, seen only by the gate
-
-    def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
-        """Like the core: every group message is gated; here, a fixed notice unless edited."""
-        self.group_texts.append(text)
-        return None if edited else Reply("Please send me a private message instead.")
-
-    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
-        """Dedupe, record and answer ``inbound`` in one storage transaction."""
-        if self.failing:  # the message quotes the text, as a careless error might
-            raise StorageError(f"storage is down while storing {inbound.text!r}")
-        with self.storage.conversation(inbound.conversation_id, update_id=inbound.update_id) as tx:
-            if tx is None:
-                return None
-            if inbound.text in self.poison:  # inside the transaction, like the core: rolled back
-                raise ValueError("the core cannot handle this message")
-            self.inbounds.append(inbound)
-            reply = Reply(
-                f"{inbound.kind.value}|{inbound.command or ''}|{inbound.text}",
-                (Button("More", "f:more"),),
-            )
-            if deliver_to is not None:
-                tx.enqueue(deliver_to, reply)
-            record = ConversationRecord(inbound.conversation_id, "echo", "1", "start", 0.0, 0.0)
-            return Outcome(Route.ANSWER, (reply,), record)
 
 
 @pytest.fixture(autouse=True)
@@ -101,11 +65,6 @@ def echo_service(sqlite_storage: Storage) -> EchoService:
     return EchoService(sqlite_storage)
 
 
-def offline_request(standin: BotApiStandIn) -> HTTPXRequest:
-    """An HTTPXRequest whose calls ``standin`` answers without a network."""
-    return HTTPXRequest(httpx_kwargs={"transport": offline_transport(standin)})
-
-
 @pytest.fixture
 async def telegram_bot(
     standin: BotApiStandIn, echo_service: EchoService, sqlite_storage: Storage
@@ -127,10 +86,3 @@ async def telegram_bot(
     )
     async with application:
         yield bot
-
-
-def as_update(payload: dict[str, object], bot: TelegramBot) -> Update:
-    """The payload as python-telegram-bot parses it, bound to the bot."""
-    update = Update.de_json(payload, bot.application.bot)
-    assert update is not None
-    return update

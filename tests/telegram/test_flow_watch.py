@@ -20,8 +20,8 @@ from bot.storage import Storage
 from bot.storage.outbox import reply_from_json
 from bot.storage.tables import outbox
 from bot.telegram.flow_watch import NOTICE_CONVERSATION, NOTICE_PROBLEMS, FlowWatch, rejected_notice
+from tests.auxil.moderation_people import EXAMPLE_CONFIG, ROOT
 from tests.auxil.waiting import eventually
-from tests.moderation.conftest import EXAMPLE_CONFIG, ROOT
 
 MOD_CHAT = -100_654
 ROUTE = '  - {trigger: how_it_works, source: "*", dest: how_it_works}'

@@ -14,8 +14,8 @@ from bot.telegram.application import TelegramBot
 from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token
 from bot.telegram.stuck import MAX_ATTEMPTS, failure_notice
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import MODERATION_CHAT, TOKEN, EchoService, as_update
 from tests.auxil.updates import UpdateFactory
-from tests.telegram.conftest import MODERATION_CHAT, TOKEN, EchoService, as_update
 
 
 async def deliver(bot: TelegramBot, payload: dict[str, Any]) -> bool:

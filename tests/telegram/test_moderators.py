@@ -24,10 +24,10 @@ from bot.storage.tables import outbox
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.moderation_people import EXAMPLE_CONFIG, HIGH_TEXT
+from tests.auxil.telegram_parts import MODERATION_CHAT, OFFLINE_BASE_URL, TOKEN, as_update
+from tests.auxil.telegram_parts import offline_request as offline
 from tests.auxil.updates import UpdateFactory
-from tests.moderation.conftest import EXAMPLE_CONFIG, HIGH_TEXT
-from tests.telegram.conftest import MODERATION_CHAT, OFFLINE_BASE_URL, TOKEN, as_update
-from tests.telegram.conftest import offline_request as offline
 
 MODERATOR = 501
 MEMBER = 909  # in the moderators' group, not a moderator

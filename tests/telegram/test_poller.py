@@ -12,9 +12,9 @@ from telegram.request import HTTPXRequest
 
 from bot.telegram.poller import DurablePoller
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import TOKEN
 from tests.auxil.updates import UpdateFactory
 from tests.auxil.waiting import eventually
-from tests.telegram.conftest import TOKEN
 
 
 @pytest.fixture

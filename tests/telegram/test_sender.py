@@ -21,8 +21,8 @@ from bot.telegram.sender import (
     retry_after_seconds,
 )
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
 from tests.auxil.waiting import eventually
-from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, offline_request
 
 LATER = time.time() + 3600.0  # the sender's clock: after every enqueue of the test
 LONG_TEXT = ("Sessions are supervised and last about two hours. " * 100)[:5000]

@@ -21,10 +21,10 @@ from bot.storage import Storage
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
+from tests.auxil.conversations import EXAMPLE_CONFIG
+from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, as_update, offline_request
 from tests.auxil.updates import UpdateFactory
 from tests.auxil.waiting import eventually
-from tests.core.conftest import EXAMPLE_CONFIG
-from tests.telegram.conftest import OFFLINE_BASE_URL, TOKEN, as_update, offline_request
 
 CRISIS_TEXT = "i keep thinking about killing myself"
 

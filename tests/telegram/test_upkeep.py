@@ -20,7 +20,7 @@ from bot.model import Inbound, InboundKind, Reply
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.telegram.upkeep import DAY_SECONDS, Upkeep
-from tests.moderation.conftest import EXAMPLE_CONFIG, HIGH_TEXT, Clock
+from tests.auxil.moderation_people import EXAMPLE_CONFIG, HIGH_TEXT, Clock
 
 MOD_CHAT = -100_321
 RETENTION_DAYS = 30

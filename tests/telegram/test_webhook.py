@@ -18,8 +18,8 @@ from bot.telegram.webhook import (
     create_webhook_app,
     webhook_secret,
 )
+from tests.auxil.telegram_parts import TOKEN, EchoService
 from tests.auxil.updates import UpdateFactory
-from tests.telegram.conftest import TOKEN, EchoService
 
 SECRET = "s3cret-for-tests"
 GOOD = {SECRET_HEADER: SECRET}
