@@ -16,6 +16,11 @@ SYSTEM_PREFIX = "sys:"  # system actions (crisis lines, country, a human, forget
 FLOW_PREFIX = "f:"  # a flow topic: ``f:<flow>:<trigger>``
 MODERATION_PREFIX = "mod:"  # a moderator's case action: ``mod:<action>:<case>``
 
+# Telegram's limits, the one place they are written: flows are checked against them at load and
+# the sender shapes every message to them.
+MESSAGE_LIMIT = 4096  # the longest message, in UTF-16 code units
+CALLBACK_DATA_LIMIT = 64  # the longest button action, in bytes
+
 SYSTEM_COMMANDS = frozenset({"crisis", "country", "language", "human", "privacy", "forget", "stop"})
 """Commands the core answers itself; no flow may use them as a trigger."""
 

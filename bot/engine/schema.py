@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from bot.model import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
+
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
-MAX_REPLY_CHARS = 4096
-MAX_CALLBACK_BYTES = 64
+MAX_REPLY_CHARS = MESSAGE_LIMIT
+MAX_CALLBACK_BYTES = CALLBACK_DATA_LIMIT
 
 # Conditions an operator may name in a transition. Anything else is rejected at load: operator YAML
 # never names arbitrary callables (ENGINEERING.md, transitions).

@@ -14,10 +14,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.model import Button, Reply
+from bot.model import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, Button, Reply
 
-MESSAGE_LIMIT = 4096  # Telegram's maximum message length, in UTF-16 code units
-CALLBACK_DATA_LIMIT = 64  # bytes
 SHORT_LABEL = 18  # two buttons share a row when both labels are at most this long
 
 _LOGGER = logging.getLogger(__name__)

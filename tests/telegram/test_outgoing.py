@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.model import Button, Reply
+from bot.model import MESSAGE_LIMIT, Button, Reply
 from bot.telegram.outgoing import (
-    MESSAGE_LIMIT,
     keyboard_for,
     message_parts,
     split_reply,
