@@ -33,7 +33,7 @@ def run_check(config_path: Path | None, files: list[Path], *, fail_on_warnings: 
     if files:
         paths = files
     elif config is not None:
-        paths = sorted([*config.flows_dir.glob("*.yaml"), *config.flows_dir.glob("*.yml")])
+        paths = flow_files(config.flows_dir) if config.flows_dir.is_dir() else []  # as run sees
         if not paths:
             problems.append(f"{config.flows_dir}: error: no flow files (*.yaml) in flows_dir")
     else:

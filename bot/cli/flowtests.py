@@ -13,13 +13,14 @@ def run_flow_tests(config_path: Path | None, paths: list[Path]) -> int:
     """Run the tests; print failures and coverage. 0 when all pass, 1 otherwise."""
     from bot.app import build_core
     from bot.config import load_config
+    from bot.engine.loader import flow_files
     from bot.flowtests import coverage_lines, run_tests
 
     config = load_config(config_path)
     core = build_core(config)
     if not paths:
         folder = config.flows_dir / "tests"
-        paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+        paths = flow_files(folder) if folder.is_dir() else []
     if not paths:
         print(f"no conversation tests found in {config.flows_dir / 'tests'}", file=sys.stderr)
         return 1
