@@ -1,6 +1,6 @@
 """Crisis lines, the crisis reply, the medical-advice reply and the other fixed replies.
 
-Nothing here knows Telegram: replies are plain text with :class:`~bot.core.models.Button` actions
+Nothing here knows Telegram: replies are plain text with :class:`~bot.model.Button` actions
 (``sys:human``, ``sys:country``, ``sys:menu`` or a caller's topic action) that the core understands.
 """
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.models import Button, Reply, Risk
 from bot.crisis import cards
 from bot.crisis.lines import CountryLines, CrisisLines
 from bot.crisis.wording import Wording
 from bot.i18n.catalogs import Languages, default_languages, load_languages
+from bot.model import Button, Reply, Risk
 
 ACTION_HUMAN = "sys:human"
 ACTION_COUNTRY = "sys:country"

@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.models import Risk
 from bot.crisis._yaml import read_yaml_mapping, validation_error
+from bot.model import Risk
 
 DEFAULT_WORDING_PATH = Path(__file__).with_name("wording.yaml")
 

@@ -25,7 +25,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.models import GateOutcome, Risk, Signal
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.lexicon_load import load_lexicon
@@ -34,6 +33,7 @@ from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
 from bot.gate.views import GateText, build_gate_text
+from bot.model import GateOutcome, Risk, Signal
 
 NEGATION_WINDOW_WORDS = 3
 """A negation cue counts when it ends within this many words before a negatable match."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.models import Risk
+from bot.model import Risk
 
 CATEGORIES: tuple[str, ...] = (
     "explicit",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from bot.core.models import Risk
 from bot.errors import LexiconError
 from bot.gate.floor import check_floor
 from bot.gate.lexicon import (
@@ -29,6 +28,7 @@ from bot.gate.lexicon import (
 from bot.gate.lexicon_fields import Fields
 from bot.gate.macros import MacroExpander, read_macros
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
+from bot.model import Risk
 from bot.safe_yaml import YamlProblem, load_yaml_file
 
 BUILTIN_PATH = Path(__file__).with_name("lexicon.yaml")

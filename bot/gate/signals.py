@@ -20,8 +20,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.core.models import Risk, Signal
 from bot.gate.lexicon import Accumulation
+from bot.model import Risk, Signal
 
 MEANS_KIND = "means"
 PREPARATION_KIND = "preparation"
