@@ -77,4 +77,5 @@ CRISIS_FILES = (
     "third_party",
     "mention",
     "variants",
+    "languages_crisis",
 )

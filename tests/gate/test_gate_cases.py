@@ -18,7 +18,9 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
         assert assessment.risk.value == case.risk, f"{case.text!r} -> {assessment.rule}"
 
 
-@pytest.mark.parametrize("case", as_params(load_cases("figurative", "low_mood", "everyday")))
+@pytest.mark.parametrize(
+    "case", as_params(load_cases("figurative", "low_mood", "everyday", "languages_benign"))
+)
 def test_figurative_and_low_mood_are_not_crisis(gate: CrisisGate, case: Case) -> None:
     assessment = gate.assess(case.text)
     assert not assessment.crisis, f"false alarm: {case.text!r} -> {assessment.rule}"
