@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from bot.telegram.outgoing import message_parts
 from bot.telegram.sender import SenderSettings
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess
-from tests.auxil.postgres import postgres_problem
+from tests.auxil.postgres import require_postgres
 from tests.auxil.updates import UpdateFactory
 from tests.replicas.cluster import (
     fresh_database,
@@ -101,15 +100,6 @@ class Run:
     second_half: int  # updates of the second half acknowledged in all
 
 
-def _postgres_or_skip() -> None:
-    problem = postgres_problem()
-    if problem is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{problem}. CI must provide PostgreSQL.")
-    pytest.skip(problem)
-
-
 def _outbox_texts(storage: Storage) -> dict[int, list[str]]:
     """Every chat's outbox, in queue order, as the sendMessage texts it becomes."""
     texts: dict[int, list[str]] = {}
@@ -147,7 +137,7 @@ def _updates() -> tuple[Load, Load, dict[int, tuple[int, int]]]:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    _postgres_or_skip()
+    require_postgres()
     folder = tmp_path_factory.mktemp("replicas")
     with fresh_database() as url, BotApiStandIn(token=TOKEN) as standin:
         yield _drive(folder, url, standin)
