@@ -29,8 +29,8 @@ class Floor:
 
 
 FLOORS = {
-    "heldout6.jsonl": Floor(crisis=250, crisis_or_check_in=340, false_crisis=6, benign_check_in=22),
-    "heldout7.jsonl": Floor(crisis=150, crisis_or_check_in=236, false_crisis=4, benign_check_in=33),
+    "heldout6.jsonl": Floor(crisis=256, crisis_or_check_in=342, false_crisis=5, benign_check_in=21),
+    "heldout7.jsonl": Floor(crisis=167, crisis_or_check_in=256, false_crisis=3, benign_check_in=32),
 }
 
 
