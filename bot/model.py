@@ -231,6 +231,27 @@ class ConversationRecord:
         """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
         return replace(self, crisis=None, handoff_case=None)
 
+    def after_forget(self) -> Self | None:
+        """What ``/forget`` keeps of this record: nothing, or crisis mode while it lasts.
+
+        Safety before privacy: a person in crisis mode who erases their data still gets no
+        ketamine or treatment content until the cool-down ends, and still gets the lines of the
+        country they chose. Everything else (signals, languages, turns, the handoff, a pending
+        check-in) goes.
+        """
+        if self.crisis is None:
+            return None
+        return type(self)(
+            conversation_id=self.conversation_id,
+            flow=self.flow,
+            flow_version=self.flow_version,
+            state=self.state,
+            created_at=self.updated_at,
+            updated_at=self.updated_at,
+            country=self.country,
+            crisis=self.crisis,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; :meth:`from_dict` reads it back."""
         return asdict(self)

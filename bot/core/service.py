@@ -116,7 +116,11 @@ class Service:
         self, tx: ConversationTx, inbound: Inbound, outcome: Outcome, deliver_to: str | None
     ) -> None:
         if Event.FORGET in outcome.events:
-            tx.delete()
+            kept = outcome.record.after_forget()
+            if kept is None:
+                tx.delete()
+            else:
+                tx.save(kept)
         else:
             tx.save(outcome.record)
         if deliver_to is not None:

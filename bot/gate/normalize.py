@@ -20,7 +20,10 @@ import unicodedata
 
 from bot.gate.confusables import CONFUSABLES
 
-_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Co", "Cn", "Cs"})
+"""Combining marks, format characters, private-use, unassigned and lone surrogate code points."""
+_DROPPED_CHARS = frozenset({"\ufffd"})
+"""The replacement character: what a broken encoding leaves inside a word (``ki\ufffdll``)."""
 _SPACE_CATEGORIES = frozenset({"Cc", "Zs", "Zl", "Zp"})
 _WHITESPACE = re.compile(r"\s+")
 
@@ -29,7 +32,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _strip_marks_and_invisibles(text: str) -> str:
-    """Drop combining marks and format characters; turn control and space characters into spaces."""
+    """Drop marks, invisibles and replacement characters; turn controls and spaces into spaces."""
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text)
     kept: list[str] = []
@@ -38,7 +41,7 @@ def _strip_marks_and_invisibles(text: str) -> str:
             kept.append(" " if char.isspace() or not char.isprintable() else char)
             continue
         category = unicodedata.category(char)
-        if category in _DROPPED_CATEGORIES:
+        if category in _DROPPED_CATEGORIES or char in _DROPPED_CHARS:
             continue
         kept.append(" " if category in _SPACE_CATEGORIES else char)
     return unicodedata.normalize("NFC", "".join(kept))

@@ -46,7 +46,8 @@ CRISIS_SENTENCES = (
     "I keep thinking about ending my life",
     "honestly I just want to die",
 )
-# Junk the edge removes (anywhere, even inside a word) and junk the gate must read past
+# Junk the edge or the gate removes (anywhere, even inside a word: a replacement or private-use
+# character too) and junk the gate must read past
 # (between words): controls other than line breaks, format characters, symbols and emoji.
 # Punctuation and line breaks are left out: they end a sentence, which changes what it says;
 # so are symbols that normalise to letters, which add a word.
@@ -59,7 +60,9 @@ def holds_no_word(char: str) -> bool:
 
 # A high surrogate right before a low one is a real character (an emoji), not junk: the NUL
 # in each token keeps an injected high and low surrogate apart.
-EDGE_JUNK = st.sampled_from(["\x00", "\ud83d\x00", "\x00\udc80", "\x00\ude00\x00", "\ud800"])
+EDGE_JUNK = st.sampled_from(
+    ["\x00", "\ud83d\x00", "\x00\udc80", "\x00\ude00\x00", "\ud800", "\ufffd", "\ue000"]
+)
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85"
 WORD_JUNK = st.text(
     alphabet=st.one_of(

@@ -29,6 +29,7 @@ from bot.gate.views import build_gate_text
         pytest.param("self–harm", "self-harm", id="en-dash"),
         pytest.param("  many \t\n spaces  ", "many spaces", id="whitespace"),
         pytest.param("a\x00b\x07c", "a b c", id="control-characters"),
+        pytest.param("ki\ufffdll my\ue000self", "kill myself", id="replacement-and-private-use"),
         pytest.param("STRASSE", "strasse", id="casefold"),
         pytest.param("ß", "ss", id="sharp-s"),
         pytest.param("", "", id="empty"),

@@ -54,7 +54,14 @@ def test_forget_erases_transcripts_and_keeps_an_anonymised_case(
     outcome = person.press("sys:forget:yes", "Yes, delete")
     assert "forget" in outcome.events
 
-    assert storage.count_conversations() == 0
+    # Only crisis mode outlives /forget, until its cool-down (safety before privacy).
+    assert storage.count_conversations() == 1
+    with storage.conversation(person.id) as tx:
+        assert tx is not None
+        record = tx.load()
+    assert record is not None
+    assert record.crisis is not None
+    assert (record.signals, record.turns, record.handoff_case) == ((), 0, None)
     kept = desk.book.case(case.id)
     assert kept is not None
     assert kept.conversation_id == f"{FORGOTTEN_PREFIX}{case.id}"
