@@ -43,17 +43,11 @@ import psycopg
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from telegram_bench import MESSAGES, TOKEN, InstantRequest
+from telegram_bench import MESSAGES, TOKEN, InstantRequest, conversation_handler_app
 
 from bot.app import build_core
 from bot.config import load_config
@@ -110,42 +104,6 @@ def round_updates(round_number: int, chats: int, messages: int) -> list[dict[str
             update_id = round_number * chats * messages + len(batch) + 1
             batch.append({"update_id": update_id, "message": message})
     return batch
-
-
-def conversation_handler_app() -> AnyApplication:
-    """PTB's ConversationHandler: three states in memory, a reply per update."""
-    first, second, third = range(3)
-
-    def step(reply: str, next_state: int) -> Any:
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-            assert update.message is not None
-            await update.message.reply_text(reply)
-            return next_state
-
-        return callback
-
-    application: AnyApplication = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url("http://bench.invalid/bot")
-        .request(InstantRequest())
-        .get_updates_request(InstantRequest())
-        .updater(None)
-        .build()
-    )
-    text = filters.TEXT & ~filters.COMMAND
-    application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("start", step("menu", first))],
-            states={
-                first: [MessageHandler(text, step("topic one", second))],
-                second: [MessageHandler(text, step("topic two", third))],
-                third: [MessageHandler(text, step("topic three", first))],
-            },
-            fallbacks=[CommandHandler("start", step("menu", first))],
-        )
-    )
-    return application
 
 
 def crisisbot_app(core: Any, storage: Storage) -> TelegramBot:
@@ -214,7 +172,7 @@ async def bench_updates(rounds: int, chats: int, messages: int) -> None:
             stores.append(storage)
         machinery = crisisbot_app(StubCore(), stores[0])
         whole = crisisbot_app(core, stores[1])
-        ch = conversation_handler_app()
+        ch = conversation_handler_app(InstantRequest())
         async with AsyncExitStack() as stack:
             for application in (ch, machinery.application, whole.application):
                 await stack.enter_async_context(application)

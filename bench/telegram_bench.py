@@ -189,8 +189,8 @@ async def bench_crisisbot(
     }
 
 
-async def bench_conversation_handler(payloads: list[dict[str, Any]]) -> dict[str, float]:
-    """PTB's ConversationHandler: three states in memory, a reply per update."""
+def conversation_handler_app(request: InstantRequest) -> Application[Any, Any, Any, Any, Any, Any]:
+    """PTB's ConversationHandler: three states in memory, a reply per update (the baseline)."""
     first, second, third = range(3)
 
     def step(reply: str, next_state: int) -> Any:
@@ -201,7 +201,6 @@ async def bench_conversation_handler(payloads: list[dict[str, Any]]) -> dict[str
 
         return callback
 
-    request = InstantRequest()
     application: Application[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(TOKEN)
@@ -223,6 +222,13 @@ async def bench_conversation_handler(payloads: list[dict[str, Any]]) -> dict[str
             fallbacks=[CommandHandler("start", step("menu", first))],
         )
     )
+    return application
+
+
+async def bench_conversation_handler(payloads: list[dict[str, Any]]) -> dict[str, float]:
+    """PTB's ConversationHandler: three states in memory, a reply per update."""
+    request = InstantRequest()
+    application = conversation_handler_app(request)
     async with application:
         updates = [Update.de_json(p, application.bot) for p in payloads]
         started = time.perf_counter()
