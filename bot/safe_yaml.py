@@ -9,6 +9,7 @@ PyYAML keeps the last of duplicate keys silently and expands aliases lazily into
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,4 +84,16 @@ def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
     return load_yaml_text(text)
 
 
-__all__ = ["MAX_YAML_BYTES", "YamlProblem", "load_yaml_file", "load_yaml_text"]
+def dotted_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in nested dicts and lists (YAML data, a dumped model), with its dotted path."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from dotted_strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from dotted_strings(value, f"{path}.{index}")
+
+
+__all__ = ["MAX_YAML_BYTES", "YamlProblem", "dotted_strings", "load_yaml_file", "load_yaml_text"]

@@ -9,10 +9,9 @@ checks run on every translation (:mod:`bot.i18n`), which is built as a :class:`W
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -25,6 +24,7 @@ from pydantic import (
 
 from bot.crisis._yaml import read_yaml_mapping, validation_error
 from bot.model import Risk
+from bot.safe_yaml import dotted_strings
 
 DEFAULT_WORDING_PATH = Path(__file__).with_name("wording.yaml")
 
@@ -273,7 +273,7 @@ class Wording(_Strict):
 
     @model_validator(mode="after")
     def _plain_single_question_text(self) -> Wording:
-        for where, text in _strings(self.model_dump(exclude={"crisis": {"voices"}})):
+        for where, text in dotted_strings(self.model_dump(exclude={"crisis": {"voices"}})):
             if any(mark in text for mark in MARKUP):
                 raise ValueError(f"{where}: plain text only, no {' '.join(MARKUP)}")
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
@@ -290,18 +290,6 @@ class Wording(_Strict):
                     "may ask a question, one at most"
                 )
         return self
-
-
-def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string in a dumped model, with its dotted path."""
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list | tuple):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{path}.{index}")
 
 
 def load_wording(path: Path | None = None) -> Wording:

@@ -25,6 +25,7 @@ from babel.messages.pofile import PoFileError, read_po
 from pydantic import ValidationError
 
 from bot.errors import ConfigError
+from bot.safe_yaml import dotted_strings
 
 if TYPE_CHECKING:  # bot.crisis builds its replies on this module: import it when used
     from bot.crisis.wording import Wording
@@ -56,7 +57,7 @@ def source_texts(wording: Wording) -> Iterator[tuple[str, str]]:
     """Every translatable text of ``wording``: its dotted place and its English text."""
     yield from (
         (where, text)
-        for where, text in _walk(wording.model_dump(mode="python"))
+        for where, text in dotted_strings(wording.model_dump(mode="python"))
         if not where.startswith(_NOT_TEXT)
     )
 
@@ -213,17 +214,6 @@ def template(english: Wording | None = None) -> Catalog:
         auto = ["safety text: must be translated"] if is_safety_text(where) else []
         catalog.add(text, context=where, auto_comments=auto)
     return catalog
-
-
-def _walk(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list | tuple):
-        for index, value in enumerate(node):
-            yield from _walk(value, f"{path}.{index}")
 
 
 def _put(data: Any, where: str, value: str) -> None:
