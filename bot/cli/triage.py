@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import time
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -29,6 +33,8 @@ from bot.core.service import Service
 from bot.model import Inbound, InboundKind, Outcome
 
 MAX_LINE_CHARS = 1_000_000
+READ_AHEAD_LINES = 64
+"""Lines read ahead from a file so the gate encodes their sentences in one batch."""
 IN_MEMORY = "sqlite:///:memory:"
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,6 +45,20 @@ class TriageRun:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.clock = time.time()
+
+    def prepare(self, raws: list[bytes]) -> None:
+        """Encode the texts of lines about to be triaged in one batch (a cache: no effect on
+        the results). A line that cannot be read is left for :meth:`line` to report."""
+        texts = []
+        for data in raws:
+            try:
+                texts.append(clean_text(_parse(data.decode("utf-8"))["text"]))
+            except (UnicodeDecodeError, ValueError):
+                continue
+        try:
+            self.service.prepare(texts)
+        except Exception as error:  # only a cache: each line is still triaged on its own
+            _LOGGER.warning("could not prepare lines ahead: %s", type(error).__name__)
 
     def line(self, number: int, raw: str) -> dict[str, Any]:
         """The output object for one input line."""
@@ -65,6 +85,26 @@ class TriageRun:
             return {"error": f"line {number}: could not be triaged ({type(error).__name__})"}
         assert outcome is not None  # only an update id makes a duplicate, and triage has none
         return _result(user if not isinstance(user, str) else clean_text(user), text, outcome)
+
+
+def _lines(stdin: BinaryIO, run: TriageRun) -> Iterator[bytes]:
+    """The lines of ``stdin``; from a file, read ahead in groups that ``run`` prepares at once.
+
+    A pipe or a terminal is read a line at a time, so each answer comes as soon as its line.
+    """
+    if not _is_regular_file(stdin):
+        yield from stdin
+        return
+    while chunk := list(islice(stdin, READ_AHEAD_LINES)):
+        run.prepare(chunk)
+        yield from chunk
+
+
+def _is_regular_file(stream: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _parse(raw: str) -> dict[str, Any]:
@@ -106,7 +146,7 @@ def run_triage(config_path: Path | None, stdin: BinaryIO, stdout: TextIO) -> int
     service, storage, _desk = build_service(load_config(config_path), storage_url=IN_MEMORY)
     run = TriageRun(service)
     try:
-        for number, data in enumerate(stdin, 1):
+        for number, data in enumerate(_lines(stdin, run), 1):
             try:
                 raw = data.decode("utf-8")
             except UnicodeDecodeError as error:

@@ -78,6 +78,13 @@ class Service:
         self._answered_directly: OrderedDict[int, None] = OrderedDict()
         self._direct_lock = threading.Lock()
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Do ahead, in one batch, the gate's costly work for texts about to be handled.
+
+        A cache only: :meth:`handle` decides the same with or without it.
+        """
+        self.core.gate.prepare(texts)
+
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Process ``inbound`` durably; ``None`` when its ``update_id`` was already processed.
 

@@ -120,6 +120,11 @@ class Encoder:
                     self._cache.popitem(last=False)
         return out
 
+    def holds(self, text: str) -> bool:
+        """Whether ``text``'s vector is in the cache (encoding it again would cost nothing)."""
+        with self._lock:
+            return text in self._cache
+
     def token_count(self, text: str) -> int:
         """How many model tokens ``text`` becomes (the encoding cost grows with this)."""
         return len(self._model._tokenizer.encode(text))

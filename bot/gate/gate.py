@@ -123,6 +123,13 @@ class CrisisGate:
         """A gate over the built-in lexicon and the shipped semantic detector."""
         return cls(load_lexicon())
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Do ahead, in one batch, the costly part of assessing each of ``texts`` (encoding).
+
+        Only a cache is filled: :meth:`assess` gives the same verdicts with or without it.
+        """
+        self.semantic.prepare(texts)
+
     def assess(self, text: str, history: Sequence[Signal] = (), now: float = 0.0) -> Assessment:
         """Assess ``text``; ``history`` holds signals earlier turns returned, ``now`` is epoch s."""
         if not text or text.isspace():

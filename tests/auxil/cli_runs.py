@@ -17,19 +17,34 @@ DEV_MULTILINGUAL = ROOT.parent / "shared" / "triage" / "dev_multilingual.jsonl"
 
 
 def crisisbot(
-    *args: str, stdin: bytes | str = b"", cwd: Path = ROOT, env: dict[str, str] | None = None
+    *args: str,
+    stdin: bytes | str | Path = b"",
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot ARGS`` and return its exit code and text output."""
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=data,
-        capture_output=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        timeout=120,
-        check=False,
-    )
+    """Run ``python -m bot ARGS`` and return its exit code and text output.
+
+    ``stdin`` is sent through a pipe, or, given as a :class:`Path`, is the open file itself
+    (as ``crisisbot triage < file`` does).
+    """
+    command = [sys.executable, "-m", "bot", *args]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    if isinstance(stdin, Path):
+        with stdin.open("rb") as source:
+            completed = subprocess.run(
+                command, stdin=source, capture_output=True, cwd=cwd, env=environment,
+                timeout=120, check=False,
+            )  # fmt: skip
+    else:
+        completed = subprocess.run(
+            command,
+            input=stdin.encode() if isinstance(stdin, str) else stdin,
+            capture_output=True,
+            cwd=cwd,
+            env=environment,
+            timeout=120,
+            check=False,
+        )
     return subprocess.CompletedProcess(
         completed.args,
         completed.returncode,

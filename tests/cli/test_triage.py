@@ -119,3 +119,25 @@ def test_a_lone_surrogate_or_nul_is_cleaned_and_triaged_and_the_run_goes_on() ->
     assert out[0]["text"] == "I want to kill myself "
     assert out[2]["text"] == "what is spravato"
     assert out[2]["user"] == "x"
+
+
+def test_a_file_read_ahead_in_batches_triages_exactly_as_a_pipe_line_by_line(tmp_path) -> None:
+    """From a file, lines are read ahead and their sentences encoded in one batch (a cache);
+    the output must be the same, line for line, as a pipe read a line at a time."""
+    texts = [
+        "what is spravato", "i want to end it all", "this exam is killing me",
+        "how much ketamine should i take", "me muero de hambre", "ich will nicht mehr leben",
+        "je suis mort de rire", "no quiero despertar mañana", "ok thanks, bye",
+    ]  # fmt: skip
+    lines = [json.dumps({"text": text, "user": index % 7}) for index, text in enumerate(texts * 9)]
+    lines[5], lines[70] = "not json", '{"text": 3}'  # errors inside a read-ahead group
+    data = ("\n".join(lines) + "\n").encode()
+    source = tmp_path / "lines.jsonl"
+    source.write_bytes(data)
+
+    from_file = crisisbot("triage", "--config", str(EXAMPLE_CONFIG), stdin=source)
+    from_pipe = crisisbot("triage", "--config", str(EXAMPLE_CONFIG), stdin=data)
+
+    assert from_file.returncode == from_pipe.returncode == 0, from_file.stderr
+    assert len(from_file.stdout.splitlines()) == len(lines) > 64
+    assert from_file.stdout == from_pipe.stdout

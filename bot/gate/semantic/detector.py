@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from bot.gate.semantic.thresholds import band as score_band
 DATA_DIR = Path(__file__).parent
 VECTORS_FILE = "vectors.npy"
 META_FILE = "semantic.json"
+PREPARE_BATCH = 32
+"""Pieces encoded per call by :meth:`SemanticDetector.prepare` (larger batches save no more)."""
 REBUILD_HINT = "run `crisisbot gate rebuild` and commit the files it writes"
 _ONE_BLAS_THREAD = ThreadpoolController()
 
@@ -135,9 +138,23 @@ class SemanticDetector:
             shared_identifier(),
         )  # fmt: skip
 
+    def _pieces(self, text: str) -> list[str]:
+        return select_pieces(text, self._encoder.token_count, self.safety_net.hits)
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Encode the pieces of many messages in one batch, ahead of assessing them one by one.
+
+        Encoding a batch costs about a quarter of the CPU per piece of encoding pieces one at a
+        time; the vectors land in the encoder's cache, where :meth:`assess` finds them. The
+        verdicts are the same either way (the vectors differ by float rounding, about 1e-7).
+        """
+        pieces = list(dict.fromkeys(piece for text in texts for piece in self._pieces(text)))
+        for start in range(0, len(pieces), PREPARE_BATCH):
+            self._encoder.encode(pieces[start : start + PREPARE_BATCH])
+
     def assess(self, text: str) -> SemanticVerdict:
         """Score ``text`` (any length: the work is bounded) and place it in a band."""
-        pieces = select_pieces(text, self._encoder.token_count, self.safety_net.hits)
+        pieces = self._pieces(text)
         if not pieces:
             return _EMPTY
         vectors = self._encoder.encode(pieces)
