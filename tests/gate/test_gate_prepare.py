@@ -33,3 +33,24 @@ def test_prepare_encodes_every_piece_of_every_message_into_the_cache(gate: Crisi
 def test_prepare_takes_empty_and_unreadable_messages(gate: CrisisGate) -> None:
     gate.prepare([])
     gate.prepare(["", "   ", "\u200b", "😂" * 5000])
+
+
+def test_prepared_messages_get_the_verdicts_they_get_alone(gate: CrisisGate) -> None:
+    """Preparing scores a whole batch at once; the bands and categories must not change."""
+    tag = uuid.uuid4().hex
+    texts = [
+        f"{tag} i keep hoping i won't wake up",
+        f"{tag} how many sessions are usual",
+        f"{tag} je suis mort de rire",
+        f"{tag} what is the lethal amount of my pills",
+    ]
+    alone = [gate.semantic.assess(text) for text in texts]  # one message at a time
+    gate.prepare([f"{text} " for text in texts] + texts)  # new pieces, scored as one batch
+    prepared = [gate.semantic.assess(f"{text} ") for text in texts]  # the same words, tidied
+
+    assert [(v.band, v.category, v.language) for v in prepared] == [
+        (v.band, v.category, v.language) for v in alone
+    ]
+    assert all(
+        abs(a.score - b.score) < 1e-5 for a, b in zip(alone, prepared, strict=True) if a.score
+    )

@@ -31,8 +31,13 @@ class ExemplarIndex:
     k: int
 
     def similarities(self, queries: Vectors) -> npt.NDArray[np.float32]:
-        """Cosine similarities, shape (len(queries), n)."""
-        sims: npt.NDArray[np.float32] = queries @ self.vectors.T
+        """Cosine similarities, shape (len(queries), n).
+
+        Computed as ``(vectors @ queries.T).T``: the same numbers as ``queries @ vectors.T``, at
+        about half the CPU for the few queries of one message (BLAS walks the exemplar matrix in
+        its stored order).
+        """
+        sims: npt.NDArray[np.float32] = (self.vectors @ queries.T).T
         return sims
 
     def margins(self, queries: Vectors, keep: Mask | None = None) -> Scores:
