@@ -95,6 +95,7 @@ class SemanticDetector:
         self._encoder = encoder
         self._identifier = identifier
         self._prepared: dict[str, npt.NDArray[np.float32]] = {}
+        self._prepared_pieces: dict[str, list[str]] = {}
 
     @classmethod
     def load(
@@ -152,7 +153,9 @@ class SemanticDetector:
         finds them; the verdicts are the same either way (the numbers differ by float rounding,
         about 1e-7).
         """
-        pieces = list(dict.fromkeys(piece for text in texts for piece in self._pieces(text)))
+        pieces_of = {text: self._pieces(text) for text in texts}
+        self._prepared_pieces = pieces_of
+        pieces = list(dict.fromkeys(piece for each in pieces_of.values() for piece in each))
         if not pieces:
             self._prepared = {}
             return
@@ -177,7 +180,9 @@ class SemanticDetector:
 
     def assess(self, text: str) -> SemanticVerdict:
         """Score ``text`` (any length: the work is bounded) and place it in a band."""
-        pieces = self._pieces(text)
+        pieces = self._prepared_pieces.get(text)
+        if pieces is None:
+            pieces = self._pieces(text)
         if not pieces:
             return _EMPTY
         sims = self._similarities(pieces)
