@@ -2,12 +2,12 @@
 
 Start: check the token's shape, open storage and the core (with the moderation desk when
 ``moderation.chat_id`` is set), ask Telegram who the bot is (a rejected token stops here with
-:class:`~bot.errors.TelegramSetupError`), start the outbox sender, the upkeep (re-alert timers,
-daily housekeeping) and the flow watch (hot reload), then take updates by long polling or through
-the webhook app. Whatever was committed but not sent before a crash is in the outbox and goes out
-now.
+:class:`~bot.errors.TelegramSetupError`), start the outbox sender and :mod:`bot.runtime`'s
+upkeep (re-alert timers, daily housekeeping) and flow watch (hot reload), then take updates by
+long polling or through the webhook app. Whatever was committed but not sent before a crash is
+in the outbox and goes out now.
 
-SIGHUP reloads the flows (see :mod:`bot.telegram.flow_watch`).
+SIGHUP reloads the flows (see :mod:`bot.runtime.flow_watch`).
 
 Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, stop the
 background work, flush the outbox for a few seconds (what is left is sent on the next start),
@@ -30,17 +30,15 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.app import build_service, storage_ready
 from bot.config import API_BASE_ENV, TOKEN_ENV, Config
 from bot.errors import ConfigError, TelegramSetupError
-from bot.metrics import MetricsServing, serve_metrics
-from bot.reload import FlowReloader
+from bot.health.metrics import MetricsServing, serve_metrics
+from bot.runtime import FlowReloader, FlowWatch, Upkeep
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import AnyApplication
 from bot.telegram.identity import adopt_bot
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
 from bot.telegram.sender import SenderSettings, claimer_name
-from bot.telegram.upkeep import Upkeep
 from bot.telegram.webhook import create_webhook_app, webhook_secret
 
 _LOGGER = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ right after loses it and Telegram does not send it again. Here ``POST <path>``:
   200), or 500 if they could not be stored, so that Telegram sends it again.
 
 ``GET /healthz`` says the process is up; ``GET /readyz`` says whether storage answers;
-``GET /metrics`` serves the Prometheus metrics (:mod:`bot.metrics`).
+``GET /metrics`` serves the Prometheus metrics (:mod:`bot.health.metrics`).
 
 The secret comes from ``TELEGRAM_WEBHOOK_SECRET``; without it, :func:`webhook_secret` derives a
 stable one from the bot token (HMAC-SHA256, hex), which ``crisisbot run`` registers with
@@ -35,7 +35,7 @@ from starlette.routing import Route
 from telegram import Bot, Update
 
 from bot.errors import ConfigError
-from bot.metrics import CONTENT_TYPE, Metrics, default_metrics
+from bot.health.metrics import CONTENT_TYPE, Metrics, default_metrics
 
 SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
@@ -70,7 +70,7 @@ def create_webhook_app(
     """The Starlette app; ``process`` returns ``True`` once the update is committed.
 
     ``storage_ready`` is called in a worker thread by ``/readyz`` and raises when storage is
-    unreachable. ``metrics`` defaults to the process's (:func:`bot.metrics.default_metrics`).
+    unreachable. ``metrics`` defaults to the process's (:func:`bot.health.metrics.default_metrics`).
     """
     expected = secret.encode("utf-8")
     observed = metrics or default_metrics()

@@ -23,7 +23,7 @@ from telegram import Update
 
 from bot.app import Wiring, build_service
 from bot.config import load_config
-from bot.metrics import Metrics
+from bot.health.metrics import Metrics
 from bot.model import Route
 from bot.telegram.adapter import ToCore, adapt
 from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application

@@ -9,8 +9,7 @@ core.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -48,15 +47,6 @@ def standin() -> BotApiStandIn:
 def updates() -> UpdateFactory:
     """Builds update payloads with fresh ids."""
     return UpdateFactory()
-
-
-@pytest.fixture
-def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
-    """A fresh SQLite storage on the current schema."""
-    storage = Storage.from_url(f"sqlite:///{tmp_path / 'telegram.db'}")
-    storage.ensure_schema()
-    yield storage
-    storage.close()
 
 
 @pytest.fixture
