@@ -15,8 +15,9 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.config import Config
 from bot.core.pipeline import Core, CoreSettings
+from bot.core.replies import CrisisReplies, HumanContact
 from bot.core.service import Service
-from bot.crisis import CrisisReplies, HumanContact, load_crisis_lines
+from bot.crisis import load_crisis_lines
 from bot.engine.check import check_flows
 from bot.engine.compiler import compile_flow
 from bot.engine.engine import FlowEngine
