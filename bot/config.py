@@ -19,10 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     StringConstraints,
@@ -34,6 +31,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError, ConfigUnreadableError
+from bot.safe_yaml import StrictModel, YamlProblem, compose_yaml_text, load_yaml_text, position_of
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token)
 TOKEN_FILE_ENV = "TELEGRAM_BOT_TOKEN_FILE"  # noqa: S105 (the variable's name, not a token)
@@ -43,11 +41,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", to_upper=True)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HumanContactConfig(_Section):
+class HumanContactConfig(StrictModel):
     """A person or team a person in crisis can reach, shown in every crisis reply."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -72,7 +66,7 @@ POSTGRES_DRIVERS = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
 _MEMORY = frozenset({"", ":memory:"})
 
 
-class StorageConfig(_Section):
+class StorageConfig(StrictModel):
     """Where conversations, the outbox and cases are kept."""
 
     url: str = "sqlite:///data/crisisbot.db"
@@ -110,7 +104,7 @@ def sqlite_relative_path(url: str) -> str | None:
     return database
 
 
-class CrisisConfig(_Section):
+class CrisisConfig(StrictModel):
     """The crisis route. There is deliberately no key that turns the gate off."""
 
     default_country: CountryCode | None = "US"  # null: a multi-country card until one is chosen
@@ -123,7 +117,7 @@ class CrisisConfig(_Section):
     catalogs_dir: Path | None = None
 
 
-class TelegramConfig(_Section):
+class TelegramConfig(StrictModel):
     """How the bot talks to the Bot API."""
 
     api_base_url: str = "https://api.telegram.org/bot"
@@ -165,14 +159,14 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-class RealertConfig(_Section):
+class RealertConfig(StrictModel):
     """Minutes before an unclaimed case is announced again."""
 
     imminent: float = Field(default=5.0, gt=0)
     other: float = Field(default=15.0, gt=0)
 
 
-class ModerationConfig(_Section):
+class ModerationConfig(StrictModel):
     """The moderators' chat and who may act in it."""
 
     chat_id: int | None = None
@@ -181,7 +175,7 @@ class ModerationConfig(_Section):
     retention_days: int = Field(default=30, ge=1)
 
 
-class EvalConfig(_Section):
+class EvalConfig(StrictModel):
     """Thresholds below which ``crisisbot eval`` exits 1."""
 
     min_crisis_recall: float = Field(default=1.0, ge=0, le=1)
@@ -286,13 +280,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: config file is {len(raw)} bytes; the limit is {MAX_CONFIG_BYTES}"
         )
     try:
-        loaded = yaml.safe_load(raw.decode("utf-8"))
+        loaded = load_yaml_text(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigUnreadableError(f"{path}: config file is not UTF-8 text") from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: error: invalid YAML: {error.problem}") from None
+    except YamlProblem as problem:
+        raise ConfigError(f"{problem.where(path)}: error: {problem}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -318,26 +310,11 @@ def _line_of(path: Path | None, loc: tuple[int | str, ...]) -> str:
     if path is None:
         return "1:1"
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = compose_yaml_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
         return "1:1"
-    mark = node.start_mark if node is not None else None
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    child, mark = value_node, key_node.start_mark
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            child = node.value[part]
-            mark = child.start_mark
-        if child is None:
-            break
-        node = child
-    return f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+    line, column = position_of(root, loc)
+    return f"{line}:{column}"
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
