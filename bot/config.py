@@ -4,7 +4,8 @@ Precedence, lowest first: built-in defaults, the YAML file, ``CRISISBOT_<SECTION
 environment variables (for example ``CRISISBOT_STORAGE__URL``), and ``TELEGRAM_API_BASE_URL``.
 The Telegram token is never read from the config file: only from ``TELEGRAM_BOT_TOKEN``, or from
 the file ``TELEGRAM_BOT_TOKEN_FILE`` names (a Docker secret, a systemd credential), wrapped so
-that ``repr`` and logs never show it.
+that ``repr`` and logs never show it. The webhook's secret is ``TELEGRAM_WEBHOOK_SECRET``, or
+derived from the token. This module is the one place that reads the environment.
 
 Relative paths in the file resolve against the file's folder: ``flows_dir``, the crisis files,
 and the path of a ``sqlite:///`` storage URL (``sqlite:///data/crisisbot.db`` next to the config
@@ -13,8 +14,11 @@ file is ``<config folder>/data/crisisbot.db``), whatever the working directory.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -37,6 +41,9 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token
 TOKEN_FILE_ENV = "TELEGRAM_BOT_TOKEN_FILE"  # noqa: S105 (the variable's name, not a token)
 MAX_TOKEN_FILE_BYTES = 4096
 API_BASE_ENV = "TELEGRAM_API_BASE_URL"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
+PTB_TIMEDELTA_ENV = "PTB_TIMEDELTA"
+_WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 MAX_CONFIG_BYTES = 1024 * 1024
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", to_upper=True)]
 
@@ -235,7 +242,21 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-def telegram_token() -> SecretStr | None:
+class BotToken(SecretStr):
+    """The bot token, hidden in every ``repr`` and ``str``, and where it was read from."""
+
+    def __init__(self, secret_value: str, source: str = TOKEN_ENV) -> None:
+        super().__init__(secret_value)
+        #: ``TELEGRAM_BOT_TOKEN`` or ``TELEGRAM_BOT_TOKEN_FILE=<path>``, for messages.
+        self.source = source
+
+
+def token_source(token: SecretStr) -> str:
+    """Where ``token`` was read from, for a message that tells the operator what to fix."""
+    return token.source if isinstance(token, BotToken) else TOKEN_ENV
+
+
+def telegram_token() -> BotToken | None:
     """The bot token from ``TELEGRAM_BOT_TOKEN`` or ``TELEGRAM_BOT_TOKEN_FILE``; ``None`` if unset.
 
     Raises :class:`ConfigError` when both are set, or the file cannot be read; no message ever
@@ -246,8 +267,33 @@ def telegram_token() -> SecretStr | None:
     if value and token_file:
         raise ConfigError(f"{TOKEN_ENV} and {TOKEN_FILE_ENV} are both set; keep one of them")
     if token_file:
-        value = _read_token_file(Path(token_file))
-    return SecretStr(value) if value else None
+        return BotToken(_read_token_file(Path(token_file)), f"{TOKEN_FILE_ENV}={token_file}")
+    return BotToken(value) if value else None
+
+
+def webhook_secret(token: SecretStr) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``, or a secret derived from the token when it is unset."""
+    configured = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+    if configured:
+        if not _WEBHOOK_SECRET_SHAPE.match(configured):
+            raise ConfigError(
+                f"{WEBHOOK_SECRET_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for webhook secrets); choose a new value"
+            )
+        return configured
+    key = token.get_secret_value().encode("utf-8")
+    return hmac.new(key, b"crisisbot webhook secret", hashlib.sha256).hexdigest()
+
+
+def use_timedelta_periods() -> None:
+    """Opt this process in to python-telegram-bot's ``timedelta`` time periods (its v23 way).
+
+    python-telegram-bot 22 has no setting for it but the ``PTB_TIMEDELTA`` environment variable,
+    read each time a time period is (``telegram._utils.datetime.get_timedelta_value``); without
+    it every flood-control answer raises a deprecation warning inside the library. Called once,
+    by the command that runs the bot, before it builds anything of the library's.
+    """
+    os.environ.setdefault(PTB_TIMEDELTA_ENV, "true")
 
 
 def _read_token_file(path: Path) -> str:

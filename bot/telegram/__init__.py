@@ -20,7 +20,7 @@ from bot.telegram.outgoing import keyboard_for, split_reply, split_text
 from bot.telegram.poller import DurablePoller
 from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.sender import OutboxSender, SenderSettings
-from bot.telegram.webhook import create_webhook_app, webhook_secret
+from bot.telegram.webhook import create_webhook_app
 
 __all__ = [
     "ChatOrderedProcessor",
@@ -40,5 +40,4 @@ __all__ = [
     "keyboard_for",
     "split_reply",
     "split_text",
-    "webhook_secret",
 ]

@@ -13,13 +13,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.config import PTB_TIMEDELTA_ENV
 from bot.storage import Storage
-from bot.telegram.application import (
-    PTB_TIMEDELTA_ENV,
-    TelegramBot,
-    assemble,
-    build_application,
-)
+from bot.telegram.application import TelegramBot, assemble, build_application
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import (
     MODERATION_CHAT,
