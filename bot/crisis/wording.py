@@ -229,6 +229,7 @@ class SystemWording(StrictModel):
     language_ask: Line
     language_set: Line
     group_notice: Line
+    failure_notice: Line
     group_crisis: Line
 
 

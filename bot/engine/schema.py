@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from bot.model import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
+from bot.model import BUTTON_LABEL_LIMIT, CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
 from bot.safe_yaml import StrictModel
 
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
@@ -39,7 +39,7 @@ class ButtonSpec(_Strict):
     without it the trigger belongs to this flow.
     """
 
-    label: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_LABEL_LIMIT)]
     trigger: Identifier
     flow: Identifier | None = None
 

@@ -48,7 +48,10 @@ SAFETY_SECTIONS = frozenset(
         "relay",
     }
 )
-_NOT_TEXT = ("crisis.voices.",)  # data in the wording file, not words to translate
+_NOT_TEXT = (
+    "crisis.voices.",  # data in the wording file, not words to translate
+    "system.failure_notice",  # sent when a message could not be read: its language is unknown
+)
 
 
 def source_texts(wording: Wording) -> Iterator[tuple[str, str]]:
