@@ -25,7 +25,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from bot.gate import AdviceGuard, CrisisGate
+from bot.gate import AdviceGuard, CrisisGate, default_gate
 
 EVERYDAY = (
     "hi there",
@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.process_time()
-    gate = CrisisGate.default()
+    gate = default_gate()
     guard = AdviceGuard.default()
     print(f"gate and guard built in {(time.process_time() - started) * 1e3:.0f} ms CPU")
     messages = generate(args.messages, args.seed)

@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from telegram_bench import MESSAGES, TOKEN, InstantRequest, conversation_handler_app
 
 from bot.app import build_core
-from bot.config import load_config
+from bot.config import load_config, use_timedelta_periods
 from bot.core.service import Service
 from bot.model import (
     ConversationRecord,
@@ -350,4 +350,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    use_timedelta_periods()
     main()

@@ -42,7 +42,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_service
-from bot.config import load_config
+from bot.config import load_config, use_timedelta_periods
 from bot.model import ConversationRecord, Inbound, Outcome, Reply, Route
 from bot.storage import Storage
 from bot.telegram.application import assemble, build_application
@@ -272,4 +272,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    use_timedelta_periods()
     asyncio.run(main())

@@ -15,20 +15,21 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.config import Config
 from bot.core.pipeline import Core, CoreSettings
+from bot.core.replies import CrisisReplies, HumanContact
 from bot.core.service import Service
-from bot.crisis import CrisisReplies, HumanContact, load_crisis_lines
+from bot.crisis import load_crisis_lines
 from bot.engine.check import check_flows
 from bot.engine.compiler import compile_flow
 from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_dir
 from bot.errors import ConfigError, FlowError, StorageError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
+from bot.health.storage_check import check_ready, classified, verify_sqlite
 from bot.i18n import Languages, load_languages
 from bot.model import Reply
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.storage.engine import redact_url
-from bot.storage_check import check_ready, classified, verify_sqlite
 
 Splitter = Callable[[Reply], Sequence[Reply]]
 
@@ -109,7 +110,8 @@ def build_service(
 
     The desk's listener runs inside every update's transaction, so a crisis reply, its case and
     the alert to the moderators' chat are committed together. The desk reads the service's
-    current core (for the person's language), so a flow reload (:mod:`bot.reload`) reaches it too.
+    current core (for the person's language), so a flow reload (:mod:`bot.runtime.reload`)
+    reaches it too.
     """
     core = build_core(config)
     storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)

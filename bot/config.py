@@ -4,7 +4,8 @@ Precedence, lowest first: built-in defaults, the YAML file, ``CRISISBOT_<SECTION
 environment variables (for example ``CRISISBOT_STORAGE__URL``), and ``TELEGRAM_API_BASE_URL``.
 The Telegram token is never read from the config file: only from ``TELEGRAM_BOT_TOKEN``, or from
 the file ``TELEGRAM_BOT_TOKEN_FILE`` names (a Docker secret, a systemd credential), wrapped so
-that ``repr`` and logs never show it.
+that ``repr`` and logs never show it. The webhook's secret is ``TELEGRAM_WEBHOOK_SECRET``, or
+derived from the token. This module is the one place that reads the environment.
 
 Relative paths in the file resolve against the file's folder: ``flows_dir``, the crisis files,
 and the path of a ``sqlite:///`` storage URL (``sqlite:///data/crisisbot.db`` next to the config
@@ -13,16 +14,16 @@ file is ``<config folder>/data/crisisbot.db``), whatever the working directory.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     StringConstraints,
@@ -34,20 +35,20 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError, ConfigUnreadableError
+from bot.safe_yaml import StrictModel, YamlProblem, compose_yaml_text, load_yaml_text, position_of
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 (the variable's name, not a token)
 TOKEN_FILE_ENV = "TELEGRAM_BOT_TOKEN_FILE"  # noqa: S105 (the variable's name, not a token)
 MAX_TOKEN_FILE_BYTES = 4096
 API_BASE_ENV = "TELEGRAM_API_BASE_URL"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
+PTB_TIMEDELTA_ENV = "PTB_TIMEDELTA"
+_WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 MAX_CONFIG_BYTES = 1024 * 1024
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", to_upper=True)]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HumanContactConfig(_Section):
+class HumanContactConfig(StrictModel):
     """A person or team a person in crisis can reach, shown in every crisis reply."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -72,7 +73,7 @@ POSTGRES_DRIVERS = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
 _MEMORY = frozenset({"", ":memory:"})
 
 
-class StorageConfig(_Section):
+class StorageConfig(StrictModel):
     """Where conversations, the outbox and cases are kept."""
 
     url: str = "sqlite:///data/crisisbot.db"
@@ -110,7 +111,7 @@ def sqlite_relative_path(url: str) -> str | None:
     return database
 
 
-class CrisisConfig(_Section):
+class CrisisConfig(StrictModel):
     """The crisis route. There is deliberately no key that turns the gate off."""
 
     default_country: CountryCode | None = "US"  # null: a multi-country card until one is chosen
@@ -123,7 +124,7 @@ class CrisisConfig(_Section):
     catalogs_dir: Path | None = None
 
 
-class TelegramConfig(_Section):
+class TelegramConfig(StrictModel):
     """How the bot talks to the Bot API."""
 
     api_base_url: str = "https://api.telegram.org/bot"
@@ -165,14 +166,14 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-class RealertConfig(_Section):
+class RealertConfig(StrictModel):
     """Minutes before an unclaimed case is announced again."""
 
     imminent: float = Field(default=5.0, gt=0)
     other: float = Field(default=15.0, gt=0)
 
 
-class ModerationConfig(_Section):
+class ModerationConfig(StrictModel):
     """The moderators' chat and who may act in it."""
 
     chat_id: int | None = None
@@ -181,7 +182,7 @@ class ModerationConfig(_Section):
     retention_days: int = Field(default=30, ge=1)
 
 
-class EvalConfig(_Section):
+class EvalConfig(StrictModel):
     """Thresholds below which ``crisisbot eval`` exits 1."""
 
     min_crisis_recall: float = Field(default=1.0, ge=0, le=1)
@@ -241,7 +242,21 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-def telegram_token() -> SecretStr | None:
+class BotToken(SecretStr):
+    """The bot token, hidden in every ``repr`` and ``str``, and where it was read from."""
+
+    def __init__(self, secret_value: str, source: str = TOKEN_ENV) -> None:
+        super().__init__(secret_value)
+        #: ``TELEGRAM_BOT_TOKEN`` or ``TELEGRAM_BOT_TOKEN_FILE=<path>``, for messages.
+        self.source = source
+
+
+def token_source(token: SecretStr) -> str:
+    """Where ``token`` was read from, for a message that tells the operator what to fix."""
+    return token.source if isinstance(token, BotToken) else TOKEN_ENV
+
+
+def telegram_token() -> BotToken | None:
     """The bot token from ``TELEGRAM_BOT_TOKEN`` or ``TELEGRAM_BOT_TOKEN_FILE``; ``None`` if unset.
 
     Raises :class:`ConfigError` when both are set, or the file cannot be read; no message ever
@@ -252,8 +267,33 @@ def telegram_token() -> SecretStr | None:
     if value and token_file:
         raise ConfigError(f"{TOKEN_ENV} and {TOKEN_FILE_ENV} are both set; keep one of them")
     if token_file:
-        value = _read_token_file(Path(token_file))
-    return SecretStr(value) if value else None
+        return BotToken(_read_token_file(Path(token_file)), f"{TOKEN_FILE_ENV}={token_file}")
+    return BotToken(value) if value else None
+
+
+def webhook_secret(token: SecretStr) -> str:
+    """``TELEGRAM_WEBHOOK_SECRET``, or a secret derived from the token when it is unset."""
+    configured = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+    if configured:
+        if not _WEBHOOK_SECRET_SHAPE.match(configured):
+            raise ConfigError(
+                f"{WEBHOOK_SECRET_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for webhook secrets); choose a new value"
+            )
+        return configured
+    key = token.get_secret_value().encode("utf-8")
+    return hmac.new(key, b"crisisbot webhook secret", hashlib.sha256).hexdigest()
+
+
+def use_timedelta_periods() -> None:
+    """Opt this process in to python-telegram-bot's ``timedelta`` time periods (its v23 way).
+
+    python-telegram-bot 22 has no setting for it but the ``PTB_TIMEDELTA`` environment variable,
+    read each time a time period is (``telegram._utils.datetime.get_timedelta_value``); without
+    it every flood-control answer raises a deprecation warning inside the library. Called once,
+    by the command that runs the bot, before it builds anything of the library's.
+    """
+    os.environ.setdefault(PTB_TIMEDELTA_ENV, "true")
 
 
 def _read_token_file(path: Path) -> str:
@@ -286,13 +326,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: config file is {len(raw)} bytes; the limit is {MAX_CONFIG_BYTES}"
         )
     try:
-        loaded = yaml.safe_load(raw.decode("utf-8"))
+        loaded = load_yaml_text(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigUnreadableError(f"{path}: config file is not UTF-8 text") from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: error: invalid YAML: {error.problem}") from None
+    except YamlProblem as problem:
+        raise ConfigError(f"{problem.where(path)}: error: {problem}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -318,26 +356,11 @@ def _line_of(path: Path | None, loc: tuple[int | str, ...]) -> str:
     if path is None:
         return "1:1"
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = compose_yaml_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
         return "1:1"
-    mark = node.start_mark if node is not None else None
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    child, mark = value_node, key_node.start_mark
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            child = node.value[part]
-            mark = child.start_mark
-        if child is None:
-            break
-        node = child
-    return f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
+    line, column = position_of(root, loc)
+    return f"{line}:{column}"
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:

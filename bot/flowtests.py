@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -37,15 +35,12 @@ from bot.core.pipeline import Core
 from bot.engine.loader import load_yaml_document
 from bot.errors import Diagnostic, FlowError
 from bot.model import ConversationRecord, Inbound, InboundKind, Outcome
+from bot.safe_yaml import StrictModel
 
 Text = Annotated[str, StringConstraints(min_length=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Expect(_Strict):
+class Expect(StrictModel):
     """What must hold after a turn; every key is optional."""
 
     state: str | None = None
@@ -57,7 +52,7 @@ class Expect(_Strict):
     buttons: tuple[Text, ...] = ()
 
 
-class Turn(_Strict):
+class Turn(StrictModel):
     """One thing the person does: ``say`` text, ``press`` a button label, or a ``command``."""
 
     say: str | None = None
@@ -74,7 +69,7 @@ class Turn(_Strict):
         return self
 
 
-class ConversationTest(_Strict):
+class ConversationTest(StrictModel):
     """One test file."""
 
     name: Text

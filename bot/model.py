@@ -20,6 +20,7 @@ MODERATION_PREFIX = "mod:"  # a moderator's case action: ``mod:<action>:<case>``
 # the sender shapes every message to them.
 MESSAGE_LIMIT = 4096  # the longest message, in UTF-16 code units
 CALLBACK_DATA_LIMIT = 64  # the longest button action, in bytes
+BUTTON_LABEL_LIMIT = 64  # crisisbot's own bound on a flow button's label, in UTF-8 bytes
 
 SYSTEM_COMMANDS = frozenset({"crisis", "country", "language", "human", "privacy", "forget", "stop"})
 """Commands the core answers itself; no flow may use them as a trigger."""

@@ -1,20 +1,25 @@
-"""Strict YAML reading for the bot's data files (lexicon, advice rules, crisis lines, wording).
+"""Strict reading of the bot's YAML: the config file and the data files (lexicon, advice rules,
+semantic exemplars and safety net, crisis lines, wording).
 
 Safe loader, no aliases, no duplicate keys, capped size. Flow files go through
 :mod:`bot.engine.loader`, which reports every problem at once with its position.
 
 PyYAML keeps the last of duplicate keys silently and expands aliases lazily into shared objects
-("billion laughs"), so both are refused here with the line and column of the offending node.
+("billion laughs"), so both are refused here with the line and column of the offending node;
+:meth:`YamlProblem.where` names them ``path:line:col``, and :func:`position_of` finds the line
+and column of a key a validation error names. :class:`StrictModel` is the base of the models
+such files fill: an unknown key is an error, and a loaded value does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node
+from pydantic import BaseModel, ConfigDict
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 MAX_YAML_BYTES = 1_000_000
 
@@ -26,6 +31,16 @@ class YamlProblem(ValueError):
         self.line = line
         self.column = column
         super().__init__(message)
+
+    def where(self, path: Path) -> str:
+        """``path:line:col`` of the problem, or ``path`` when its position is unknown."""
+        return f"{path}:{self.line}:{self.column}" if self.line else str(path)
+
+
+class StrictModel(BaseModel):
+    """A model read from YAML: unknown keys are errors (a typo never passes), values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -63,12 +78,46 @@ def load_yaml_text(text: str) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except YamlProblem:
         raise
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        raise _unreadable(exc) from exc
+
+
+def compose_yaml_text(text: str) -> Node | None:
+    """The node tree of one YAML document, refused like :func:`load_yaml_text` refuses it."""
+    try:
+        return yaml.compose(text, Loader=_StrictLoader)
+    except YamlProblem:
+        raise
+    except yaml.YAMLError as exc:
+        raise _unreadable(exc) from exc
+
+
+def _unreadable(exc: yaml.YAMLError) -> YamlProblem:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        raise YamlProblem(f"invalid YAML: {exc.problem}", line, column) from exc
-    except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}") from exc
+        return YamlProblem(f"invalid YAML: {exc.problem}", line, column)
+    return YamlProblem(f"invalid YAML: {exc}")
+
+
+def position_of(root: Node | None, loc: Sequence[int | str]) -> tuple[int, int]:
+    """1-based ``(line, column)`` of the key at ``loc``, or of its nearest existing parent."""
+    mark = root.start_mark if root is not None else None
+    node = root
+    for part in loc:
+        child = None
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    child, mark = value_node, key_node.start_mark
+                    break
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            mark = child.start_mark
+        if child is None:
+            break
+        node = child
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
@@ -96,4 +145,13 @@ def dotted_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from dotted_strings(value, f"{path}.{index}")
 
 
-__all__ = ["MAX_YAML_BYTES", "YamlProblem", "dotted_strings", "load_yaml_file", "load_yaml_text"]
+__all__ = [
+    "MAX_YAML_BYTES",
+    "StrictModel",
+    "YamlProblem",
+    "compose_yaml_text",
+    "dotted_strings",
+    "load_yaml_file",
+    "load_yaml_text",
+    "position_of",
+]

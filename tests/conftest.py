@@ -76,6 +76,15 @@ def storage(open_storage: StorageFactory) -> Storage:
     return opened
 
 
+@pytest.fixture
+def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
+    """A fresh SQLite storage on the current schema (for tests of one backend's behaviour)."""
+    storage = Storage.from_url(f"sqlite:///{tmp_path / 'telegram.db'}")
+    storage.ensure_schema()
+    yield storage
+    storage.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # (next area: add fixtures below this line under a heading of their own)
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """``crisisbot run [--config FILE]``: run the Telegram bot until SIGINT or SIGTERM.
 
-The token comes only from ``TELEGRAM_BOT_TOKEN``; the Bot API base from ``telegram.api_base_url``
-or ``TELEGRAM_API_BASE_URL``. Exit 0 after a clean stop; exit 2 with one line on stderr when the
-token is missing or rejected, or the configuration or storage is unusable.
+The token comes only from ``TELEGRAM_BOT_TOKEN`` or the file ``TELEGRAM_BOT_TOKEN_FILE`` names;
+the Bot API base from ``telegram.api_base_url`` or ``TELEGRAM_API_BASE_URL``. Exit 0 after a
+clean stop; exit 2 with one line on stderr when the token is missing or rejected, or the
+configuration or storage is unusable.
 """
 
 import asyncio
@@ -44,7 +45,7 @@ _QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request UR
 
 def run_command(config_path: Path | None) -> int:
     """Run the bot with the configuration at ``config_path``; return the exit code."""
-    from bot.config import load_config, telegram_token
+    from bot.config import load_config, telegram_token, use_timedelta_periods
     from bot.telegram.logs import keep_text_out_of_logs
     from bot.telegram.runner import require_token, serve
 
@@ -52,8 +53,8 @@ def run_command(config_path: Path | None) -> int:
     try:
         config = load_config(config_path)
         keep_text_out_of_logs(config.telegram.log_text)
-        secret = telegram_token()
-        token = require_token(secret.get_secret_value() if secret is not None else None)
+        token = require_token(telegram_token())
+        use_timedelta_periods()
         asyncio.run(serve(config, token))
     except CrisisbotError as error:
         print(f"crisisbot: {error}", file=sys.stderr)

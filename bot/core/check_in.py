@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.crisis import CheckInActions
+from bot.core.replies import CheckInActions
 from bot.crisis.answers import Answer
 from bot.model import SYSTEM_PREFIX, Signal
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from babel import Locale, UnknownLocaleError
-
 from bot.crisis.language import country_for
 from bot.i18n.choice import Detected, choose_language, observe
 from bot.model import ConversationRecord, Inbound, InboundKind
@@ -62,25 +60,3 @@ def lines_country(
         known=known,
         card_languages=card_languages,
     )
-
-
-def language_for_moderators(record: ConversationRecord | None) -> str | None:
-    """The person's language for a moderator alert, in English, with where it comes from."""
-    if record is None:
-        return None
-    if record.language:
-        return f"{_english_name(record.language)} (chosen with /language)"
-    if record.detected_language:
-        return f"{_english_name(record.detected_language)} (the language of their messages)"
-    if record.language_code:
-        code = record.language_code.strip()[:16]
-        return f"{_english_name(code.replace('_', '-').split('-')[0])} (their app, {code})"
-    return None
-
-
-def _english_name(code: str) -> str:
-    try:
-        name = Locale.parse(code.lower()).get_display_name("en")
-    except (UnknownLocaleError, ValueError):
-        return code
-    return f"{name} ({code.lower()})" if name else code

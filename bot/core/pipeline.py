@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from bot.core import check_in, system
 from bot.core.language import lines_country, observe_language, reply_language
-from bot.crisis import CrisisReplies
+from bot.core.replies import CrisisReplies
 from bot.crisis.answers import Answer, AnswerReader, default_answers
 from bot.crisis.wording import Wording
 from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.pipeline import Core
-from bot.metrics import default_metrics
+from bot.health.metrics import default_metrics
 from bot.model import Event, Inbound, Outcome, Reply, Route
 
 if TYPE_CHECKING:

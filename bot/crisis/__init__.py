@@ -1,7 +1,9 @@
-"""Crisis lines, the crisis reply, the medical-advice reply and the other fixed replies.
+"""Crisis lines by country, the English wording of the fixed replies, and the check-in answers.
 
-Nothing here knows Telegram: replies are plain text with :class:`~bot.model.Button` actions
-(``sys:human``, ``sys:country``, ``sys:menu`` or a caller's topic action) that the core understands.
+The data the crisis route stands on, each file checked on load: ``lines.yaml`` (call and text
+lines, emergency numbers), ``wording.yaml`` (every fixed text, held to the safe-messaging rules)
+and ``check_in_answers.yaml``. The replies built from them, in the person's language, are
+:mod:`bot.core.replies`'s.
 """
 
 from bot.crisis.language import country_from_language
@@ -13,29 +15,13 @@ from bot.crisis.lines import (
     Service,
     load_crisis_lines,
 )
-from bot.crisis.replies import (
-    ACTION_COUNTRY,
-    ACTION_HUMAN,
-    ACTION_LANGUAGE,
-    ACTION_MENU,
-    CheckInActions,
-    CrisisReplies,
-    HumanContact,
-)
 from bot.crisis.wording import Wording, default_wording, load_wording
 
 __all__ = [
-    "ACTION_COUNTRY",
-    "ACTION_HUMAN",
-    "ACTION_LANGUAGE",
-    "ACTION_MENU",
     "DEFAULT_LINES_PATH",
-    "CheckInActions",
     "CountryLines",
     "CrisisLines",
-    "CrisisReplies",
     "Emergency",
-    "HumanContact",
     "Service",
     "Wording",
     "country_from_language",

@@ -24,8 +24,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc.strerror}); check the path") from exc
     except YamlProblem as exc:
-        where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
-        raise ConfigError(f"{where}: {exc}") from exc
+        raise ConfigError(f"{exc.where(path)}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top of the file")
     return data

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -24,6 +22,7 @@ from pydantic import (
 )
 
 from bot.crisis._yaml import read_yaml_mapping, validation_error
+from bot.safe_yaml import StrictModel
 
 DEFAULT_LINES_PATH = Path(__file__).with_name("lines.yaml")
 INTERNATIONAL = "international"
@@ -41,14 +40,12 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 FALLBACK_LANGUAGE = "en"
 
 
-class _Entry(BaseModel):
+class _Entry(StrictModel):
     """What every entry has: notes per language, a website, how and when it was checked.
 
     Status ``A`` was read on the service's or a government page, ``S`` in a secondary source and
     ``?`` is doubtful; ``S`` and ``?`` entries must carry ``web`` so the person can confirm.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     notes: dict[LanguageCode, Text] | None = None
     web: Web | None = None
@@ -105,14 +102,12 @@ class Service(_Entry):
         return self
 
 
-class CountryLines(BaseModel):
+class CountryLines(StrictModel):
     """What the crisis reply shows for one country.
 
     ``other_countries`` is filled by :class:`CrisisLines` on the international card only: a short
     list of the countries of the person's language, for a person whose country is not known.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = ""
     name: Text
@@ -142,10 +137,8 @@ class CountryLines(BaseModel):
         return (self.emergency, *self.services)
 
 
-class _LinesFile(BaseModel):
+class _LinesFile(StrictModel):
     """The shape of ``lines.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     countries: dict[CountryCode, CountryLines] = Field(min_length=1)
     language_cards: dict[LanguageCode, tuple[CountryCode, ...]] = Field(default_factory=dict)

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -24,7 +22,7 @@ from pydantic import (
 
 from bot.crisis._yaml import read_yaml_mapping, validation_error
 from bot.model import Risk
-from bot.safe_yaml import dotted_strings
+from bot.safe_yaml import StrictModel, dotted_strings
 
 DEFAULT_WORDING_PATH = Path(__file__).with_name("wording.yaml")
 
@@ -60,11 +58,7 @@ QUESTION_PLACES = (
 MARKUP = ("*", "_", "`", "<", ">", "[", "]")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ByRisk(_Strict):
+class ByRisk(StrictModel):
     """Variants per risk level; ``default`` covers every level not given its own."""
 
     concern: Variants | None = None
@@ -87,21 +81,21 @@ class ByRisk(_Strict):
         return chosen
 
 
-class Urgent(_Strict):
+class Urgent(StrictModel):
     """The imminent-risk paragraph shown first, for the person and for a helper."""
 
     person: Line
     helper: Line
 
 
-class Support(_Strict):
+class Support(StrictModel):
     """Encouragement towards professional help and a trusted person; ``helper`` for helpers."""
 
     default: Variants
     helper: Variants
 
 
-class HumanWording(_Strict):
+class HumanWording(StrictModel):
     """The offer of a person from the team."""
 
     offer: Line
@@ -109,7 +103,7 @@ class HumanWording(_Strict):
     caveat: Line
 
 
-class CrisisWording(_Strict):
+class CrisisWording(StrictModel):
     """Everything the crisis reply says around the lines."""
 
     voices: dict[str, Voice]
@@ -136,7 +130,7 @@ class CrisisWording(_Strict):
         return self.voices.get(category, "self")
 
 
-class CheckInButtons(_Strict):
+class CheckInButtons(StrictModel):
     """The three answers to the check-in question."""
 
     yes: Line
@@ -144,7 +138,7 @@ class CheckInButtons(_Strict):
     no: Line
 
 
-class CheckInWording(_Strict):
+class CheckInWording(StrictModel):
     """The direct check-in question, the words before its lines, its buttons, the thanks."""
 
     question: Line
@@ -154,7 +148,7 @@ class CheckInWording(_Strict):
     stale: Line
 
 
-class CardWording(_Strict):
+class CardWording(StrictModel):
     """Headers and labels of the plain-text crisis-lines card."""
 
     header: Line
@@ -172,7 +166,7 @@ class CardWording(_Strict):
     unknown_country: Line
 
 
-class ButtonWording(_Strict):
+class ButtonWording(StrictModel):
     """Labels of the buttons the fixed replies carry."""
 
     human: Line
@@ -185,20 +179,20 @@ class ButtonWording(_Strict):
     forget_no: Line
 
 
-class LinesOnlyWording(_Strict):
+class LinesOnlyWording(StrictModel):
     """The reply to a request for crisis lines (a /crisis command)."""
 
     intro: Line
 
 
-class NonTextWording(_Strict):
+class NonTextWording(StrictModel):
     """The reply to a message with nothing to read (sticker, voice note, photo)."""
 
     text: Line
     line: Line
 
 
-class AdviceWording(_Strict):
+class AdviceWording(StrictModel):
     """The medical-advice reply; ``reasons``: gate reason -> what a clinician would look at."""
 
     intro: Line
@@ -219,7 +213,7 @@ class AdviceWording(_Strict):
         return self.reasons.get(reason.strip().lower(), self.reasons["general"])
 
 
-class SystemWording(_Strict):
+class SystemWording(StrictModel):
     """The system commands' replies and the group-chat notices."""
 
     privacy: Line
@@ -235,10 +229,11 @@ class SystemWording(_Strict):
     language_ask: Line
     language_set: Line
     group_notice: Line
+    failure_notice: Line
     group_crisis: Line
 
 
-class RelayWording(_Strict):
+class RelayWording(StrictModel):
     """What the person is told as a person from the team joins, leaves or ends the conversation."""
 
     person_joined: Line
@@ -248,7 +243,7 @@ class RelayWording(_Strict):
     moderator_prefix: Line
 
 
-class GeneralWording(_Strict):
+class GeneralWording(StrictModel):
     """Texts around the topics (a missing translation here is a warning, not an error)."""
 
     welcome: Line
@@ -257,7 +252,7 @@ class GeneralWording(_Strict):
     too_long: Line
 
 
-class Wording(_Strict):
+class Wording(StrictModel):
     """The whole ``wording.yaml``."""
 
     crisis: CrisisWording

@@ -15,9 +15,10 @@ from bot.engine.loader import LoadedFlow
 from bot.engine.matcher import tokens
 from bot.engine.schema import MAX_CALLBACK_BYTES, MAX_REPLY_CHARS
 from bot.errors import Diagnostic
+from bot.model import BUTTON_LABEL_LIMIT
 
 Loc = tuple[str | int, ...]
-MAX_LABEL_BYTES = 64
+MAX_LABEL_BYTES = BUTTON_LABEL_LIMIT
 EDUCATIONAL_REPLY_CHARS = 400
 REVIEW_MAX_AGE_DAYS = 365
 

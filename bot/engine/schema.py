@@ -11,9 +11,10 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from bot.model import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
+from bot.model import BUTTON_LABEL_LIMIT, CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
+from bot.safe_yaml import StrictModel
 
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
 Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
@@ -25,8 +26,10 @@ MAX_CALLBACK_BYTES = CALLBACK_DATA_LIMIT
 ALLOWED_CONDITIONS = frozenset({"country_known", "country_unknown", "first_turn"})
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class _Strict(StrictModel):
+    """Flow files strip the whitespace around their texts as they are read."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
 
 class ButtonSpec(_Strict):
@@ -36,7 +39,7 @@ class ButtonSpec(_Strict):
     without it the trigger belongs to this flow.
     """
 
-    label: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=BUTTON_LABEL_LIMIT)]
     trigger: Identifier
     flow: Identifier | None = None
 

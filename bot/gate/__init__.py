@@ -6,10 +6,12 @@ crisis then passes :class:`AdviceGuard`, which spots requests for personal medic
 stopping, mixing, suitability) so the bot can point to a clinician instead of answering.
 
 The gate's rules are data (``bot/gate/lexicon.yaml``); operators may extend them with
-:func:`load_lexicon` but never weaken them. :func:`normalize` is the shared text normaliser.
+:func:`load_lexicon` but never weaken them; :func:`default_gate` is the gate over the built-in
+rules alone. :func:`normalize` is the shared text normaliser.
 """
 
 from bot.gate.advice import AdviceGuard, AdviceMatch
+from bot.gate.defaults import default_gate
 from bot.gate.gate import Assessment, CrisisGate
 from bot.gate.lexicon import Lexicon
 from bot.gate.lexicon_load import load_lexicon
@@ -21,6 +23,7 @@ __all__ = [
     "Assessment",
     "CrisisGate",
     "Lexicon",
+    "default_gate",
     "load_lexicon",
     "normalize",
 ]

@@ -104,8 +104,10 @@ def _load(path: Path) -> tuple[tuple[AdviceRule, ...], tuple[Exemption, ...], tu
     """Read and validate ``advice.yaml``; problems raise :class:`LexiconError`."""
     try:
         data = load_yaml_file(path)
-    except (OSError, YamlProblem) as exc:
+    except OSError as exc:
         raise LexiconError(f"{path}: cannot load the advice rules: {exc}") from exc
+    except YamlProblem as exc:
+        raise LexiconError(f"{exc.where(path)}: cannot load the advice rules: {exc}") from exc
     top = Fields(path, "top level", data, _TOP_KEYS)
     rules = tuple(
         _rule(Fields(path, f"rules[{i}]", item, _RULE_KEYS))

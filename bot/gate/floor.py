@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import LexiconError
+from bot.gate.gate import CrisisGate
 
 if TYPE_CHECKING:
     from bot.gate.lexicon import Lexicon
@@ -48,8 +49,6 @@ _LEXICON_DETECTORS = frozenset({"lexicon", "accumulated"})
 
 def check_floor(lexicon: Lexicon, extension: Path) -> None:
     """Raise :class:`LexiconError` if the merged ``lexicon`` lets a floor sentence through."""
-    from bot.gate.gate import CrisisGate  # the gate imports the loader, which imports this
-
     gate = CrisisGate(lexicon)
     for sentence in FLOOR_SENTENCES:
         assessment = gate.assess(sentence)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.lexicon import Lexicon, Rule
-from bot.gate.lexicon_load import load_lexicon
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
@@ -117,11 +116,6 @@ class CrisisGate:
         cues = "|".join(compile_phrase(cue).regex for cue in lexicon.negation_cues)
         words = rf"(?: [a-z0-9]+){{0,{NEGATION_WINDOW_WORDS - 1}}} ?$"
         self._negation = re.compile(f"(?:{cues}){words}") if cues else None
-
-    @classmethod
-    def default(cls) -> CrisisGate:
-        """A gate over the built-in lexicon and the shipped semantic detector."""
-        return cls(load_lexicon())
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Do ahead, in one batch, the costly part of assessing each of ``texts`` (encoding).

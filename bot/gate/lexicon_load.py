@@ -90,8 +90,7 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
     except OSError as exc:
         raise LexiconError(f"{path}: cannot read the lexicon file ({exc.strerror})") from exc
     except YamlProblem as exc:
-        where = f"{path}:{exc.line}:{exc.column}" if exc.line else str(path)
-        raise LexiconError(f"{where}: {exc}") from exc
+        raise LexiconError(f"{exc.where(path)}: {exc}") from exc
     top = Fields(path, "top level", data, _BUILTIN_KEYS if builtin else _EXTENSION_KEYS)
     if builtin:
         macros = read_macros(Fields(path, "macros", top.mapping("macros"), top.mapping("macros")))

@@ -13,7 +13,7 @@ from bot.i18n.catalogs import (
     language_name,
     load_languages,
 )
-from bot.i18n.choice import choose_language, language_of_code
+from bot.i18n.choice import choose_language, language_for_moderators, language_of_code
 
 __all__ = [
     "DEFAULT_LOCALES_DIR",
@@ -21,6 +21,7 @@ __all__ = [
     "Languages",
     "Translation",
     "choose_language",
+    "language_for_moderators",
     "language_name",
     "language_of_code",
     "load_languages",

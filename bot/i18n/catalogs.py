@@ -17,18 +17,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 from pydantic import ValidationError
 
+from bot.crisis.wording import Wording, default_wording
 from bot.errors import ConfigError
 from bot.safe_yaml import dotted_strings
-
-if TYPE_CHECKING:  # bot.crisis builds its replies on this module: import it when used
-    from bot.crisis.wording import Wording
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +48,10 @@ SAFETY_SECTIONS = frozenset(
         "relay",
     }
 )
-_NOT_TEXT = ("crisis.voices.",)  # data in the wording file, not words to translate
+_NOT_TEXT = (
+    "crisis.voices.",  # data in the wording file, not words to translate
+    "system.failure_notice",  # sent when a message could not be read: its language is unknown
+)
 
 
 def source_texts(wording: Wording) -> Iterator[tuple[str, str]]:
@@ -142,8 +143,6 @@ def read_catalog(path: Path) -> Catalog:
 
 def translate(english: Wording, catalog: Catalog, *, language: str, source: Path) -> Translation:
     """``english`` with every text the catalog translates replaced, checked like the original."""
-    from bot.crisis.wording import Wording
-
     data: dict[str, Any] = english.model_dump(mode="json")  # lists, so texts can be replaced
     missing: list[str] = []
     for where, text in source_texts(english):
@@ -183,8 +182,6 @@ def find_catalogs(directories: Iterable[Path]) -> dict[str, Path]:
 
 def load_languages(english: Wording | None = None, extra_dirs: Iterable[Path] = ()) -> Languages:
     """English plus every catalog in the packaged locales and in ``extra_dirs`` (an operator's)."""
-    from bot.crisis.wording import default_wording
-
     source = english or default_wording()
     translations = [Translation(SOURCE_LANGUAGE, source, None)]
     for language, path in find_catalogs([DEFAULT_LOCALES_DIR, *extra_dirs]).items():
@@ -207,8 +204,6 @@ def default_languages() -> Languages:
 
 def template(english: Wording | None = None) -> Catalog:
     """The catalog template (``.pot``) of every text, for translators and ``pybabel update``."""
-    from bot.crisis.wording import default_wording
-
     catalog = Catalog(project=DOMAIN, domain=DOMAIN, fuzzy=False)
     for where, text in source_texts(english or default_wording()):
         auto = ["safety text: must be translated"] if is_safety_text(where) else []

@@ -5,6 +5,9 @@ are written in, when the identifier is confident and the message long enough; el
 of their Telegram app (``language_code``); else English. A detected language is sticky: it
 replaces the previous one only after ``STICKY_AFTER`` confident messages in a row agree, so a
 single English word in a German conversation does not switch the replies.
+
+:func:`language_for_moderators` tells the moderators, in English, which language the person
+writes in and where that comes from.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from babel import Locale, UnknownLocaleError
+
+from bot.model import ConversationRecord
 
 SOURCE_LANGUAGE = "en"
 MIN_DETECT_CHARS = 25  # shorter messages say too little about their language
@@ -88,3 +95,25 @@ def choose_language(
         if candidate and candidate in enabled:
             return candidate
     return SOURCE_LANGUAGE
+
+
+def language_for_moderators(record: ConversationRecord | None) -> str | None:
+    """The person's language for a moderator alert, in English, with where it comes from."""
+    if record is None:
+        return None
+    if record.language:
+        return f"{_english_name(record.language)} (chosen with /language)"
+    if record.detected_language:
+        return f"{_english_name(record.detected_language)} (the language of their messages)"
+    if record.language_code:
+        code = record.language_code.strip()[:16]
+        return f"{_english_name(code.replace('_', '-').split('-')[0])} (their app, {code})"
+    return None
+
+
+def _english_name(code: str) -> str:
+    try:
+        name = Locale.parse(code.lower()).get_display_name("en")
+    except (UnknownLocaleError, ValueError):
+        return code
+    return f"{name} ({code.lower()})" if name else code

@@ -25,6 +25,7 @@ from bot.moderation.models import (
     Queued,
     TranscriptLine,
     Who,
+    WordingSource,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Queued",
     "TranscriptLine",
     "Who",
+    "WordingSource",
     "parse_button",
     "parse_command",
 ]

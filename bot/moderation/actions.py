@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.crisis.wording import Wording
 from bot.model import ConversationRecord, Reply
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer
-from bot.moderation.models import Case, CaseStatus, Queued, Who
+from bot.moderation.models import Case, CaseStatus, Queued, Who, WordingSource
 from bot.storage import ConversationTx
-
-if TYPE_CHECKING:
-    from bot.core.pipeline import Core
 
 DEFAULT_REASON = "(no reason given)"
 
@@ -52,7 +48,7 @@ class Done:
 class CaseActions:
     """The case actions, sharing the core (for the person's language) and the announcer."""
 
-    def __init__(self, core: Callable[[], Core], announcer: Announcer) -> None:
+    def __init__(self, core: Callable[[], WordingSource], announcer: Announcer) -> None:
         self._core = core  # the current core: a flow reload swaps it
         self._announcer = announcer
 

@@ -9,7 +9,7 @@ case's ``alert_count`` and, while nobody has taken the case, (re)schedules its r
 from __future__ import annotations
 
 from bot.config import ModerationConfig
-from bot.core.language import language_for_moderators
+from bot.i18n import language_for_moderators
 from bot.model import ConversationRecord, Reply, Risk
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.models import Case, CaseStatus, Queued

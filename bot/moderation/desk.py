@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from bot.config import ModerationConfig
 from bot.moderation import cases, journal, texts, upkeep
@@ -28,12 +27,9 @@ from bot.moderation.alerts import Announcer
 from bot.moderation.book import CaseBook, desk_transaction
 from bot.moderation.commands import ACTIONS, ParsedCommand, parse_button, parse_command
 from bot.moderation.listener import ModerationListener
-from bot.moderation.models import ModeratorResult, Queued
+from bot.moderation.models import ModeratorResult, Queued, WordingSource
 from bot.storage import ConversationTx, Storage
 from bot.storage.conversation import claim_update
-
-if TYPE_CHECKING:
-    from bot.core.pipeline import Core
 
 
 class ModerationDesk:
@@ -42,7 +38,7 @@ class ModerationDesk:
     def __init__(
         self,
         storage: Storage,
-        core: Core | Callable[[], Core],
+        core: WordingSource | Callable[[], WordingSource],
         config: ModerationConfig,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -57,7 +53,7 @@ class ModerationDesk:
         self.book = CaseBook(storage, clock)
 
     @property
-    def core(self) -> Core:
+    def core(self) -> WordingSource:
         """The core the desk acts with now: the service's, after any flow reload."""
         return self._core()
 

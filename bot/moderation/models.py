@@ -1,12 +1,16 @@
-"""Plain data of moderation: a case, its transcript lines, audit entries, and an action's result."""
+"""Plain data of moderation: a case, its transcript lines, audit entries, and an action's result.
+
+:class:`WordingSource` is what moderation asks of the core: the person's wording.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from bot.model import Reply, Risk
+from bot.crisis.wording import Wording
+from bot.model import ConversationRecord, Reply, Risk
 
 
 class CaseStatus(StrEnum):
@@ -168,6 +172,14 @@ class ModeratorResult:
     duplicate: bool = False  # the update was handled before; nothing was done this time
 
 
+class WordingSource(Protocol):
+    """The current core as the desk sees it: the words to write to a person in."""
+
+    def person_words(self, record: ConversationRecord | None) -> Wording:
+        """The wording in the language this person is answered in (English without a record)."""
+        ...
+
+
 __all__ = [
     "FORGOTTEN_PREFIX",
     "METADATA_FIELDS",
@@ -178,4 +190,5 @@ __all__ = [
     "Queued",
     "TranscriptLine",
     "Who",
+    "WordingSource",
 ]

@@ -9,26 +9,22 @@ sender       the outbox sender: plain text, split at 4096, retries, rate limits
 poller       long polling that confirms only committed updates
 webhook      Starlette app that answers 200 only after commit
 application  builds the Application and wires the parts
-upkeep       re-alert timers every second, housekeeping daily
-flow_watch   flow hot reload on a timer and on SIGHUP
-runner       ``crisisbot run``: start, serve, stop cleanly (imported on demand, not here)
+runner       ``crisisbot run``: start, serve, stop cleanly, with the chores of :mod:`bot.runtime`
+             (imported on demand, not here)
 """
 
 from bot.telegram.adapter import GroupNotice, Ignored, ToCore, ToDesk, adapt
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import TelegramHandlers
 from bot.telegram.outgoing import keyboard_for, split_reply, split_text
 from bot.telegram.poller import DurablePoller
 from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.sender import OutboxSender, SenderSettings
-from bot.telegram.upkeep import Upkeep
-from bot.telegram.webhook import create_webhook_app, webhook_secret
+from bot.telegram.webhook import create_webhook_app
 
 __all__ = [
     "ChatOrderedProcessor",
     "DurablePoller",
-    "FlowWatch",
     "GroupNotice",
     "Ignored",
     "OutboxSender",
@@ -37,7 +33,6 @@ __all__ = [
     "TelegramHandlers",
     "ToCore",
     "ToDesk",
-    "Upkeep",
     "adapt",
     "assemble",
     "build_application",
@@ -45,5 +40,4 @@ __all__ = [
     "keyboard_for",
     "split_reply",
     "split_text",
-    "webhook_secret",
 ]

@@ -10,7 +10,6 @@ here: the outbox sender reschedules them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +26,6 @@ from bot.telegram.sender import OutboxSender, SenderSettings
 if TYPE_CHECKING:
     from bot.moderation import ModerationDesk
     from bot.storage import Storage
-
-PTB_TIMEDELTA_ENV = "PTB_TIMEDELTA"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +53,9 @@ def build_application(
     """An Application without an Updater, with the per-chat processor and the rate limiter.
 
     ``request`` and ``get_updates_request`` replace the HTTP clients (offline tests, benchmarks).
-    Opts in to python-telegram-bot's ``timedelta`` time periods (``PTB_TIMEDELTA``), the v23
-    behaviour: without it every flood-control answer raises a deprecation warning inside PTB.
+    The process opts in to python-telegram-bot's ``timedelta`` time periods once, before this is
+    called (:func:`bot.config.use_timedelta_periods`).
     """
-    os.environ.setdefault(PTB_TIMEDELTA_ENV, "true")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(token)

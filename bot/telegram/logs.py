@@ -6,7 +6,7 @@ be recovered by hashing guesses without the token), the update kind, the route a
 chose, what happened, and the latency in milliseconds. The message text is added only when
 ``telegram.log_text`` is true in the configuration.
 
-Every update is also counted in the Prometheus metrics (:mod:`bot.metrics`), whatever the log
+Every update is also counted in the Prometheus metrics (:mod:`bot.health.metrics`), whatever the log
 level: kind, result, route, risk and latency, never the chat or the text.
 
 python-telegram-bot logs whole payloads in some lines ("Error while parsing updates! Received data
@@ -23,7 +23,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from bot.metrics import Metrics, default_metrics
+from bot.health.metrics import Metrics, default_metrics
 from bot.model import Outcome
 from bot.telegram.results import UpdateResult
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from bot.metrics import Metrics, default_metrics
+from bot.health.metrics import Metrics, default_metrics
 from bot.telegram.sender import retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)

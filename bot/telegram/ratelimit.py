@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import ColumnElement, Connection, case, delete, literal
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.metrics import default_metrics
+from bot.health.metrics import default_metrics
 from bot.telegram.tables import send_budget
 
 if TYPE_CHECKING:

@@ -2,12 +2,12 @@
 
 Start: check the token's shape, open storage and the core (with the moderation desk when
 ``moderation.chat_id`` is set), ask Telegram who the bot is (a rejected token stops here with
-:class:`~bot.errors.TelegramSetupError`), start the outbox sender, the upkeep (re-alert timers,
-daily housekeeping) and the flow watch (hot reload), then take updates by long polling or through
-the webhook app. Whatever was committed but not sent before a crash is in the outbox and goes out
-now.
+:class:`~bot.errors.TelegramSetupError`), start the outbox sender and :mod:`bot.runtime`'s
+upkeep (re-alert timers, daily housekeeping) and flow watch (hot reload), then take updates by
+long polling or through the webhook app. Whatever was committed but not sent before a crash is
+in the outbox and goes out now.
 
-SIGHUP reloads the flows (see :mod:`bot.telegram.flow_watch`).
+SIGHUP reloads the flows (see :mod:`bot.runtime.flow_watch`).
 
 Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, stop the
 background work, flush the outbox for a few seconds (what is left is sent on the next start),
@@ -25,23 +25,22 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import uvicorn
+from pydantic import SecretStr
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_service, storage_ready
-from bot.config import API_BASE_ENV, TOKEN_ENV, Config
+from bot.config import API_BASE_ENV, TOKEN_ENV, TOKEN_FILE_ENV, Config, token_source, webhook_secret
 from bot.errors import ConfigError, TelegramSetupError
-from bot.metrics import MetricsServing, serve_metrics
-from bot.reload import FlowReloader
+from bot.health.metrics import MetricsServing, serve_metrics
+from bot.runtime import FlowReloader, FlowWatch, Upkeep
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.flow_watch import FlowWatch
 from bot.telegram.handlers import AnyApplication
 from bot.telegram.identity import adopt_bot
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
 from bot.telegram.sender import SenderSettings, claimer_name
-from bot.telegram.upkeep import Upkeep
-from bot.telegram.webhook import create_webhook_app, webhook_secret
+from bot.telegram.webhook import create_webhook_app
 
 _LOGGER = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -51,22 +50,26 @@ START_FIRST_PAUSE_SECONDS = 2.0
 WEBHOOK_GRACE_SECONDS = 30
 
 
-def require_token(token: str | None) -> str:
-    """The token if it looks like one; otherwise a :class:`TelegramSetupError` saying what to do."""
-    if not token:
+def require_token(token: SecretStr | None) -> SecretStr:
+    """The token if it looks like one; otherwise a :class:`TelegramSetupError` saying what to do.
+
+    The token stays wrapped (hidden in every ``repr``) until python-telegram-bot is given it.
+    """
+    if token is None or not token.get_secret_value():
         raise TelegramSetupError(
-            f"{TOKEN_ENV} is not set; export the token @BotFather gave you "
-            f"(for example {TOKEN_ENV}=123456:ABC...) and run again"
+            f"{TOKEN_ENV} is not set, nor {TOKEN_FILE_ENV}; export the token @BotFather gave you "
+            f"(for example {TOKEN_ENV}=123456:ABC...), or the path of a file holding it as "
+            f"{TOKEN_FILE_ENV}, and run again"
         )
-    if not _TOKEN_SHAPE.match(token):
+    if not _TOKEN_SHAPE.match(token.get_secret_value()):
         raise TelegramSetupError(
-            f"{TOKEN_ENV} does not look like a bot token (digits, a colon, then letters, digits, "
-            "_ or -); copy it again from @BotFather"
+            f"the token in {token_source(token)} does not look like a bot token (digits, a colon, "
+            "then letters, digits, _ or -); copy it again from @BotFather"
         )
     return token
 
 
-async def serve(config: Config, token: str) -> None:
+async def serve(config: Config, token: SecretStr) -> None:
     """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
     service, storage, desk = build_service(config, split=split_reply)
     metrics: MetricsServing | None = None
@@ -76,10 +79,12 @@ async def serve(config: Config, token: str) -> None:
         metrics = serve_metrics(storage, config.telegram)
         limits = SendLimits.with_bot_rate(config.telegram.max_messages_per_second)
         bot = assemble(
-            build_application(token, base_url=config.telegram.api_base_url, rate_limited=False),
+            build_application(
+                token.get_secret_value(), base_url=config.telegram.api_base_url, rate_limited=False
+            ),
             service,
             storage,
-            token=token,
+            token=token.get_secret_value(),
             moderation_chat_id=config.moderation.chat_id,
             desk=desk,
             log_text=config.telegram.log_text,
@@ -112,7 +117,7 @@ async def serve(config: Config, token: str) -> None:
 async def _serve_started(
     bot: TelegramBot,
     config: Config,
-    token: str,
+    token: SecretStr,
     storage_ready: Callable[[], object],
     background: tuple[Upkeep, FlowWatch],
 ) -> None:
@@ -140,7 +145,7 @@ async def _serve_started(
             _LOGGER.info("stopped; %d queued messages sent while stopping", flushed)
 
 
-async def _serve_polling(bot: TelegramBot, token: str, stop: asyncio.Event) -> None:
+async def _serve_polling(bot: TelegramBot, token: SecretStr, stop: asyncio.Event) -> None:
     telegram = bot.application.bot
     try:
         await _retrying(  # getUpdates needs no webhook
@@ -165,7 +170,7 @@ async def _serve_polling(bot: TelegramBot, token: str, stop: asyncio.Event) -> N
 async def _serve_webhook(
     bot: TelegramBot,
     config: Config,
-    token: str,
+    token: SecretStr,
     storage_ready: Callable[[], object],
     stop: asyncio.Event,
 ) -> None:
@@ -245,7 +250,9 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def _started(application: AnyApplication, token: str, base_url: str) -> AsyncIterator[None]:
+async def _started(
+    application: AnyApplication, token: SecretStr, base_url: str
+) -> AsyncIterator[None]:
     """Initialise the Application (``getMe``); a refused token or no Bot API is a setup error."""
     try:
         await _retrying("getMe", application.initialize, token)
@@ -263,7 +270,7 @@ async def _started(application: AnyApplication, token: str, base_url: str) -> As
         await application.shutdown()
 
 
-async def _retrying(what: str, call: Callable[[], Awaitable[object]], token: str) -> None:
+async def _retrying(what: str, call: Callable[[], Awaitable[object]], token: SecretStr) -> None:
     """Run a start-up call, again after a network error or a 5xx, :data:`START_ATTEMPTS` times.
 
     Pauses double from :data:`START_FIRST_PAUSE_SECONDS` (about a minute in all): a passing
@@ -321,17 +328,18 @@ def _on_signals(stop: asyncio.Event, *, reload_flows: Callable[[], None]) -> Ite
             loop.remove_signal_handler(signum)
 
 
-def _token_rejected(error: Exception, token: str) -> str:
+def _token_rejected(error: Exception, token: SecretStr) -> str:
     return (
-        f"Telegram rejected the token in {TOKEN_ENV} ({_without_token(str(error), token)}); "
+        f"Telegram rejected the token in {token_source(token)} "
+        f"({_without_token(str(error), token)}); "
         f"check it with @BotFather, and check that {API_BASE_ENV} or telegram.api_base_url "
         "points at the Bot API"
     )
 
 
-def _without_token(text: str, token: str) -> str:
+def _without_token(text: str, token: SecretStr) -> str:
     """``text`` with the token (python-telegram-bot quotes it in some errors) masked."""
-    return text.replace(token, "<token>")
+    return text.replace(token.get_secret_value(), "<token>")
 
 
 __all__ = ["require_token", "serve"]

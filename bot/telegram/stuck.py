@@ -15,23 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.crisis.wording import default_wording
 from bot.model import Reply
 
 MAX_ATTEMPTS = 5
 MAX_TRACKED = 10_000  # failing updates remembered at once; the oldest is forgotten beyond this
 
-FAILURE_NOTICE_TEXT = (
-    "Sorry, something went wrong on my side and I could not read your last message. "
-    "Please send it again in a moment.\n\n"
-    "If you or someone with you is in danger now, call your local emergency number "
-    "(112 works from mobiles in many countries), or find a crisis line at findahelpline.com. "
-    "/crisis shows the lines for your country."
-)
-
 
 def failure_notice() -> Reply:
-    """What a person gets when their message could not be processed at all."""
-    return Reply(text=FAILURE_NOTICE_TEXT)
+    """What a person gets when their message could not be processed at all (in English)."""
+    return Reply(text=default_wording().system.failure_notice)
 
 
 @dataclass(slots=True)

@@ -10,22 +10,19 @@ right after loses it and Telegram does not send it again. Here ``POST <path>``:
   200), or 500 if they could not be stored, so that Telegram sends it again.
 
 ``GET /healthz`` says the process is up; ``GET /readyz`` says whether storage answers;
-``GET /metrics`` serves the Prometheus metrics (:mod:`bot.metrics`).
+``GET /metrics`` serves the Prometheus metrics (:mod:`bot.health.metrics`).
 
-The secret comes from ``TELEGRAM_WEBHOOK_SECRET``; without it, :func:`webhook_secret` derives a
-stable one from the bot token (HMAC-SHA256, hex), which ``crisisbot run`` registers with
+The secret comes from ``TELEGRAM_WEBHOOK_SECRET``; without it, :func:`bot.config.webhook_secret`
+derives a stable one from the bot token (HMAC-SHA256, hex), which ``crisisbot run`` registers with
 ``setWebhook``. Set the variable explicitly when a proxy or another tool must know the secret.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import logging
-import os
-import re
 from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -34,28 +31,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 
-from bot.errors import ConfigError
-from bot.metrics import CONTENT_TYPE, Metrics, default_metrics
+from bot.health.metrics import CONTENT_TYPE, Metrics, default_metrics
 
-SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 (the variable's name, not a secret)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 MAX_BODY_BYTES = 1024 * 1024
-_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 
 _LOGGER = logging.getLogger(__name__)
-
-
-def webhook_secret(token: str) -> str:
-    """``TELEGRAM_WEBHOOK_SECRET``, or a secret derived from the token when it is unset."""
-    configured = os.environ.get(SECRET_ENV, "").strip()
-    if configured:
-        if not _SECRET_SHAPE.match(configured):
-            raise ConfigError(
-                f"{SECRET_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-                "(Telegram's rule for webhook secrets); choose a new value"
-            )
-        return configured
-    return hmac.new(token.encode("utf-8"), b"crisisbot webhook secret", hashlib.sha256).hexdigest()
 
 
 def create_webhook_app(
@@ -70,7 +51,7 @@ def create_webhook_app(
     """The Starlette app; ``process`` returns ``True`` once the update is committed.
 
     ``storage_ready`` is called in a worker thread by ``/readyz`` and raises when storage is
-    unreachable. ``metrics`` defaults to the process's (:func:`bot.metrics.default_metrics`).
+    unreachable. ``metrics`` defaults to the process's (:func:`bot.health.metrics.default_metrics`).
     """
     expected = secret.encode("utf-8")
     observed = metrics or default_metrics()

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from bot.config import load_config, telegram_token
+from bot.config import (
+    TOKEN_FILE_ENV,
+    WEBHOOK_SECRET_ENV,
+    BotToken,
+    load_config,
+    telegram_token,
+    token_source,
+    webhook_secret,
+)
 from bot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +101,61 @@ def test_the_token_comes_only_from_the_environment_and_is_hidden(
     assert token.get_secret_value() == "123:secret-token"
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     assert telegram_token() is None
+
+
+def test_the_token_knows_where_it_was_read_from(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-token")
+    from_variable = telegram_token()
+    assert from_variable is not None
+    assert token_source(from_variable) == "TELEGRAM_BOT_TOKEN"
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    token_file = tmp_path / "token"
+    token_file.write_text("123:secret-token\n", encoding="utf-8")
+    monkeypatch.setenv(TOKEN_FILE_ENV, str(token_file))
+    from_file = telegram_token()
+    assert isinstance(from_file, BotToken)
+    assert token_source(from_file) == f"{TOKEN_FILE_ENV}={token_file}"
+    assert token_source(SecretStr("123:secret-token")) == "TELEGRAM_BOT_TOKEN"
+    for shown in (repr(from_file), str(from_file), repr([from_file]), f"{from_file}"):
+        assert "secret-token" not in shown
+
+
+TOKEN = SecretStr("123456:InventedWebhookToken")
+
+
+def test_webhook_secret_from_the_environment_or_derived_from_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(WEBHOOK_SECRET_ENV, raising=False)
+    derived = webhook_secret(TOKEN)
+    assert derived == webhook_secret(TOKEN)
+    assert derived != webhook_secret(SecretStr("999:other"))
+    assert TOKEN.get_secret_value() not in derived
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, "chosen_secret-1")
+    assert webhook_secret(TOKEN) == "chosen_secret-1"
+
+
+def test_webhook_secret_with_characters_telegram_refuses_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WEBHOOK_SECRET_ENV, "has spaces!")
+    with pytest.raises(ConfigError, match=WEBHOOK_SECRET_ENV):
+        webhook_secret(TOKEN)
+
+
+def test_only_the_config_module_reads_or_writes_the_environment() -> None:
+    bot = ROOT / "bot"
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for path in bot.rglob("*.py")
+        if any(
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in {"environ", "getenv", "putenv", "unsetenv"}
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    )
+    assert readers == ["bot/config.py"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.crisis import ACTION_COUNTRY, ACTION_LANGUAGE
+from bot.core.replies import ACTION_COUNTRY, ACTION_LANGUAGE
 from bot.model import InboundKind, Route
 from tests.auxil.conversations import Conversation, reply_text
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot.core.pipeline import Core
 from bot.core.service import Service
-from bot.metrics import default_metrics
+from bot.health.metrics import default_metrics
 from bot.model import Inbound, InboundKind, Reply, Route
 from bot.storage import Storage
 

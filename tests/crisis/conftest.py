@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.crisis import DEFAULT_LINES_PATH, CrisisLines, CrisisReplies
+from bot.core.replies import CrisisReplies
+from bot.crisis import DEFAULT_LINES_PATH, CrisisLines
 from bot.crisis import load_crisis_lines as _load
 from bot.crisis.wording import DEFAULT_WORDING_PATH
 from tests.crisis.invented import CONTACTS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.crisis import HumanContact
+from bot.core.replies import HumanContact
 
 # Team contacts for the replies under test: made up, long enough to exercise the length limit.
 CONTACTS = (

@@ -6,17 +6,15 @@ import re
 
 import pytest
 
-from bot.crisis import (
+from bot.core.replies import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
     ACTION_LANGUAGE,
     ACTION_MENU,
-    CountryLines,
-    CrisisLines,
     CrisisReplies,
     HumanContact,
-    load_crisis_lines,
 )
+from bot.crisis import CountryLines, CrisisLines, load_crisis_lines
 from bot.model import Reply, Risk
 from tests.crisis.invented import CONTACTS
 

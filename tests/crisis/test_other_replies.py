@@ -6,15 +6,14 @@ import re
 
 import pytest
 
-from bot.crisis import (
+from bot.core.replies import (
     ACTION_COUNTRY,
     ACTION_HUMAN,
     ACTION_LANGUAGE,
     ACTION_MENU,
-    CrisisLines,
     CrisisReplies,
-    default_wording,
 )
+from bot.crisis import CrisisLines, default_wording
 from bot.model import Button
 
 ADVICE_REASONS = (*sorted(default_wording().advice.reasons), "an_unknown_reason", "", "DOSE")

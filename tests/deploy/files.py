@@ -146,7 +146,7 @@ def served_routes(webhook_path: str) -> dict[str, set[str]]:
     from prometheus_client import CollectorRegistry
     from starlette.routing import Route
 
-    from bot.metrics import Metrics
+    from bot.health.metrics import Metrics
     from bot.telegram.webhook import create_webhook_app
 
     async def process(update: object) -> bool:

@@ -21,8 +21,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.health.storage_figures import RISKS
 from bot.model import Route
-from bot.storage_metrics import RISKS
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess, free_port, write_config
 from tests.auxil.updates import UpdateFactory
@@ -41,7 +41,7 @@ CHAT = 5151
 CRISIS_MESSAGE = "lately I keep thinking everyone would be better off if I killed myself"
 #: Labels Prometheus adds to every scraped series (deploy/prometheus/*.yml).
 TARGET_LABELS = {"job", "instance", "mode"}
-#: What ``crisisbot_updates_total{result}`` can hold besides ``ignored:<reason>`` (bot.metrics).
+#: What ``crisisbot_updates_total{result}`` holds besides ``ignored:<reason>`` (bot.health.metrics).
 RESULTS = {"handled", "duplicate", "group_notice", "failed", "moderation", "refused"}
 SUFFIXES = {
     "counter": ("_total", "_created"),

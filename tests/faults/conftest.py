@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Wiring, build_service
-from bot.config import load_config
+from bot.config import PTB_TIMEDELTA_ENV, load_config
 from bot.storage import Storage
-from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application
+from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request

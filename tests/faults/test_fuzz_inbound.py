@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot.app import Wiring, build_service
-from bot.config import load_config
-from bot.metrics import Metrics
+from bot.config import PTB_TIMEDELTA_ENV, load_config
+from bot.health.metrics import Metrics
 from bot.model import Route
 from bot.telegram.adapter import ToCore, adapt
-from bot.telegram.application import PTB_TIMEDELTA_ENV, TelegramBot, assemble, build_application
+from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import read_batch
 from tests.auxil.botapi_standin import BotApiStandIn

@@ -15,7 +15,7 @@ from bot.app import build_service
 from bot.cli.chat import run_chat
 from bot.config import load_config
 from bot.moderation import CaseBook
-from bot.reload import FlowReloader
+from bot.runtime.reload import FlowReloader
 from bot.storage import Storage
 from tests.faults.wiring import ROOT, moderated_config_file
 

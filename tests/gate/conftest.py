@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gate import AdviceGuard, CrisisGate
+from bot.gate import AdviceGuard, CrisisGate, default_gate
 
 
 @pytest.fixture(scope="session")
 def gate() -> CrisisGate:
     """The gate over the built-in lexicon (compiling it once keeps the suite fast)."""
-    return CrisisGate.default()
+    return default_gate()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.gate import AdviceGuard, CrisisGate
+from bot.gate import AdviceGuard, CrisisGate, default_gate
 from tests.gate.casebook import CASES_DIR, Case, load_cases
 
 
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prefix", default="heldout", help="case files whose names start so")
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
-    gate, guard = CrisisGate.default(), AdviceGuard.default()
+    gate, guard = default_gate(), AdviceGuard.default()
     names = sorted(path.stem for path in CASES_DIR.glob(f"{args.prefix}*.yaml"))
     scores = [score_file(name, gate, guard) for name in names]
     for score in scores:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.gate import AdviceGuard, Assessment, CrisisGate
+from bot.gate import AdviceGuard, Assessment, CrisisGate, default_gate
 from bot.model import Signal
 
 
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("file", type=Path)
     parser.add_argument("--misses", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
-    gate, guard = CrisisGate.default(), AdviceGuard.default()
+    gate, guard = default_gate(), AdviceGuard.default()
     tallies = measure(args.file, gate, guard)
     print(
         f"{'lang':<8} {'crisis recall':>15} {'crisis|check-in':>15} {'false crisis':>15} "

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import bot.gate
-from bot.gate import CrisisGate
+from bot.gate import CrisisGate, default_gate
 from bot.model import GateOutcome, Risk
 
 
@@ -127,6 +127,6 @@ def test_public_api_is_exported_with_a_sorted_all() -> None:
 
 
 def test_default_gate_uses_only_the_built_in_lexicon() -> None:
-    gate = CrisisGate.default()
+    gate = default_gate()
     assert len(gate.lexicon.sources) == 1
     assert gate.lexicon.sources[0].endswith("lexicon.yaml")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import LexiconError
-from bot.gate import CrisisGate, load_lexicon
+from bot.gate import CrisisGate, default_gate, load_lexicon
 from bot.gate.lexicon import CATEGORIES
 from bot.model import Risk
 from tests.gate.casebook import CRISIS_FILES, load_cases
@@ -31,7 +31,7 @@ def test_built_in_lexicon_covers_every_category_with_unique_ids() -> None:
 
 def test_extension_adds_a_word_the_built_in_lexicon_does_not_know(tmp_path: Path) -> None:
     text = "gonna yeet into the void forever"
-    assert not CrisisGate.default().assess(text).crisis
+    assert not default_gate().assess(text).crisis
     extra = _write(
         tmp_path,
         """

@@ -247,8 +247,8 @@ def test_detector_loads_and_scores_with_the_network_cut() -> None:
         "    raise SystemExit('network still reachable')\n"
         "except OSError:\n"
         "    pass\n"
-        "from bot.gate import CrisisGate\n"
-        "a = CrisisGate.default().assess('ich will einfach nicht mehr aufwachen')\n"
+        "from bot.gate import default_gate\n"
+        "a = default_gate().assess('ich will einfach nicht mehr aufwachen')\n"
         "print(a.crisis, sorted(a.detectors))\n"
     )
     result = subprocess.run(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import write_po
 
-from bot.crisis import CrisisReplies, load_crisis_lines
+from bot.core.replies import CrisisReplies
+from bot.crisis import load_crisis_lines
 from bot.crisis.wording import default_wording
 from bot.errors import ConfigError
 from bot.i18n import DEFAULT_LOCALES_DIR, load_languages

@@ -9,18 +9,13 @@ core.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.config import PTB_TIMEDELTA_ENV
 from bot.storage import Storage
-from bot.telegram.application import (
-    PTB_TIMEDELTA_ENV,
-    TelegramBot,
-    assemble,
-    build_application,
-)
+from bot.telegram.application import TelegramBot, assemble, build_application
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import (
     MODERATION_CHAT,
@@ -48,15 +43,6 @@ def standin() -> BotApiStandIn:
 def updates() -> UpdateFactory:
     """Builds update payloads with fresh ids."""
     return UpdateFactory()
-
-
-@pytest.fixture
-def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
-    """A fresh SQLite storage on the current schema."""
-    storage = Storage.from_url(f"sqlite:///{tmp_path / 'telegram.db'}")
-    storage.ensure_schema()
-    yield storage
-    storage.close()
 
 
 @pytest.fixture

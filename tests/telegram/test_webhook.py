@@ -8,17 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.errors import ConfigError, StorageError
+from bot.errors import StorageError
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
-from bot.telegram.webhook import (
-    MAX_BODY_BYTES,
-    SECRET_ENV,
-    SECRET_HEADER,
-    create_webhook_app,
-    webhook_secret,
-)
-from tests.auxil.telegram_parts import TOKEN, EchoService
+from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, create_webhook_app
+from tests.auxil.telegram_parts import EchoService
 from tests.auxil.updates import UpdateFactory
 
 SECRET = "s3cret-for-tests"
@@ -133,23 +127,3 @@ async def test_health_and_readiness(client: httpx.AsyncClient, probe: Probe) -> 
     assert response.status_code == 503
     assert response.json()["ready"] is False
     assert (await client.get("/healthz")).status_code == 200
-
-
-def test_secret_from_the_environment_or_derived_from_the_token(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(SECRET_ENV, raising=False)
-    derived = webhook_secret(TOKEN)
-    assert derived == webhook_secret(TOKEN)
-    assert derived != webhook_secret("999:other")
-    assert TOKEN not in derived
-    monkeypatch.setenv(SECRET_ENV, "chosen_secret-1")
-    assert webhook_secret(TOKEN) == "chosen_secret-1"
-
-
-def test_secret_with_characters_telegram_refuses_is_a_config_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv(SECRET_ENV, "has spaces!")
-    with pytest.raises(ConfigError, match=SECRET_ENV):
-        webhook_secret(TOKEN)

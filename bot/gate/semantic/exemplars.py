@@ -72,7 +72,7 @@ def _load_file(path: Path) -> list[Exemplar]:
     try:
         data = load_yaml_file(path)
     except YamlProblem as error:
-        raise ModelError(f"{path}:{error.line}:{error.column}: {error}") from error
+        raise ModelError(f"{error.where(path)}: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("language"), str):
         raise ModelError(f"{path}:1:1: an exemplar file is a mapping with a 'language' key")
     language = data["language"]

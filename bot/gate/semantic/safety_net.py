@@ -76,8 +76,11 @@ class SafetyNet:
         """The vocabulary of ``path`` (every language together)."""
         try:
             data = load_yaml_file(path)
-        except (OSError, YamlProblem) as error:
+        except OSError as error:
             raise ModelError(f"{path}: cannot read the safety-net vocabulary: {error}") from error
+        except YamlProblem as error:
+            message = f"cannot read the safety-net vocabulary: {error}"
+            raise ModelError(f"{error.where(path)}: {message}") from error
         languages = data.get("languages", data) if isinstance(data, dict) else None
         if not isinstance(languages, dict):
             raise ModelError(f"{path}:1:1: the safety net maps 'languages' to lists of terms")

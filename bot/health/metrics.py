@@ -13,7 +13,7 @@ Counted by each process (Prometheus adds the replicas up with ``sum``):
   their replies sent directly instead (see :mod:`bot.core.service`).
 
 Read from the database when scraped, the same on every replica: open cases by risk, outbox depth
-and age, time to claim (see :mod:`bot.storage_metrics`).
+and age, time to claim (see :mod:`bot.health.storage_figures`).
 
 No label ever holds a chat, a person or their words. :func:`default_metrics` registers the
 process's counters once on ``prometheus_client.REGISTRY`` (beside its process and GC metrics);
@@ -31,7 +31,7 @@ import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.errors import ConfigError
-from bot.storage_metrics import CACHE_SECONDS, StorageCollector
+from bot.health.storage_figures import CACHE_SECONDS, StorageCollector
 
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer

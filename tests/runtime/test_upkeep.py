@@ -18,8 +18,8 @@ from bot.core.service import Service
 from bot.errors import StorageError
 from bot.model import Inbound, InboundKind, Reply
 from bot.moderation import ModerationDesk
+from bot.runtime.upkeep import DAY_SECONDS, Upkeep
 from bot.storage import Storage
-from bot.telegram.upkeep import DAY_SECONDS, Upkeep
 from tests.auxil.moderation_people import EXAMPLE_CONFIG, HIGH_TEXT, Clock
 
 MOD_CHAT = -100_321

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from bot.app import build_core
 from bot.config import load_config
 from bot.core.service import Service
-from bot.reload import FlowReloader, ReloadResult
+from bot.runtime.flow_watch import NOTICE_CONVERSATION, NOTICE_PROBLEMS, FlowWatch, rejected_notice
+from bot.runtime.reload import FlowReloader, ReloadResult
 from bot.storage import Storage
 from bot.storage.outbox import reply_from_json
 from bot.storage.tables import outbox
-from bot.telegram.flow_watch import NOTICE_CONVERSATION, NOTICE_PROBLEMS, FlowWatch, rejected_notice
 from tests.auxil.moderation_people import EXAMPLE_CONFIG, ROOT
 from tests.auxil.waiting import eventually
 

@@ -14,11 +14,11 @@ from prometheus_client import CollectorRegistry
 from bot.config import ModerationConfig, TelegramConfig, load_config
 from bot.core.service import Service
 from bot.errors import ConfigError, StorageError
-from bot.metrics import CONTENT_TYPE, Metrics, serve_metrics
+from bot.health.metrics import CONTENT_TYPE, Metrics, serve_metrics
+from bot.health.storage_figures import StorageCollector
 from bot.model import ConversationRecord, Outcome, Reply, Risk, Route
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
-from bot.storage_metrics import StorageCollector
 from bot.telegram.logs import UpdateLog
 from bot.telegram.webhook import create_webhook_app
 from tests.auxil.botprocess import free_port

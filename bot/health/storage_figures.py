@@ -9,7 +9,7 @@
 - ``crisisbot_storage_up``: 1 when those queries answered.
 
 :class:`StorageCollector` runs the queries when Prometheus scrapes, at most once every
-``cache_seconds`` however many scrapers ask. :mod:`bot.metrics` registers it.
+``cache_seconds`` however many scrapers ask. :mod:`bot.health.metrics` registers it.
 """
 
 from __future__ import annotations

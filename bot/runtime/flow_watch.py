@@ -2,8 +2,8 @@
 
 Every :data:`POLL_SECONDS` the flows folder is checked for changes; SIGHUP (``kill -HUP``) checks
 it at once and reloads even when nothing seems to have changed. The work is
-:class:`~bot.reload.FlowReloader`'s: a changed folder is loaded and checked in a worker thread
-while the bot keeps answering, and swapped in only when clean.
+:class:`~bot.runtime.reload.FlowReloader`'s: a changed folder is loaded and checked in a worker
+thread while the bot keeps answering, and swapped in only when clean.
 
 A rejected edit is logged by the reloader; here it is also announced in the moderators' chat
 (when one is configured), through the outbox like every other message, so the team learns that
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.model import Reply
-from bot.reload import FlowReloader, ReloadResult
+from bot.runtime.reload import FlowReloader, ReloadResult
+from bot.runtime.upkeep import describe_failure
 from bot.storage import outbox
-from bot.telegram.upkeep import describe_failure
 
 if TYPE_CHECKING:
     from bot.storage import Storage

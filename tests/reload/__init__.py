@@ -1,1 +1,0 @@
-"""Tests of flow hot reload in the running bot."""

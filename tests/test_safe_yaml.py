@@ -1,0 +1,82 @@
+"""One strict YAML reader: every kind of file the bot reads refuses a duplicate key at its place.
+
+PyYAML alone keeps the last of two equal keys; each reader below goes through
+:mod:`bot.safe_yaml`, so the second key is an error naming ``path:line:col``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.crisis import load_crisis_lines, load_wording
+from bot.errors import CrisisbotError
+from bot.gate import load_lexicon
+from bot.gate.advice import _load as load_advice
+from bot.gate.semantic import SafetyNet
+from bot.gate.semantic.exemplars import load_exemplars
+from bot.safe_yaml import StrictModel, YamlProblem, compose_yaml_text, position_of
+
+#: (reader, file text): in every text the second ``twice:`` key, or the top key named again, is
+#: on line 3 at column 1.
+KINDS: dict[str, tuple[Callable[[Path], object], str]] = {
+    "config": (load_config, "storage:\n  url: sqlite:///a.db\nstorage:\n  url: sqlite:///b.db\n"),
+    "lexicon": (load_lexicon, "rules: []\nexemptions: []\nrules: []\n"),
+    "advice": (load_advice, "version: 1\nrules: []\nrules: []\n"),
+    "exemplars": (
+        lambda path: load_exemplars(path.parent),
+        "language: en\ncrisis: {}\nlanguage: de\n",
+    ),
+    "safety net": (SafetyNet.load, "languages:\n  en: [x]\nlanguages:\n  de: [y]\n"),
+    "crisis lines": (load_crisis_lines, "countries: {}\nversion: 1\ncountries: {}\n"),
+    "wording": (load_wording, "crisis: {}\nbuttons: {}\ncrisis: {}\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_duplicate_key_is_an_error_at_its_line_and_column(tmp_path: Path, kind: str) -> None:
+    read, text = KINDS[kind]
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CrisisbotError) as caught:
+        read(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:3:1: ")
+    assert "duplicate key" in message
+
+
+def test_a_problem_without_a_position_names_the_file_alone(tmp_path: Path) -> None:
+    assert YamlProblem("file is not UTF-8 text").where(tmp_path / "x.yaml") == str(
+        tmp_path / "x.yaml"
+    )
+    assert YamlProblem("duplicate key", 4, 2).where(tmp_path / "x.yaml") == f"{tmp_path}/x.yaml:4:2"
+
+
+@pytest.mark.parametrize(
+    ("loc", "position"),
+    [
+        (("storage", "url"), (2, 3)),
+        (("moderation", "moderators", 1), (5, 19)),
+        (("moderation", "missing"), (4, 1)),
+        ((), (1, 1)),
+    ],
+)
+def test_a_key_path_is_found_at_its_line_and_column_or_its_parents(
+    loc: tuple[int | str, ...], position: tuple[int, int]
+) -> None:
+    text = "storage:\n  url: x\n\nmoderation:\n  moderators: [1, 2]\n"
+    assert position_of(compose_yaml_text(text), loc) == position
+
+
+def test_the_strict_base_refuses_unknown_keys_and_changes() -> None:
+    class Point(StrictModel):
+        x: int
+
+    with pytest.raises(ValueError, match="Extra inputs"):
+        Point.model_validate({"x": 1, "y": 2})
+    point = Point(x=1)
+    with pytest.raises(ValueError, match="frozen"):
+        point.x = 2
