@@ -16,6 +16,7 @@ crisis line and the emergency number for the person's country.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.core import check_in, system
@@ -84,6 +85,12 @@ class Core:
         self.engine = engine
         self.settings = settings
         self.answers = answers or default_answers()
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Do ahead, in batches, the costly work of reading ``texts`` (encoding them): a cache
+        only, :meth:`process` decides the same with or without it."""
+        self.gate.prepare(texts)
+        self.engine.prepare(texts)
 
     def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""

@@ -79,11 +79,11 @@ class Service:
         self._direct_lock = threading.Lock()
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Do ahead, in one batch, the gate's costly work for texts about to be handled.
+        """Do ahead, in batches, the core's costly work for texts about to be handled.
 
         A cache only: :meth:`handle` decides the same with or without it.
         """
-        self.core.gate.prepare(texts)
+        self.core.prepare(texts)
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Process ``inbound`` durably; ``None`` when its ``update_id`` was already processed.

@@ -104,6 +104,11 @@ class FlowEngine:
                 self._meaning = MeaningIndex(self._global_patterns, encode)
             return self._meaning
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Encode in one batch what a topic lookup by meaning of ``texts`` would (a cache)."""
+        if self.meaning_threshold is not None:
+            self.meaning_index().prepare(texts)
+
     # -- records -----------------------------------------------------------------------------
 
     def new_record(self, conversation_id: str, now: float) -> ConversationRecord:

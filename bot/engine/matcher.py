@@ -202,11 +202,17 @@ class MeaningIndex:
         bounds = np.cumsum([0, *(len(p.meaning_texts) for p in self.patterns)])
         self._rows = [vectors[start:end] for start, end in itertools.pairwise(bounds)]
 
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Encode ``texts`` in one batch ahead of :meth:`similarities` (the encoder caches)."""
+        wanted = [_meaning_text(text) for text in texts if text.strip()]
+        if self.patterns and wanted:
+            self._encode(wanted)
+
     def similarities(self, text: str) -> dict[TriggerPattern, float]:
         """Each pattern's similarity in meaning to ``text`` (empty for an empty text)."""
         if not self.patterns or not text.strip():
             return {}
-        vector = _unit(self._encode([text.strip()[:MAX_MEANING_CHARS]]) - self._centre)[0]
+        vector = _unit(self._encode([_meaning_text(text)]) - self._centre)[0]
         found: dict[TriggerPattern, float] = {}
         for pattern, rows in zip(self.patterns, self._rows, strict=True):
             closest = np.sort(rows @ vector)[::-1][: self._top_k]
@@ -221,6 +227,10 @@ class MeaningIndex:
             return None, 0.0
         best = max(found, key=lambda pattern: found[pattern])
         return (best if best.by_meaning else None), found[best]
+
+
+def _meaning_text(text: str) -> str:
+    return text.strip()[:MAX_MEANING_CHARS]
 
 
 def _unit(vectors: Vectors) -> Vectors:
