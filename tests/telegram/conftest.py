@@ -9,7 +9,8 @@ core.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -31,6 +32,29 @@ from tests.auxil.updates import UpdateFactory
 def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """What build_application opts in to, for tests that build a plain Bot too."""
     monkeypatch.setenv(PTB_TIMEDELTA_ENV, "true")
+
+
+@pytest.fixture
+def process_logging() -> Iterator[None]:
+    """Undo the logging set-up ``crisisbot run`` makes for its process, for a test running it here.
+
+    ``run_command`` configures the process's logging: levels, and a filter that blanks the
+    library's payloads on every root handler. In a test process the root handlers include
+    pytest's own, which live for the whole session, so the filter would stay on them and blank
+    the words in every later test's log records, also for handlers that ask for them.
+    """
+    root = logging.getLogger()
+    handlers = {handler: list(handler.filters) for handler in root.handlers}
+    names = ("", "bot", "httpx", "httpcore")
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler, filters in handlers.items():
+        handler.filters[:] = filters
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture

@@ -53,6 +53,7 @@ def test_a_malformed_token_from_a_file_names_the_file_not_the_variable() -> None
     assert "not a token" not in message
 
 
+@pytest.mark.usefixtures("process_logging")
 def test_run_without_a_token_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -63,6 +64,7 @@ def test_run_without_a_token_exits_2_with_one_line(
     assert lines[0].startswith("crisisbot: TELEGRAM_BOT_TOKEN is not set")
 
 
+@pytest.mark.usefixtures("process_logging")
 def test_run_with_a_missing_config_file_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
