@@ -120,6 +120,19 @@ def position_of(root: Node | None, loc: Sequence[int | str]) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def place_in_file(path: Path, loc: Sequence[int | str]) -> str:
+    """``path:line:col`` of the key at ``loc`` in the file, for an error found after loading.
+
+    ``path`` alone when the file can no longer be read or parsed (it changed in between).
+    """
+    try:
+        root = compose_yaml_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return str(path)
+    line, column = position_of(root, loc)
+    return f"{path}:{line}:{column}"
+
+
 def load_yaml_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Read and parse ``path`` strictly; raises :class:`YamlProblem` or :class:`OSError`."""
     size = path.stat().st_size
@@ -153,5 +166,6 @@ __all__ = [
     "dotted_strings",
     "load_yaml_file",
     "load_yaml_text",
+    "place_in_file",
     "position_of",
 ]

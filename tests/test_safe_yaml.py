@@ -1,7 +1,8 @@
-"""One strict YAML reader: every kind of file the bot reads refuses a duplicate key at its place.
+"""One strict YAML reader: every kind of file the bot reads names its problems at their place.
 
 PyYAML alone keeps the last of two equal keys; each reader below goes through
-:mod:`bot.safe_yaml`, so the second key is an error naming ``path:line:col``.
+:mod:`bot.safe_yaml`, so the second key is an error naming ``path:line:col``, and so is a value
+the reader refuses after loading.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ import pytest
 
 from bot.config import load_config
 from bot.crisis import load_crisis_lines, load_wording
+from bot.crisis.wording import DEFAULT_WORDING_PATH
 from bot.errors import CrisisbotError
 from bot.gate import load_lexicon
 from bot.gate.advice import _load as load_advice
 from bot.gate.semantic import SafetyNet
 from bot.gate.semantic.exemplars import load_exemplars
-from bot.safe_yaml import StrictModel, YamlProblem, compose_yaml_text, position_of
+from bot.safe_yaml import (
+    StrictModel,
+    YamlProblem,
+    compose_yaml_text,
+    place_in_file,
+    position_of,
+)
 
 #: (reader, file text): in every text the second ``twice:`` key, or the top key named again, is
 #: on line 3 at column 1.
@@ -46,6 +54,70 @@ def test_a_duplicate_key_is_an_error_at_its_line_and_column(tmp_path: Path, kind
     message = str(caught.value)
     assert message.startswith(f"{path}:3:1: ")
     assert "duplicate key" in message
+
+
+#: (reader, file text, where the refused value is, what is said of it).
+BAD_VALUES: dict[str, tuple[Callable[[Path], object], str, str, str]] = {
+    "lexicon": (
+        load_lexicon,
+        "rules:\n  - id: coded.x\n    category: coded\n    risk: severe\n    phrases: [x]\n",
+        "4:5",
+        "risk: 'severe' is not a risk level",
+    ),
+    "advice": (
+        load_advice,
+        "version: 1\nrules:\n  - id: dose.x\n    reason: dose\n    topic: nothing\n"
+        "    phrases: [x]\n",
+        "5:5",
+        "topic: 'nothing' is not a topic",
+    ),
+    "exemplars": (
+        lambda path: load_exemplars(path.parent),
+        "language: en\ncrisis:\n  planning: not a list\n",
+        "3:3",
+        "'crisis.planning' must be a list",
+    ),
+    "safety net": (
+        SafetyNet.load,
+        "languages:\n  en: [x]\n  de: 5\n",
+        "3:3",
+        "languages.de must be a list",
+    ),
+    "crisis lines": (
+        load_crisis_lines,
+        "version: 1\ncountries:\n  US:\n    nonsense: 1\n",
+        "4:5",
+        "countries.US.nonsense: Extra inputs",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_VALUES))
+def test_a_refused_value_is_named_at_its_line_and_column(tmp_path: Path, kind: str) -> None:
+    read, text, where, said = BAD_VALUES[kind]
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CrisisbotError) as caught:
+        read(path)
+    assert f"{path}:{where}: " in str(caught.value)
+    assert said in str(caught.value)
+
+
+def test_an_unknown_wording_section_is_named_at_its_line(tmp_path: Path) -> None:
+    text = DEFAULT_WORDING_PATH.read_text(encoding="utf-8") + "not_a_section: x\n"
+    path = tmp_path / "wording.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CrisisbotError) as caught:
+        load_wording(path)
+    line = text.count("\n")
+    assert f"{path}:{line}:1: not_a_section: Extra inputs" in str(caught.value)
+
+
+def test_a_place_in_a_file_that_changed_since_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "gone.yaml"
+    assert place_in_file(path, ("rules", 0)) == str(path)
+    path.write_text("rules:\n  - id: x\n", encoding="utf-8")
+    assert place_in_file(path, ("rules", 0, "id")) == f"{path}:2:5"
 
 
 def test_a_problem_without_a_position_names_the_file_alone(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.errors import ConfigError
-from bot.safe_yaml import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 MAX_FILE_BYTES = 256 * 1024
 
@@ -31,9 +31,10 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 
 def validation_error(path: Path, exc: ValidationError) -> ConfigError:
-    """A ConfigError listing each pydantic error as ``file: key.path: message``."""
+    """A ConfigError listing each pydantic error as ``file:line:col: key.path: message``."""
     problems = [
-        f"{path}: {'.'.join(str(part) for part in error['loc']) or '(top)'}: {error['msg']}"
+        f"{place_in_file(path, error['loc'])}: "
+        f"{'.'.join(str(part) for part in error['loc']) or '(top)'}: {error['msg']}"
         for error in exc.errors()
     ]
     return ConfigError("\n".join([*problems, f"Fix {path} and start again."]))

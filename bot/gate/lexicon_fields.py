@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from bot.errors import LexiconError
+from bot.safe_yaml import place_in_file
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")  # ``rules[3].phrases`` -> rules, 3, phrases
 
 
 class Fields:
     """One YAML mapping (a rule, the ``fuzzy`` block...) read key by key.
 
     Unknown keys are refused, so a typo such as ``phrase:`` for ``phrases:`` cannot silently
-    disable a rule; every error names ``file: where: key`` and what to do.
+    disable a rule; every error names ``file:line:col: where: key`` and what to do.
     """
 
     def __init__(self, path: Path, where: str, data: Any, allowed: Iterable[str]) -> None:
@@ -23,7 +27,8 @@ class Fields:
             data = {}
         if not isinstance(data, Mapping):
             raise LexiconError(
-                f"{path}: {where}: expected a mapping of keys to values, got {_kind(data)}"
+                f"{_place(path, where)}: {where}: expected a mapping of keys to values, "
+                f"got {_kind(data)}"
             )
         self.data: Mapping[Any, Any] = data
         allowed_keys = frozenset(allowed)
@@ -39,7 +44,8 @@ class Fields:
         rule_id = self.data.get("id")
         if isinstance(rule_id, str):
             label += f" (id {rule_id!r})"
-        return LexiconError(f"{self.path}: {label}: {key}: {problem}")
+        place = _place(self.path, self.where, key)
+        return LexiconError(f"{place}: {label}: {key}: {problem}")
 
     def text(self, key: str) -> str:
         """A required non-empty string."""
@@ -119,6 +125,17 @@ def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
     return type(value).__name__
+
+
+def _place(path: Path, *steps: str) -> str:
+    """``path:line:col`` of ``rules[3]`` then ``phrases[0]`` (say) in the file."""
+    loc: list[int | str] = []
+    for step in steps:
+        if step == "top level":
+            continue
+        for name, index in _STEP.findall(step):
+            loc.append(int(index) if index else name)
+    return place_in_file(path, loc)
 
 
 __all__ = ["Fields"]

@@ -29,7 +29,7 @@ from bot.gate.lexicon_fields import Fields
 from bot.gate.macros import MacroExpander, read_macros
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
 from bot.model import Risk
-from bot.safe_yaml import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 BUILTIN_PATH = Path(__file__).with_name("lexicon.yaml")
 
@@ -223,12 +223,13 @@ def _exemption(
 def _check_fuzzy_keys(path: Path, builtin: tuple[str, ...], added: tuple[str, ...]) -> None:
     """An added key close to a built-in one could capture its typo repairs; refuse it."""
     words = [key.split(":")[0] for key in builtin]
-    for key in added:
+    for index, key in enumerate(added):
         word = key.split(":")[0]
         near = [known for known in words if known != word and OSA.distance(word, known) <= 2]
         if near:
+            place = place_in_file(path, ("fuzzy", "keys", index))
             raise LexiconError(
-                f"{path}: fuzzy: keys: {word!r} is within two edits of the built-in key "
+                f"{place}: fuzzy: keys: {word!r} is within two edits of the built-in key "
                 f"{near[0]!r} and could take over its typo repair; remove it (the built-in "
                 "lexicon already repairs that word)"
             )
@@ -254,11 +255,12 @@ def _rule_id(fields: Fields) -> str:
 
 def _check_ids(path: Path, known: tuple[Rule, ...], rules: tuple[Rule, ...]) -> None:
     seen = {rule.id for rule in known}
-    for rule in rules:
+    for index, rule in enumerate(rules):
         if rule.id in seen:
             origin = "the built-in lexicon" if any(k.id == rule.id for k in known) else "this file"
+            place = place_in_file(path, ("rules", index, "id"))
             raise LexiconError(
-                f"{path}: rules: id {rule.id!r} already exists in {origin}; extensions can only "
+                f"{place}: rules: id {rule.id!r} already exists in {origin}; extensions can only "
                 "add rules, so give yours a new id (built-in rules cannot be replaced or removed)"
             )
         seen.add(rule.id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ModelError
-from bot.safe_yaml import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 EXEMPLARS_DIR = Path(__file__).with_name("exemplars")
 LABELS = ("crisis", "benign")
@@ -80,10 +80,12 @@ def _load_file(path: Path) -> list[Exemplar]:
     for label in LABELS:
         sections = data.get(label) or {}
         if not isinstance(sections, dict):
-            raise ModelError(f"{path}: '{label}' maps categories to lists of lines")
+            place = place_in_file(path, (label,))
+            raise ModelError(f"{place}: '{label}' maps categories to lists of lines")
         for category, lines in sections.items():
             if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
-                raise ModelError(f"{path}: '{label}.{category}' must be a list of quoted lines")
+                place = place_in_file(path, (label, category))
+                raise ModelError(f"{place}: '{label}.{category}' must be a list of quoted lines")
             found.extend(
                 Exemplar(line.strip(), label, str(category), language)
                 for line in lines

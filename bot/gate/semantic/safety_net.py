@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ModelError
-from bot.safe_yaml import YamlProblem, load_yaml_file
+from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
 MAX_SCAN_CHARS = 8192
@@ -90,7 +90,9 @@ class SafetyNet:
             if isinstance(listed, dict):
                 entries = [t for group in listed.values() if isinstance(group, list) for t in group]
             if not isinstance(entries, list) or not all(isinstance(t, str) for t in entries):
-                raise ModelError(f"{path}: languages.{language} must be a list of quoted terms")
+                loc = ("languages", language) if languages is not data else (language,)
+                place = place_in_file(path, loc)
+                raise ModelError(f"{place}: languages.{language} must be a list of quoted terms")
             terms.extend(entries)
         return cls(terms)
 
