@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import load_config
 from bot.crisis import load_crisis_lines, load_wording
@@ -23,10 +24,14 @@ from bot.gate.semantic.exemplars import load_exemplars
 from bot.safe_yaml import (
     StrictModel,
     YamlProblem,
+    _StrictLoader,
     compose_yaml_text,
+    load_yaml_text,
     place_in_file,
     position_of,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: (reader, file text): in every text the second ``twice:`` key, or the top key named again, is
 #: on line 3 at column 1.
@@ -152,3 +157,22 @@ def test_the_strict_base_refuses_unknown_keys_and_changes() -> None:
     point = Point(x=1)
     with pytest.raises(ValueError, match="frozen"):
         point.x = 2
+
+
+def test_text_read_by_libyaml_and_by_the_python_reader_is_the_same_data() -> None:
+    """Shipped files (no alias can start in them) take the fast reader; the data must not
+    depend on which reader read it, and a duplicate key is refused by both at its position."""
+    for path in sorted((ROOT / "bot").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml_text(text) == yaml.load(text, Loader=_StrictLoader), path
+    with pytest.raises(YamlProblem) as refused:
+        load_yaml_text("a: 1\nb:\n  c: 2\n  c: 3\n")
+    assert (refused.value.line, refused.value.column) == (4, 3)
+    assert "duplicate key 'c'" in str(refused.value)
+
+
+def test_a_syntax_error_is_reported_by_the_python_reader() -> None:
+    with pytest.raises(YamlProblem) as refused:
+        load_yaml_text("a: [1, 2\nb: 3\n")
+    assert refused.value.line >= 1
+    assert str(refused.value).startswith("invalid YAML:")
