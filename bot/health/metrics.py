@@ -24,6 +24,8 @@ dedicated HTTP server. The webhook app serves ``GET /metrics`` as well.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -102,11 +104,18 @@ class Metrics:
         """Record the wait of one message for the shared send budget."""
         self.send_wait.observe(seconds)
 
-    def watch(self, storage: Storage, *, cache_seconds: float = CACHE_SECONDS) -> None:
-        """Report the database's figures from ``storage`` (replacing any storage watched before)."""
+    def watch(
+        self,
+        storage: Storage,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Report the database's figures from ``storage`` (replacing any storage watched before);
+        ``clock`` gives the time ages are counted to."""
         with self._lock:
             self._unwatch_locked()
-            self._watched = StorageCollector(storage, cache_seconds=cache_seconds)
+            self._watched = StorageCollector(storage, cache_seconds=cache_seconds, clock=clock)
             self.registry.register(self._watched)
 
     def unwatch(self) -> None:

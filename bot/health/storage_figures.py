@@ -2,6 +2,9 @@
 
 - ``crisisbot_open_cases{risk}``: unresolved moderation cases (``none``: a person asked for a
   human without a risk signal);
+- ``crisisbot_unclaimed_case_oldest_age_seconds{risk}``: how long the oldest case no moderator
+  has taken yet (status ``open``) has waited, 0 when there is none: what the "nobody has claimed
+  it" alerts read;
 - ``crisisbot_outbox_depth`` and ``crisisbot_outbox_oldest_age_seconds``: messages waiting to be
   sent, and how long the oldest has waited;
 - ``crisisbot_time_to_claim_seconds``: per case, from its opening to the first moderator who took
@@ -44,6 +47,7 @@ class Snapshot:
     """The database's figures at one moment."""
 
     open_cases: dict[str, int]
+    unclaimed_oldest_age: dict[str, float]
     outbox_depth: int
     outbox_oldest_age: float
     claim_waits: tuple[float, ...]
@@ -59,6 +63,14 @@ def read_snapshot(connection: Connection, *, now: float) -> Snapshot:
     open_cases = dict.fromkeys(RISKS, 0)
     for risk, count in open_rows:
         open_cases[risk or "none"] = int(count)
+    unclaimed_oldest_age = dict.fromkeys(RISKS, 0.0)
+    unclaimed_rows = connection.execute(
+        select(cases.c.risk, func.min(cases.c.opened_at))
+        .where(cases.c.status == "open")
+        .group_by(cases.c.risk)
+    )
+    for risk, opened_at in unclaimed_rows:
+        unclaimed_oldest_age[risk or "none"] = max(0.0, now - float(opened_at))
     depth, oldest = connection.execute(
         select(func.count(), func.min(outbox.c.created_at)).where(is_pending(outbox))
     ).one()
@@ -75,6 +87,7 @@ def read_snapshot(connection: Connection, *, now: float) -> Snapshot:
     ).scalars()
     return Snapshot(
         open_cases=open_cases,
+        unclaimed_oldest_age=unclaimed_oldest_age,
         outbox_depth=int(depth),
         outbox_oldest_age=max(0.0, now - float(oldest)) if oldest is not None else 0.0,
         claim_waits=tuple(max(0.0, float(wait)) for wait in waits),
@@ -128,6 +141,11 @@ def _families(snapshot: Snapshot | None) -> Iterator[Metric]:
     open_cases = GaugeMetricFamily(
         "crisisbot_open_cases", "Unresolved moderation cases by risk.", labels=["risk"]
     )
+    unclaimed = GaugeMetricFamily(
+        "crisisbot_unclaimed_case_oldest_age_seconds",
+        "How long the oldest case no moderator has taken has waited, by risk (0: none waits).",
+        labels=["risk"],
+    )
     depth = GaugeMetricFamily("crisisbot_outbox_depth", "Messages waiting to be sent.")
     oldest = GaugeMetricFamily(
         "crisisbot_outbox_oldest_age_seconds", "How long the oldest waiting message has waited."
@@ -138,12 +156,14 @@ def _families(snapshot: Snapshot | None) -> Iterator[Metric]:
     if snapshot is not None:
         for risk, count in snapshot.open_cases.items():
             open_cases.add_metric([risk], count)
+        for risk, age in snapshot.unclaimed_oldest_age.items():
+            unclaimed.add_metric([risk], age)
         depth.add_metric([], snapshot.outbox_depth)
         oldest.add_metric([], snapshot.outbox_oldest_age)
         claim.add_metric(
             [], _buckets(snapshot.claim_waits, CLAIM_BUCKETS), sum(snapshot.claim_waits)
         )
-    yield from (open_cases, depth, oldest, claim)
+    yield from (open_cases, unclaimed, depth, oldest, claim)
 
 
 def _buckets(values: Sequence[float], bounds: Sequence[float]) -> list[tuple[str, float]]:

@@ -121,7 +121,7 @@ def test_database_figures_open_cases_outbox_and_time_to_claim(
     storage: Storage, metrics: Metrics, desk_and_people: tuple[ModerationDesk, Clock, list[Person]]
 ) -> None:
     desk, clock, _people = desk_and_people
-    metrics.watch(storage, cache_seconds=0.0)
+    metrics.watch(storage, cache_seconds=0.0, clock=clock)
     assert value(metrics, "crisisbot_storage_up") == 1
     assert value(metrics, "crisisbot_open_cases", risk="imminent") == 2
     assert value(metrics, "crisisbot_open_cases", risk="high") == 1
@@ -130,12 +130,16 @@ def test_database_figures_open_cases_outbox_and_time_to_claim(
     assert depth is not None
     assert depth >= 6  # three replies and three alerts, nothing sent
     assert value(metrics, "crisisbot_time_to_claim_seconds_count") == 0
+    assert value(metrics, "crisisbot_unclaimed_case_oldest_age_seconds", risk="concern") == 0
 
     [first, second, _third] = desk.book.cases()
     clock.advance(90.0)
     assert desk.act(actor_id=MODERATORS[0], action="claim", case_id=first.id).allowed
+    waiting = value(metrics, "crisisbot_unclaimed_case_oldest_age_seconds", risk="imminent")
+    assert waiting == pytest.approx(clock.now - second.opened_at)  # the first was claimed
     clock.advance(600.0)
     assert desk.act(actor_id=MODERATORS[1], action="talk", case_id=second.id).allowed
+    assert value(metrics, "crisisbot_unclaimed_case_oldest_age_seconds", risk="imminent") == 0
     assert desk.act(actor_id=MODERATORS[1], action="claim", case_id=first.id).allowed  # not first
     waits = [
         first_claim - opened
