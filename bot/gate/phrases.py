@@ -77,7 +77,7 @@ def squeeze_all(text: str) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Fragment:
     """A compiled piece: regex, anchor candidates (None: no anchor), shortest letter count.
 
@@ -203,13 +203,19 @@ class _Parser:
         open_right = self.peek() == "*"
         if open_right:
             self.pos += 1
-        squeezed = squeeze_all(literal)
-        body = "".join(_letter_run(run.group(0)) for run in _RUNS.finditer(literal))
-        regex = body + (_SUFFIX if open_right else "")
-        anchors = frozenset({squeezed}) if len(squeezed) >= _MIN_ANCHOR else None
-        width = 2 * len(squeezed) + (_SUFFIX_WIDTH if open_right else 0)  # each run 1-2 chars
-        requirements = ((anchors, 0),) if anchors else ()
-        return _Fragment(regex, anchors, len(literal), width, 0, requirements)
+        return _word_fragment(literal, open_right)
+
+
+@lru_cache(maxsize=16384)
+def _word_fragment(literal: str, open_right: bool) -> _Fragment:
+    """One word of a phrase (the same words recur across the lexicon's expanded macros)."""
+    squeezed = squeeze_all(literal)
+    body = "".join(_letter_run(run.group(0)) for run in _RUNS.finditer(literal))
+    regex = body + (_SUFFIX if open_right else "")
+    anchors = frozenset({squeezed}) if len(squeezed) >= _MIN_ANCHOR else None
+    width = 2 * len(squeezed) + (_SUFFIX_WIDTH if open_right else 0)  # each run 1-2 chars
+    requirements = ((anchors, 0),) if anchors else ()
+    return _Fragment(regex, anchors, len(literal), width, 0, requirements)
 
 
 def _shortest(fragment: _Fragment) -> int:
