@@ -10,7 +10,6 @@ from __future__ import annotations
 from alembic import context
 
 from bot.errors import StorageError
-from bot.storage.tables import load_all_tables
 
 
 def run_migrations() -> None:
@@ -21,12 +20,10 @@ def run_migrations() -> None:
             "The crisisbot migrations run through the storage, not the alembic command line: "
             "run `crisisbot db upgrade` (or Storage.upgrade() in code)."
         )
-    context.configure(
-        connection=connection,
-        target_metadata=load_all_tables(),
-        render_as_batch=True,  # SQLite changes columns by copying the table
-        compare_type=True,
-    )
+    # No target_metadata: the migrations are written by hand and upgrading does not compare
+    # the models with the database. Loading every package's tables here imported the Telegram
+    # layer (python-telegram-bot included) into `triage` and `chat`, about 0.2 s at each start.
+    context.configure(connection=connection, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
