@@ -15,7 +15,9 @@ from tests.deploy.files import DEPLOY
 #: What must raise an alert -> a metric its expression reads.
 REQUIRED_ALERTS = {
     "an imminent case left open": 'crisisbot_open_cases{risk="imminent"}',
-    "an urgent case nobody has taken": 'crisisbot_unclaimed_case_oldest_age_seconds{risk="imminent"}',
+    "an urgent case nobody has taken": (
+        'crisisbot_unclaimed_case_oldest_age_seconds{risk="imminent"}'
+    ),
     "replies waiting too long": "crisisbot_outbox_oldest_age_seconds",
     "sends failing": "crisisbot_outbox_depth",
     "updates failing": 'crisisbot_updates_total{result="failed"}',
