@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -158,8 +159,37 @@ def lock_conversation(connection: Connection, conversation_id: str) -> None:
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already holds the database's
     write lock from ``BEGIN IMMEDIATE``.
     """
-    if connection.dialect.name == "postgresql":
-        _ADVISORY_LOCK.row(connection, {"key": advisory_key(conversation_id)})
+    lock_conversations(connection, (conversation_id,))
+
+
+def lock_conversations(connection: Connection, conversation_ids: Iterable[str]) -> None:
+    """Lock several conversations for one transaction, always in the same order.
+
+    Two replicas locking overlapping sets take the locks in ascending key order, so neither
+    holds one the other waits for while waiting for one the other holds (no deadlock).
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted({advisory_key(conversation_id) for conversation_id in conversation_ids}):
+        _ADVISORY_LOCK.row(connection, {"key": key})
+
+
+class ConversationBatch:
+    """Several conversations' work in one write transaction (a group commit).
+
+    :meth:`Storage.conversations` locks every conversation of the batch first; :meth:`open`
+    then claims one update and hands out that conversation's :class:`ConversationTx`. All of it
+    commits together or not at all.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def open(self, conversation_id: str, *, update_id: int | None = None) -> ConversationTx | None:
+        """The conversation's part of the batch; ``None`` if ``update_id`` was processed before."""
+        if update_id is not None and not claim_update(self._connection, update_id, now=time.time()):
+            return None
+        return SqlConversationTx(self._connection, conversation_id)
 
 
 def peek(connection: Connection, conversation_id: str, update_id: int | None) -> Peek:
@@ -181,6 +211,7 @@ def forget_updates(connection: Connection, *, older_than: float) -> int:
 
 
 __all__ = [
+    "ConversationBatch",
     "ConversationTx",
     "Peek",
     "SqlConversationTx",
@@ -188,6 +219,7 @@ __all__ = [
     "claim_update",
     "forget_updates",
     "lock_conversation",
+    "lock_conversations",
     "parse_record",
     "peek",
 ]

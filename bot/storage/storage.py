@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
@@ -22,12 +22,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.storage import outbox, schema
 from bot.storage.conversation import (
+    ConversationBatch,
     ConversationTx,
     Peek,
     SqlConversationTx,
     claim_update,
     forget_updates,
     lock_conversation,
+    lock_conversations,
     peek,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
@@ -126,6 +128,27 @@ class Storage:
                 yield None
             else:
                 yield SqlConversationTx(connection, conversation_id)
+
+    @contextmanager
+    def conversations(self, conversation_ids: Sequence[str]) -> Iterator[ConversationBatch]:
+        """One transaction for several conversations, all of them locked (a group commit).
+
+        Open each conversation's part with :meth:`ConversationBatch.open`, which claims the
+        update as :meth:`conversation` does. Commits on normal exit, rolls back everything on
+        exception.
+        """
+        with self.transaction(write=True) as connection:
+            lock_conversations(connection, conversation_ids)
+            yield ConversationBatch(connection)
+
+    def peek_many(self, wanted: Sequence[tuple[str, int | None]]) -> list[Peek]:
+        """:meth:`peek` for several ``(conversation_id, update_id)`` pairs in one read."""
+
+        def read() -> list[Peek]:
+            with self.transaction(write=False) as connection:
+                return [peek(connection, conversation, update) for conversation, update in wanted]
+
+        return self.retrying(read)
 
     def peek(self, conversation_id: str, *, update_id: int | None = None) -> Peek:
         """The conversation's stored record and whether ``update_id`` was processed.
