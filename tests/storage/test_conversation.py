@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.model import ConversationRecord, Reply
+from bot.model import ConversationRecord, PendingCheckIn, Reply
 from bot.storage import ConversationTx, Storage
 from bot.storage.conversation import advisory_key
 from bot.storage.tables import conversations
 
-from .records import crisis_record, make_record
+from .records import T0, crisis_record, make_record
 
 StorageFactory = Callable[[], Storage]
 
@@ -35,6 +37,20 @@ def test_saved_record_loads_back_equal(storage: Storage, record: ConversationRec
     with storage.conversation(record.conversation_id) as tx:
         assert tx is not None
         assert tx.load() == record
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        make_record(),
+        crisis_record(),
+        crisis_record().with_changes(check_in=PendingCheckIn(asked_at=T0, ref=3, means=True)),
+    ],
+    ids=["plain", "crisis", "check-in"],
+)
+def test_a_record_is_stored_as_the_json_of_all_its_fields(record: ConversationRecord) -> None:
+    assert record.to_dict() == asdict(record)
+    assert json.dumps(record.to_dict()) == json.dumps(asdict(record))
 
 
 def test_unknown_conversation_loads_none(storage: Storage) -> None:
