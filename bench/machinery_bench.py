@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import statistics
@@ -159,7 +160,7 @@ def run_core(core: Any, payloads: list[dict[str, Any]]) -> float:
     return time.process_time() - started
 
 
-async def bench_updates(rounds: int, chats: int, messages: int) -> None:
+async def bench_updates(rounds: int, chats: int, messages: int, *, freeze: bool = True) -> None:
     """The four variants interleaved; prints medians and ratios."""
     core = build_core(load_config(ROOT / "config.example.yaml"))
     per_round = chats * messages
@@ -176,6 +177,8 @@ async def bench_updates(rounds: int, chats: int, messages: int) -> None:
         async with AsyncExitStack() as stack:
             for application in (ch, machinery.application, whole.application):
                 await stack.enter_async_context(application)
+            if freeze:  # as ``crisisbot run`` does once started
+                gc.freeze()
             for number in range(rounds + 1):  # round 0 warms up and is not counted
                 payloads = round_updates(number, chats, messages)
                 figures = {
@@ -340,13 +343,18 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--threads", type=int, default=0, help="time Service.handle in threads")
     parser.add_argument("--thread-updates", type=int, default=1200)
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave out gc.freeze() after start-up"
+    )
     args = parser.parse_args()
     if args.threads:
         bench_threads(args.threads, args.thread_updates)
     elif args.claim:
         bench_claims(args.backends.split(","), args.pg_url)
     else:
-        asyncio.run(bench_updates(args.rounds, args.chats, args.messages))
+        asyncio.run(
+            bench_updates(args.rounds, args.chats, args.messages, freeze=not args.no_freeze)
+        )
 
 
 if __name__ == "__main__":
