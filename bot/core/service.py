@@ -181,8 +181,8 @@ class Service:
     def _write_batch(self, core: Core, pending: Sequence[_Decided]) -> list[Outcome | None]:
         """One transaction: lock, claim, check each record is unchanged, write, commit."""
         written: list[Outcome | None] = []
-        conversation_ids = [item.inbound.conversation_id for item in pending]
-        with self.storage.conversations(conversation_ids) as batch:
+        wanted = [(item.inbound.conversation_id, item.inbound.update_id) for item in pending]
+        with self.storage.conversations(wanted) as batch:
             for item in pending:
                 inbound = item.inbound
                 tx = batch.open(inbound.conversation_id, update_id=inbound.update_id)

@@ -13,8 +13,9 @@ callers handle one exception tree either way.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -74,6 +75,14 @@ class Sql:
         finally:
             cursor.close()
 
+    def all(self, connection: Connection, parameters: Mapping[str, Any]) -> list[Any]:
+        """Every row (tuples)."""
+        cursor = self.run(connection, parameters)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
     def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> int:
         """Run the statement; return how many rows it changed."""
         cursor = self.run(connection, parameters)
@@ -83,4 +92,29 @@ class Sql:
             cursor.close()
 
 
-__all__ = ["Sql"]
+class ListSql:
+    """One statement over a list of values, written for each dialect.
+
+    Neither driver binds a list the same way: PostgreSQL takes an array (``unnest(:values)``,
+    ``= ANY(:values)``), SQLite a JSON array text read with ``json_each(:values)``. Name the
+    list ``:values`` in both statements; :meth:`bind` turns the list into what the driver takes.
+    """
+
+    __slots__ = ("_by_dialect",)
+
+    def __init__(self, *, sqlite: str, postgresql: str) -> None:
+        self._by_dialect = {"sqlite": Sql(sqlite), "postgresql": Sql(postgresql)}
+
+    def on(self, connection: Connection) -> Sql:
+        """The statement for ``connection``'s dialect."""
+        return self._by_dialect[connection.dialect.name]
+
+    @staticmethod
+    def bind(connection: Connection, values: Sequence[Any]) -> Any:
+        """``values`` as the driver of ``connection`` binds a list."""
+        if connection.dialect.name == "postgresql":
+            return list(values)
+        return json.dumps(list(values), ensure_ascii=False)
+
+
+__all__ = ["ListSql", "Sql"]

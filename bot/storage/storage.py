@@ -31,6 +31,7 @@ from bot.storage.conversation import (
     lock_conversation,
     lock_conversations,
     peek,
+    peek_many,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
 from bot.storage.outbox import Delivery, OutboxMessage
@@ -130,23 +131,25 @@ class Storage:
                 yield SqlConversationTx(connection, conversation_id)
 
     @contextmanager
-    def conversations(self, conversation_ids: Sequence[str]) -> Iterator[ConversationBatch]:
-        """One transaction for several conversations, all of them locked (a group commit).
+    def conversations(
+        self, wanted: Sequence[tuple[str, int | None]]
+    ) -> Iterator[ConversationBatch]:
+        """One transaction for several ``(conversation_id, update_id)`` pairs (a group commit).
 
-        Open each conversation's part with :meth:`ConversationBatch.open`, which claims the
-        update as :meth:`conversation` does. Commits on normal exit, rolls back everything on
-        exception.
+        Every conversation is locked and every update claimed up front, one statement each;
+        :meth:`ConversationBatch.open` then gives ``None`` for an update processed before, as
+        :meth:`conversation` does. Commits on normal exit, rolls back everything on exception.
         """
         with self.transaction(write=True) as connection:
-            lock_conversations(connection, conversation_ids)
-            yield ConversationBatch(connection)
+            lock_conversations(connection, [conversation for conversation, _ in wanted])
+            yield ConversationBatch(connection, wanted, now=time.time())
 
     def peek_many(self, wanted: Sequence[tuple[str, int | None]]) -> list[Peek]:
         """:meth:`peek` for several ``(conversation_id, update_id)`` pairs in one read."""
 
         def read() -> list[Peek]:
             with self.transaction(write=False) as connection:
-                return [peek(connection, conversation, update) for conversation, update in wanted]
+                return peek_many(connection, wanted)
 
         return self.retrying(read)
 
