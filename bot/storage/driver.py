@@ -35,13 +35,25 @@ class Sql:
         self.named = statement
         self.pyformat = _NAMED.sub(r"%(\1)s", statement)
 
-    def run(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:
-        """Execute on ``connection``'s driver connection; return the driver's cursor."""
+    def run(
+        self,
+        connection: Connection,
+        parameters: Mapping[str, Any],
+        *,
+        many: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Any:
+        """Execute on ``connection``'s driver connection; return the driver's cursor.
+
+        With ``many``, the statement runs once per mapping in it (``executemany``) instead.
+        """
         statement = self.pyformat if connection.dialect.name == "postgresql" else self.named
         raw = connection.connection
         cursor = raw.cursor()
         try:
-            cursor.execute(statement, parameters)
+            if many is not None:
+                cursor.executemany(statement, many)
+            else:
+                cursor.execute(statement, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
             dropped = connection.dialect.is_disconnect(error, raw, cursor)
             cursor.close()
@@ -82,6 +94,10 @@ class Sql:
             return list(cursor.fetchall())
         finally:
             cursor.close()
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per mapping in ``rows`` (the driver's ``executemany``)."""
+        self.run(connection, {}, many=rows).close()
 
     def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> int:
         """Run the statement; return how many rows it changed."""
