@@ -10,14 +10,16 @@ batch, so a sender's claim takes them first. Real SQLite files and the real Post
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from bot.core.pipeline import Core
 from bot.core.service import Service
-from bot.model import Inbound, InboundKind, Outcome, Reply, Route
+from bot.model import ConversationRecord, Inbound, InboundKind, Outcome, Reply, Route
 from bot.storage import ConversationTx, Storage
 from bot.storage.outbox import OutboxMessage
+from tests.auxil.postgres import StorageFactory
 
 CRISIS_TEXT = "i keep thinking about killing myself"
 
@@ -139,3 +141,38 @@ def test_a_batch_that_cannot_be_read_rescues_crisis_updates_only(
     results = service.handle_many([(said("11", text_, 1), "11")])
     assert isinstance(results[0], Exception)
     assert len(sent.calls) == (1 if text_ == CRISIS_TEXT else 0)
+
+
+def test_a_record_another_replica_wrote_meanwhile_is_decided_on_again_in_a_batch(
+    core: Core, storage: Storage, open_storage: StorageFactory
+) -> None:
+    service = Service(core, storage)
+    first = service.handle(said("12", "what is esketamine", 1), deliver_to="12")
+    assert first is not None
+    elsewhere = first.record.with_changes(country="NZ", turns=first.record.turns + 40)
+    other = open_storage()
+    decided_on: list[ConversationRecord | None] = []
+
+    class OtherReplicaWritesDuringTheFirstDecision:
+        def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
+            decided_on.append(record)
+            if len(decided_on) == 1:
+                with other.conversation("person:12") as tx:
+                    assert tx is not None
+                    tx.save(elsewhere)
+            return core.process(record, inbound)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(core, name)
+
+    batch = Service(OtherReplicaWritesDuringTheFirstDecision(), storage)  # type: ignore[arg-type]
+    results = batch.handle_many(
+        [(said("12", "how does it work", 2), "12"), (said("13", "hello", 3), "13")]
+    )
+    outcome = results[0]
+    assert isinstance(outcome, Outcome)
+    assert decided_on[0] == first.record
+    assert elsewhere in decided_on[2:]  # decided again, inside the transaction, on what is stored
+    assert outcome.record.country == "NZ"
+    assert storage.peek("person:12").record() == outcome.record
+    assert isinstance(results[1], Outcome)
