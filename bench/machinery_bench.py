@@ -4,6 +4,7 @@
     .venv/bin/python bench/machinery_bench.py --rounds 11 --chats 200 --messages 2
     .venv/bin/python bench/machinery_bench.py --claim           # outbox claim at 0/10k/1M rows
     .venv/bin/python bench/machinery_bench.py --claim --pg-url postgresql://postgres@127.0.0.1/test
+    .venv/bin/python bench/machinery_bench.py --service         # group commit, both backends
 
 Everything runs offline in one process, the four variants interleaved round by round so that a
 busy shared machine slows them alike; each round feeds every variant fresh chats and update ids.
@@ -18,6 +19,9 @@ CPU time (all threads) per update, median over the rounds:
 
 ``--claim`` times one outbox claim (50 chats due) with 0, 10,000 and 1,000,000 sent rows kept.
 
+``--service`` times ``Service.handle_many`` with the stub core on each backend, 64 chats' updates
+in one transaction (a group commit) and one update per transaction.
+
 ``--threads 6`` calls ``Service.handle`` with the real core from six threads at once on one SQLite
 file (each thread its own chats, in order), as the Telegram layer's worker threads do, and prints
 the wall time per update: what waiting for SQLite's write lock adds.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import statistics
@@ -159,7 +164,7 @@ def run_core(core: Any, payloads: list[dict[str, Any]]) -> float:
     return time.process_time() - started
 
 
-async def bench_updates(rounds: int, chats: int, messages: int) -> None:
+async def bench_updates(rounds: int, chats: int, messages: int, *, freeze: bool = True) -> None:
     """The four variants interleaved; prints medians and ratios."""
     core = build_core(load_config(ROOT / "config.example.yaml"))
     per_round = chats * messages
@@ -176,6 +181,8 @@ async def bench_updates(rounds: int, chats: int, messages: int) -> None:
         async with AsyncExitStack() as stack:
             for application in (ch, machinery.application, whole.application):
                 await stack.enter_async_context(application)
+            if freeze:  # as ``crisisbot run`` does once started
+                gc.freeze()
             for number in range(rounds + 1):  # round 0 warms up and is not counted
                 payloads = round_updates(number, chats, messages)
                 figures = {
@@ -291,6 +298,41 @@ class FreshStorage:
         self._cleanup()
 
 
+def bench_service(backends: list[str], pg_url: str, rounds: int = 20) -> None:
+    """CPU and wall µs per update of ``Service.handle_many`` (stub core), by batch size."""
+    print("| backend | updates per transaction | CPU µs/update | wall µs/update |")
+    print("|---|---:|---:|---:|")
+    for backend in backends:
+        with FreshStorage(backend, pg_url) as storage:
+            service = Service(StubCore(), storage, split=split_reply)
+            update_id = 0
+            for size in (64, 1):
+                cpu, wall = [], []
+                for number in range(rounds + 3):  # three rounds warm up
+                    requests = []
+                    for chat in range(size):
+                        update_id += 1
+                        inbound = Inbound(
+                            f"tg:{(number % 5) * size + chat}",
+                            InboundKind.TEXT,
+                            text="hello there",
+                            received_at=1e9,
+                            update_id=update_id,
+                        )
+                        requests.append((inbound, str(chat)))
+                    started, clock = time.process_time(), time.perf_counter()
+                    results = service.handle_many(requests)
+                    if number >= 3:
+                        cpu.append((time.process_time() - started) / size * 1e6)
+                        wall.append((time.perf_counter() - clock) / size * 1e6)
+                    assert all(isinstance(result, Outcome) for result in results)
+                print(
+                    f"| {backend} | {size} | {statistics.median(cpu):,.0f} | "
+                    f"{statistics.median(wall):,.0f} |",
+                    flush=True,
+                )
+
+
 def bench_threads(threads: int, updates: int) -> None:
     """Wall milliseconds per ``Service.handle`` with ``threads`` threads on one SQLite file."""
     from concurrent.futures import ThreadPoolExecutor
@@ -339,14 +381,24 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--threads", type=int, default=0, help="time Service.handle in threads")
+    parser.add_argument(
+        "--service", action="store_true", help="time Service.handle_many by batch size instead"
+    )
     parser.add_argument("--thread-updates", type=int, default=1200)
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave out gc.freeze() after start-up"
+    )
     args = parser.parse_args()
     if args.threads:
         bench_threads(args.threads, args.thread_updates)
+    elif args.service:
+        bench_service(args.backends.split(","), args.pg_url)
     elif args.claim:
         bench_claims(args.backends.split(","), args.pg_url)
     else:
-        asyncio.run(bench_updates(args.rounds, args.chats, args.messages))
+        asyncio.run(
+            bench_updates(args.rounds, args.chats, args.messages, freeze=not args.no_freeze)
+        )
 
 
 if __name__ == "__main__":

@@ -92,12 +92,12 @@ class InstantRequest(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         self.calls += 1
-        endpoint = url.rsplit("/", 1)[-1]
+        endpoint = url.rsplit("/", 1)[-1].lower()  # the Bot API ignores the case of names
         params = request_data.parameters if request_data else {}
         result: object = True
-        if endpoint == "getMe":
+        if endpoint == "getme":
             result = BOT_USER
-        elif endpoint == "sendMessage":
+        elif endpoint == "sendmessage":
             chat_id = int(str(params.get("chat_id", 0)))
             result = {
                 "message_id": self.calls,

@@ -7,7 +7,7 @@ it gets back; the terminal chat and ``crisisbot triage`` do the same.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Self
 
@@ -202,6 +202,11 @@ def _optional_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _flat(instance: Any) -> dict[str, Any]:
+    """A dataclass of plain values (no nested dataclasses) as a dict, fields in order."""
+    return {name: getattr(instance, name) for name in instance.__dataclass_fields__}
+
+
 @dataclass(frozen=True, slots=True)
 class ConversationRecord:
     """The small serialisable record kept per conversation and written on every update."""
@@ -254,8 +259,18 @@ class ConversationRecord:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; :meth:`from_dict` reads it back."""
-        return asdict(self)
+        """A JSON-ready dict; :meth:`from_dict` reads it back.
+
+        The same dict as ``dataclasses.asdict``, built field by field: it is written on every
+        update, and ``asdict``'s recursive deep copy cost a third of the service's write.
+        """
+        data = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        if self.crisis is not None:
+            data["crisis"] = _flat(self.crisis)
+        data["signals"] = tuple(_flat(signal) for signal in self.signals)
+        if self.check_in is not None:
+            data["check_in"] = _flat(self.check_in)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -293,6 +308,10 @@ class ConversationRecord:
             turns=int(data.get("turns", 0)),
             check_in=None if check_in is None else PendingCheckIn.from_dict(check_in),
         )
+
+
+#: The record's fields, in order (what :meth:`ConversationRecord.to_dict` writes).
+_RECORD_FIELDS = tuple(ConversationRecord.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)

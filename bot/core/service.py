@@ -8,6 +8,11 @@ One inbound is decided first and written after, so no write lock is held while t
    another process did meanwhile), check that the stored record is still the one read, save the
    new record, put the replies in the outbox, let listeners (moderation) write, commit.
 
+:meth:`Service.handle_many` does the same for the updates of several chats at once: one read,
+the core on each, one transaction for all of them (a group commit), crisis and check-in updates
+written first. If that transaction fails, each update is written alone, so one update's failure
+stays its own.
+
 If the record changed between 1 and 3 (another replica wrote the same conversation), the core
 decides again on the stored record inside the transaction, so no write is ever based on a stale
 record. Nothing is sent before the commit, so a crash loses nothing and sends nothing twice.
@@ -30,6 +35,8 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.pipeline import Core
@@ -47,6 +54,19 @@ SAFETY_ROUTES = frozenset({Route.CRISIS, Route.CHECK_IN})
 _DIRECT_MEMORY = 4096
 
 DirectSend = Callable[[str, Sequence[Reply]], None]
+#: One update for :meth:`Service.handle_many`: the inbound and the chat its replies go to.
+Request = tuple[Inbound, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """An update the core decided on a lock-free read, waiting to be written."""
+
+    index: int  # its place among the requests
+    inbound: Inbound
+    deliver_to: str | None
+    stored: str | None  # the record's JSON text as read
+    outcome: Outcome
 
 
 class OutcomeListener(Protocol):
@@ -91,33 +111,90 @@ class Service:
         With ``deliver_to`` the replies go into the outbox for that chat, committed together
         with the new state; without it (terminal, triage) the caller shows them itself.
         """
-        core = self.core  # read once: a flow reload swaps it between updates, never within
-        try:
-            seen = self.storage.peek(inbound.conversation_id, update_id=inbound.update_id)
-        except Exception as error:
-            self._rescue(lambda: core.process(None, inbound), inbound, deliver_to, error)
-            raise
-        if seen.seen:
-            return None
-        decided = core.process(seen.record(), inbound)
+        (result,) = self.handle_many([(inbound, deliver_to)])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-        def write() -> Outcome | None:
-            outcome = decided
-            with self.storage.conversation(
-                inbound.conversation_id, update_id=inbound.update_id
-            ) as tx:
+    def handle_many(self, requests: Sequence[Request]) -> list[Outcome | Exception | None]:
+        """:meth:`handle` for the updates of several chats, written in one transaction.
+
+        Returns one result per request, in order: the outcome, ``None`` for an update processed
+        before, or the exception that kept it from being stored (never raised here, so one
+        update's failure is that update's alone). Every update is decided on a lock-free read
+        first; then one transaction locks the conversations, writes them all and commits (a
+        group commit), crisis and check-in updates first. If that transaction fails, each update
+        is written again in a transaction of its own, and an update that still fails is rescued
+        as :meth:`handle` rescues it. Give at most one update per conversation, or several in
+        the order they arrived.
+        """
+        core = self.core  # read once: a flow reload swaps it between batches, never within
+        results: list[Outcome | Exception | None] = [None] * len(requests)
+        try:
+            seen = self.storage.peek_many(
+                [(inbound.conversation_id, inbound.update_id) for inbound, _ in requests]
+            )
+        except Exception as error:
+            for index, (inbound, deliver_to) in enumerate(requests):
+                self._rescue(partial(core.process, None, inbound), inbound, deliver_to, error)
+                results[index] = error
+            return results
+        pending: list[_Decided] = []
+        for index, (inbound, deliver_to) in enumerate(requests):
+            if seen[index].seen:
+                continue
+            try:
+                decided = core.process(seen[index].record(), inbound)
+            except Exception as error:
+                results[index] = error
+                continue
+            pending.append(_Decided(index, inbound, deliver_to, seen[index].stored, decided))
+        if len({item.inbound.conversation_id for item in pending}) == len(pending):
+            pending.sort(key=lambda item: item.outcome.route not in SAFETY_ROUTES)
+        if not pending:
+            return results
+        try:
+            written = self.storage.retrying(partial(self._write_batch, core, pending))
+        except Exception as error:
+            if len(pending) == 1:
+                self._rescue_decided(pending[0], error)
+                results[pending[0].index] = error
+                return results
+            _LOGGER.warning(
+                "a group commit of %s updates failed (%s); writing each alone",
+                len(pending),
+                type(error).__name__,
+            )
+            for item in pending:
+                try:
+                    results[item.index] = self.storage.retrying(
+                        partial(self._write_batch, core, [item])
+                    )[0]
+                except Exception as alone:
+                    self._rescue_decided(item, alone)
+                    results[item.index] = alone
+            return results
+        for item, outcome in zip(pending, written, strict=True):
+            results[item.index] = outcome
+        return results
+
+    def _write_batch(self, core: Core, pending: Sequence[_Decided]) -> list[Outcome | None]:
+        """One transaction: lock, claim, check each record is unchanged, write, commit."""
+        written: list[Outcome | None] = []
+        wanted = [(item.inbound.conversation_id, item.inbound.update_id) for item in pending]
+        with self.storage.conversations(wanted) as batch:
+            for item in pending:
+                inbound = item.inbound
+                tx = batch.open(inbound.conversation_id, update_id=inbound.update_id)
                 if tx is None:
-                    return None
-                if tx.stored() != seen.stored:  # written meanwhile (another replica): again
+                    written.append(None)
+                    continue
+                outcome = item.outcome
+                if tx.stored() != item.stored:  # written meanwhile (another replica): again
                     outcome = core.process(tx.load(), inbound)
-                self._write(tx, inbound, outcome, deliver_to)
-                return outcome
-
-        try:
-            return self.storage.retrying(write)
-        except Exception as error:
-            self._rescue(lambda: decided, inbound, deliver_to, error)
-            raise
+                self._write(tx, inbound, outcome, item.deliver_to)
+                written.append(outcome)
+        return written
 
     def _write(
         self, tx: ConversationTx, inbound: Inbound, outcome: Outcome, deliver_to: str | None
@@ -136,6 +213,10 @@ class Service:
                     tx.enqueue(deliver_to, part)
         for listener in self.listeners:
             listener.on_outcome(tx, inbound, outcome)
+
+    def _rescue_decided(self, item: _Decided, error: Exception) -> None:
+        """:meth:`_rescue` for an update the core already decided."""
+        self._rescue(lambda: item.outcome, item.inbound, item.deliver_to, error)
 
     def _rescue(
         self,

@@ -12,14 +12,18 @@
         tx.enqueue(chat_id, reply)
     # after commit, a sender calls storage.claim_outbox(...) and mark_sent/mark_retry/mark_dead
 
+    # several chats' updates in one transaction (a group commit), read ahead by peek_many:
+    with storage.conversations([(conversation_id, update_id), ...]) as batch:
+        tx = batch.open(conversation_id, update_id=update_id)  # None: handled before
+
 Modules: ``engine`` (URLs, SQLite pragmas), ``tables`` (the schema as Core tables),
-``schema`` (Alembic from code), ``conversation`` (one conversation's transaction),
+``schema`` (Alembic from code), ``conversation`` (one conversation's transaction, or a batch),
 ``outbox`` (queued messages), ``driver`` (per-update statements through the driver),
 ``storage`` (the :class:`Storage` facade).
 """
 
-from bot.storage.conversation import ConversationTx
+from bot.storage.conversation import ConversationBatch, ConversationTx
 from bot.storage.outbox import OutboxMessage
 from bot.storage.storage import Storage
 
-__all__ = ["ConversationTx", "OutboxMessage", "Storage"]
+__all__ = ["ConversationBatch", "ConversationTx", "OutboxMessage", "Storage"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, text
 
 from bot.model import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
-from bot.storage.driver import Sql
+from bot.storage.driver import ListSql, Sql
 
 _LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
 _PEEK = Sql(
@@ -46,6 +47,30 @@ _CLAIM_UPDATE = Sql(
 )
 _FORGET_UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :older_than")
 _ADVISORY_LOCK = Sql("SELECT pg_advisory_xact_lock(:key)")
+# A batch's statements: one each for all its conversations or updates (lists, see ListSql).
+_LOCK_MANY = Sql("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:values AS bigint[])) AS k")
+_RECORDS = ListSql(
+    sqlite="SELECT conversation_id, record FROM conversations "
+    "WHERE conversation_id IN (SELECT value FROM json_each(:values))",
+    postgresql="SELECT conversation_id, record FROM conversations "
+    "WHERE conversation_id = ANY(CAST(:values AS text[]))",
+)
+_SEEN = ListSql(
+    sqlite="SELECT update_id FROM processed_updates "
+    "WHERE update_id IN (SELECT value FROM json_each(:values))",
+    postgresql="SELECT update_id FROM processed_updates "
+    "WHERE update_id = ANY(CAST(:values AS bigint[]))",
+)
+_CLAIM_UPDATES = ListSql(
+    sqlite="INSERT INTO processed_updates (update_id, processed_at) "
+    "SELECT value, :now FROM json_each(:values) WHERE true "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+    postgresql="INSERT INTO processed_updates (update_id, processed_at) "
+    "SELECT u, :now FROM unnest(CAST(:values AS bigint[])) AS u "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+)
+#: A transaction's record not read ahead (read it when asked).
+_NOT_READ = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +121,13 @@ class ConversationTx(Protocol):
 class SqlConversationTx:
     """A :class:`ConversationTx` over a SQLAlchemy connection already in a transaction."""
 
-    def __init__(self, connection: Connection, conversation_id: str) -> None:
+    def __init__(
+        self, connection: Connection, conversation_id: str, *, read_ahead: object = _NOT_READ
+    ) -> None:
         self._connection = connection
         self.conversation_id = conversation_id
+        # The record's text as a batch read it in this transaction, until anything may change it.
+        self._read_ahead = read_ahead
 
     def load(self) -> ConversationRecord | None:
         """The conversation's record, or ``None`` if it has none (new, or forgotten)."""
@@ -106,6 +135,8 @@ class SqlConversationTx:
 
     def stored(self) -> str | None:
         """The record's JSON text as stored, or ``None``."""
+        if self._read_ahead is not _NOT_READ:
+            return None if self._read_ahead is None else str(self._read_ahead)
         found = _LOAD.one_value(self._connection, {"conversation_id": self.conversation_id})
         return None if found is None else str(found)
 
@@ -116,6 +147,7 @@ class SqlConversationTx:
                 f"A record of conversation {record.conversation_id!r} cannot be saved in the "
                 f"transaction of conversation {self.conversation_id!r}."
             )
+        self._read_ahead = _NOT_READ
         values = {
             "conversation_id": record.conversation_id,
             "record": json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
@@ -128,6 +160,7 @@ class SqlConversationTx:
 
     def delete(self) -> None:
         """Remove the conversation's record (``/forget``); queued messages stay queued."""
+        self._read_ahead = _NOT_READ
         _DELETE.execute(self._connection, {"conversation_id": self.conversation_id})
 
     def enqueue(self, chat_id: str, reply: Reply, *, kind: str = "reply") -> int:
@@ -143,6 +176,7 @@ class SqlConversationTx:
 
     def execute(self) -> Connection:
         """The transaction's connection, for tables other modules add (same transaction)."""
+        self._read_ahead = _NOT_READ  # the caller may write the record through it
         return self._connection
 
 
@@ -158,8 +192,90 @@ def lock_conversation(connection: Connection, conversation_id: str) -> None:
     PostgreSQL takes a transaction-scoped advisory lock; SQLite already holds the database's
     write lock from ``BEGIN IMMEDIATE``.
     """
-    if connection.dialect.name == "postgresql":
-        _ADVISORY_LOCK.row(connection, {"key": advisory_key(conversation_id)})
+    lock_conversations(connection, (conversation_id,))
+
+
+def lock_conversations(connection: Connection, conversation_ids: Iterable[str]) -> None:
+    """Lock several conversations for one transaction, always in the same order.
+
+    Two replicas locking overlapping sets take the locks in ascending key order, so neither
+    holds one the other waits for while waiting for one the other holds (no deadlock).
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted({advisory_key(conversation_id) for conversation_id in conversation_ids})
+    if len(keys) == 1:
+        _ADVISORY_LOCK.row(connection, {"key": keys[0]})
+    elif keys:
+        _LOCK_MANY.all(connection, {"values": keys})  # taken in the array's order
+
+
+class ConversationBatch:
+    """Several conversations' work in one write transaction (a group commit).
+
+    :meth:`Storage.conversations` locks every conversation of the batch, claims every update
+    and reads every record, one statement each; :meth:`open` then hands out one conversation's
+    :class:`ConversationTx`, whose :meth:`~ConversationTx.stored` answers from what was read
+    (until the transaction writes that record). All of it commits together or not at all.
+    """
+
+    def __init__(
+        self, connection: Connection, wanted: Sequence[tuple[str, int | None]], *, now: float
+    ) -> None:
+        self._connection = connection
+        updates = [update_id for _, update_id in wanted if update_id is not None]
+        self._claimed = set(claim_updates(connection, updates, now=now)) if updates else set()
+        self._records = read_records(connection, [conversation for conversation, _ in wanted])
+        self._opened: set[str] = set()
+
+    def open(self, conversation_id: str, *, update_id: int | None = None) -> ConversationTx | None:
+        """The conversation's part of the batch; ``None`` if ``update_id`` was processed before."""
+        if update_id is not None:
+            if update_id not in self._claimed:
+                return None
+            self._claimed.discard(update_id)  # the same update twice: the second is a duplicate
+        if conversation_id in self._opened:  # written earlier in this batch: read it again
+            return SqlConversationTx(self._connection, conversation_id)
+        self._opened.add(conversation_id)
+        read = self._records.get(conversation_id)
+        return SqlConversationTx(self._connection, conversation_id, read_ahead=read)
+
+
+def read_records(connection: Connection, conversation_ids: Sequence[str]) -> dict[str, str]:
+    """The stored record texts of ``conversation_ids`` that have one, in one statement."""
+    if not conversation_ids:
+        return {}
+    statement = _RECORDS.on(connection)
+    rows = statement.all(connection, {"values": _RECORDS.bind(connection, conversation_ids)})
+    return {str(conversation): str(record) for conversation, record in rows}
+
+
+def seen_updates(connection: Connection, update_ids: Sequence[int]) -> set[int]:
+    """Which of ``update_ids`` were processed, in one statement."""
+    if not update_ids:
+        return set()
+    statement = _SEEN.on(connection)
+    rows = statement.all(connection, {"values": _SEEN.bind(connection, update_ids)})
+    return {int(row[0]) for row in rows}
+
+
+def claim_updates(connection: Connection, update_ids: Sequence[int], *, now: float) -> list[int]:
+    """Record ``update_ids`` as processed; return those no earlier transaction had recorded."""
+    statement = _CLAIM_UPDATES.on(connection)
+    values = {"values": _CLAIM_UPDATES.bind(connection, update_ids), "now": now}
+    return [int(row[0]) for row in statement.all(connection, values)]
+
+
+def peek_many(connection: Connection, wanted: Sequence[tuple[str, int | None]]) -> list[Peek]:
+    """:func:`peek` for several ``(conversation_id, update_id)`` pairs, in two statements."""
+    if len(wanted) == 1:
+        return [peek(connection, *wanted[0])]  # one statement
+    records = read_records(connection, [conversation for conversation, _ in wanted])
+    seen = seen_updates(connection, [update for _, update in wanted if update is not None])
+    return [
+        Peek(stored=records.get(conversation), seen=update is not None and update in seen)
+        for conversation, update in wanted
+    ]
 
 
 def peek(connection: Connection, conversation_id: str, update_id: int | None) -> Peek:
@@ -181,13 +297,19 @@ def forget_updates(connection: Connection, *, older_than: float) -> int:
 
 
 __all__ = [
+    "ConversationBatch",
     "ConversationTx",
     "Peek",
     "SqlConversationTx",
     "advisory_key",
     "claim_update",
+    "claim_updates",
     "forget_updates",
     "lock_conversation",
+    "lock_conversations",
     "parse_record",
     "peek",
+    "peek_many",
+    "read_records",
+    "seen_updates",
 ]

@@ -13,8 +13,9 @@ callers handle one exception tree either way.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -34,13 +35,25 @@ class Sql:
         self.named = statement
         self.pyformat = _NAMED.sub(r"%(\1)s", statement)
 
-    def run(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:
-        """Execute on ``connection``'s driver connection; return the driver's cursor."""
+    def run(
+        self,
+        connection: Connection,
+        parameters: Mapping[str, Any],
+        *,
+        many: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Any:
+        """Execute on ``connection``'s driver connection; return the driver's cursor.
+
+        With ``many``, the statement runs once per mapping in it (``executemany``) instead.
+        """
         statement = self.pyformat if connection.dialect.name == "postgresql" else self.named
         raw = connection.connection
         cursor = raw.cursor()
         try:
-            cursor.execute(statement, parameters)
+            if many is not None:
+                cursor.executemany(statement, many)
+            else:
+                cursor.execute(statement, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
             dropped = connection.dialect.is_disconnect(error, raw, cursor)
             cursor.close()
@@ -74,6 +87,18 @@ class Sql:
         finally:
             cursor.close()
 
+    def all(self, connection: Connection, parameters: Mapping[str, Any]) -> list[Any]:
+        """Every row (tuples)."""
+        cursor = self.run(connection, parameters)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per mapping in ``rows`` (the driver's ``executemany``)."""
+        self.run(connection, {}, many=rows).close()
+
     def execute(self, connection: Connection, parameters: Mapping[str, Any]) -> int:
         """Run the statement; return how many rows it changed."""
         cursor = self.run(connection, parameters)
@@ -83,4 +108,29 @@ class Sql:
             cursor.close()
 
 
-__all__ = ["Sql"]
+class ListSql:
+    """One statement over a list of values, written for each dialect.
+
+    Neither driver binds a list the same way: PostgreSQL takes an array (``unnest(:values)``,
+    ``= ANY(:values)``), SQLite a JSON array text read with ``json_each(:values)``. Name the
+    list ``:values`` in both statements; :meth:`bind` turns the list into what the driver takes.
+    """
+
+    __slots__ = ("_by_dialect",)
+
+    def __init__(self, *, sqlite: str, postgresql: str) -> None:
+        self._by_dialect = {"sqlite": Sql(sqlite), "postgresql": Sql(postgresql)}
+
+    def on(self, connection: Connection) -> Sql:
+        """The statement for ``connection``'s dialect."""
+        return self._by_dialect[connection.dialect.name]
+
+    @staticmethod
+    def bind(connection: Connection, values: Sequence[Any]) -> Any:
+        """``values`` as the driver of ``connection`` binds a list."""
+        if connection.dialect.name == "postgresql":
+            return list(values)
+        return json.dumps(list(values), ensure_ascii=False)
+
+
+__all__ = ["ListSql", "Sql"]

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, TextClause, func, select, text
+from sqlalchemy import Connection, TextClause, func, select, text
 
 from bot.errors import StorageError
 from bot.model import Button, Reply
@@ -41,21 +41,21 @@ _CLAIM = (
     " RETURNING id, conversation_id, chat_id, kind, payload, attempts, created_at"
 )
 # PostgreSQL skips rows another replica is claiming; SQLite holds the write lock already.
-_CLAIM_BY_DIALECT: dict[str, TextClause] = {
-    "postgresql": text(_CLAIM.format(lock=" FOR UPDATE SKIP LOCKED")),
-    "sqlite": text(_CLAIM.format(lock="")),
+_CLAIM_BY_DIALECT: dict[str, Sql] = {
+    "postgresql": Sql(_CLAIM.format(lock=" FOR UPDATE SKIP LOCKED")),
+    "sqlite": Sql(_CLAIM.format(lock="")),
 }
-_MARK_SENT = text(
-    "UPDATE outbox SET sent_at = :now, sent_ref = :sent_ref, leased_until = NULL WHERE id = :id"
-)
-_MARK_RETRY = text(
+_SENT = "UPDATE outbox SET sent_at = :now, sent_ref = :sent_ref, leased_until = NULL WHERE id = :id"
+_RETRY = (
     "UPDATE outbox SET attempts = attempts + 1, not_before = :not_before, leased_until = NULL, "
     "last_error = :error WHERE id = :id"
 )
-_MARK_DEAD = text(
+_DEAD = (
     "UPDATE outbox SET attempts = attempts + 1, dead = TRUE, leased_until = NULL, "
     "last_error = :error WHERE id = :id"
 )
+_MARK_SENT, _MARK_RETRY, _MARK_DEAD = text(_SENT), text(_RETRY), text(_DEAD)
+_RECORD_SENT, _RECORD_RETRY, _RECORD_DEAD = Sql(_SENT), Sql(_RETRY), Sql(_DEAD)
 
 
 _RELEASE = text(
@@ -136,7 +136,7 @@ def claim(
     """Lease the due head message of up to ``limit`` chats, oldest first, to ``claimer``."""
     statement = _CLAIM_BY_DIALECT[connection.dialect.name]
     values = {"now": now, "until": now + lease_seconds, "limit": limit, "claimer": claimer}
-    rows = connection.execute(statement, values).all()
+    rows = statement.all(connection, values)
     return sorted((_message(row) for row in rows), key=lambda message: message.id)
 
 
@@ -173,9 +173,9 @@ def record(connection: Connection, deliveries: list[Delivery], *, now: float) ->
         for d in deliveries
         if d.dead
     ]
-    for statement, rows in ((_MARK_SENT, sent), (_MARK_RETRY, retried), (_MARK_DEAD, dead)):
+    for statement, rows in ((_RECORD_SENT, sent), (_RECORD_RETRY, retried), (_RECORD_DEAD, dead)):
         if rows:
-            connection.execute(statement, rows)
+            statement.execute_many(connection, rows)
 
 
 def release(connection: Connection, claimer: str, *, now: float) -> int:
@@ -207,15 +207,17 @@ def _update_one(connection: Connection, statement: TextClause, values: dict[str,
         )
 
 
-def _message(row: Row[Any]) -> OutboxMessage:
+def _message(row: tuple[Any, ...]) -> OutboxMessage:
+    """A claimed row: id, conversation_id, chat_id, kind, payload, attempts, created_at."""
+    message_id, conversation_id, chat_id, kind, payload, attempts, created_at = row
     return OutboxMessage(
-        id=int(row.id),
-        conversation_id=str(row.conversation_id),
-        chat_id=str(row.chat_id),
-        kind=str(row.kind),
-        reply=reply_from_json(row.payload),
-        attempts=int(row.attempts),
-        created_at=float(row.created_at),
+        id=int(message_id),
+        conversation_id=str(conversation_id),
+        chat_id=str(chat_id),
+        kind=str(kind),
+        reply=reply_from_json(payload),
+        attempts=int(attempts),
+        created_at=float(created_at),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
@@ -22,13 +22,16 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.storage import outbox, schema
 from bot.storage.conversation import (
+    ConversationBatch,
     ConversationTx,
     Peek,
     SqlConversationTx,
     claim_update,
     forget_updates,
     lock_conversation,
+    lock_conversations,
     peek,
+    peek_many,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
 from bot.storage.outbox import Delivery, OutboxMessage
@@ -126,6 +129,29 @@ class Storage:
                 yield None
             else:
                 yield SqlConversationTx(connection, conversation_id)
+
+    @contextmanager
+    def conversations(
+        self, wanted: Sequence[tuple[str, int | None]]
+    ) -> Iterator[ConversationBatch]:
+        """One transaction for several ``(conversation_id, update_id)`` pairs (a group commit).
+
+        Every conversation is locked and every update claimed up front, one statement each;
+        :meth:`ConversationBatch.open` then gives ``None`` for an update processed before, as
+        :meth:`conversation` does. Commits on normal exit, rolls back everything on exception.
+        """
+        with self.transaction(write=True) as connection:
+            lock_conversations(connection, [conversation for conversation, _ in wanted])
+            yield ConversationBatch(connection, wanted, now=time.time())
+
+    def peek_many(self, wanted: Sequence[tuple[str, int | None]]) -> list[Peek]:
+        """:meth:`peek` for several ``(conversation_id, update_id)`` pairs in one read."""
+
+        def read() -> list[Peek]:
+            with self.transaction(write=False) as connection:
+                return peek_many(connection, wanted)
+
+        return self.retrying(read)
 
     def peek(self, conversation_id: str, *, update_id: int | None = None) -> Peek:
         """The conversation's stored record and whether ``update_id`` was processed.

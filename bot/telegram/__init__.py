@@ -3,7 +3,8 @@
 adapter      Update -> Inbound (or the group notice, a moderator's action, or nothing)
 results      what became of an update: the closed set of results the log and metrics name
 processor    one chat at a time in arrival order, chats concurrently
-handlers     one catch-all handler per update kind, each ending in Service.handle or the desk
+handlers     one catch-all handler per update kind, each ending in the writer or the desk
+writer       one per process: private chats' updates decided and group-committed in batches
 moderators   the moderators' chat: the desk acts, the actor alone sees a refusal
 sender       the outbox sender: plain text, split at 4096, retries, rate limits
 poller       long polling that confirms only committed updates
@@ -21,6 +22,7 @@ from bot.telegram.poller import DurablePoller
 from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.sender import OutboxSender, SenderSettings
 from bot.telegram.webhook import create_webhook_app
+from bot.telegram.writer import UpdateWriter
 
 __all__ = [
     "ChatOrderedProcessor",
@@ -33,6 +35,7 @@ __all__ = [
     "TelegramHandlers",
     "ToCore",
     "ToDesk",
+    "UpdateWriter",
     "adapt",
     "assemble",
     "build_application",

@@ -1,10 +1,11 @@
 """The Application's handlers: one catch-all per update kind, each ending in the core.
 
-A private chat's update becomes one :class:`~bot.model.Inbound` and goes through
-``Service.handle``, which gates it, saves the conversation and puts the replies in the outbox in
-one transaction; the outbox sender is woken right after the commit. A group's message is read by
-the crisis gate only: crisis words get the crisis lines every time; anything else gets the fixed
-group notice (write to me privately) at most once per group per
+A private chat's update becomes one :class:`~bot.model.Inbound` and goes through the process's
+:class:`~bot.telegram.writer.UpdateWriter` into ``Service.handle_many``, which gates it, saves
+the conversation and puts the replies in the outbox in one transaction with the other chats'
+updates waiting then; the outbox sender is woken right after the commit. A group's message is
+read by the crisis gate only: crisis words get the crisis lines every time; anything else gets
+the fixed group notice (write to me privately) at most once per group per
 :data:`GROUP_NOTICE_PERIOD_SECONDS`, through the same outbox, deduplicated by ``update_id``. In the
 moderators' chat, commands, alert buttons and replies to the bot go to the moderation desk
 (:mod:`bot.telegram.moderators`). Button presses are always answered so the spinner stops, even
@@ -21,7 +22,7 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,6 +51,7 @@ from bot.telegram.logs import UpdateLog
 from bot.telegram.moderators import DeskAnswer, act_on_desk, answer_press
 from bot.telegram.results import UpdateResult
 from bot.telegram.stuck import StuckUpdates, failure_notice
+from bot.telegram.writer import UpdateWriter
 
 if TYPE_CHECKING:
     from bot.moderation import ModerationDesk
@@ -69,8 +71,10 @@ _failures: ContextVar[list[BaseException] | None] = ContextVar("_failures", defa
 class CoreService(Protocol):
     """What the handlers need of :class:`bot.core.service.Service`."""
 
-    def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
-        """Process ``inbound`` durably; ``None`` for an already processed ``update_id``."""
+    def handle_many(
+        self, requests: Sequence[tuple[Inbound, str | None]]
+    ) -> list[Outcome | Exception | None]:
+        """Process several chats' inbounds durably in one transaction (see ``UpdateWriter``)."""
         ...
 
     def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
@@ -94,6 +98,7 @@ class TelegramHandlers:
         stuck: StuckUpdates | None = None,
     ) -> None:
         self._service = service
+        self._writer = UpdateWriter(service)
         self._storage = storage
         self._log = update_log
         self._moderation_chat_id = moderation_chat_id
@@ -203,8 +208,8 @@ class TelegramHandlers:
                     adapted.inbound.kind.value,
                     adapted.inbound.text,
                 )
-                outcome = await asyncio.to_thread(
-                    self._service.handle, adapted.inbound, deliver_to=str(adapted.chat_id)
+                outcome = await self._writer.handle(
+                    adapted.inbound, deliver_to=str(adapted.chat_id)
                 )
                 result = UpdateResult.HANDLED if outcome is not None else UpdateResult.DUPLICATE
             elif isinstance(adapted, GroupNotice):

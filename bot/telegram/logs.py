@@ -29,6 +29,7 @@ from bot.telegram.results import UpdateResult
 
 UPDATE_LOGGER = "bot.telegram.updates"
 CHAT_HASH_CHARS = 12
+_HASHES_KEPT = 4096  # chat hashes remembered (busy chats write often); forgotten all at once
 LIBRARY_LOGGER = "telegram"
 NOT_LOGGED = "<not logged: telegram.log_text is off>"
 # Lines of python-telegram-bot whose arguments are Bot API payloads (people's words included).
@@ -79,13 +80,20 @@ class UpdateLog:
     log_text: bool = False
     logger: logging.Logger = logging.getLogger(UPDATE_LOGGER)  # noqa: RUF009 (shared logger)
     metrics: Metrics = field(default_factory=default_metrics)
+    _hashes: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     def chat_hash(self, chat_id: int | None) -> str:
         """The chat id as a short keyed hash; ``-`` when the update has no chat."""
         if chat_id is None:
             return "-"
-        digest = hmac.new(self.hash_key, str(chat_id).encode("ascii"), hashlib.sha256)
-        return digest.hexdigest()[:CHAT_HASH_CHARS]
+        known = self._hashes.get(chat_id)
+        if known is None:
+            digest = hmac.new(self.hash_key, str(chat_id).encode("ascii"), hashlib.sha256)
+            known = digest.hexdigest()[:CHAT_HASH_CHARS]
+            if len(self._hashes) >= _HASHES_KEPT:
+                self._hashes.clear()
+            self._hashes[chat_id] = known
+        return known
 
     def record(
         self,
@@ -108,16 +116,26 @@ class UpdateLog:
         )
         if not self.logger.isEnabledFor(logging.INFO):
             return
-        line: dict[str, object] = {
-            "event": "update",
-            "update_id": update_id,
-            "chat": self.chat_hash(chat_id),
-            "kind": kind,
-            "result": result,
-            "route": outcome.route.value if outcome is not None else None,
-            "risk": outcome.risk.value if outcome is not None and outcome.risk else None,
-            "latency_ms": round(latency_ms, 1),
-        }
+        route = outcome.route.value if outcome is not None else None
+        risk = outcome.risk.value if outcome is not None and outcome.risk else None
+        # The JSON object written out by hand, key by key, as json.dumps(..., ensure_ascii=False,
+        # separators=(",", ":")) writes it: the dict and the encoder's walk were most of the
+        # line's cost, and the line is written for every update.
+        line = (
+            f'{{"event":"update","update_id":{int(update_id)},'
+            f'"chat":{_quote(self.chat_hash(chat_id))},"kind":{_quote(kind)},'
+            f'"result":{_quote(result)},"route":{_quote_or_null(route)},'
+            f'"risk":{_quote_or_null(risk)},"latency_ms":{float(round(latency_ms, 1))!r}'
+        )
         if self.log_text and text is not None:
-            line["text"] = text
-        self.logger.info("%s", json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+            line += f',"text":{_quote(text)}'
+        self.logger.info("%s", line + "}")
+
+
+def _quote(value: str) -> str:
+    """``value`` as a JSON string, non-ASCII kept (as ``json.dumps(..., ensure_ascii=False)``)."""
+    return json.encoder.encode_basestring(value)
+
+
+def _quote_or_null(value: str | None) -> str:
+    return "null" if value is None else _quote(value)

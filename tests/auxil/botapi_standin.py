@@ -38,6 +38,21 @@ _STRING_FIELDS = frozenset(
     {"text", "url", "secret_token", "callback_query_id", "parse_mode", "inline_message_id"}
 )
 _LONGEST_POLL_SECONDS = 30.0
+# The methods the stand-in knows, by their name in lower case (the Bot API ignores case).
+_METHODS = {
+    name.lower(): name
+    for name in (
+        "answerCallbackQuery",
+        "deleteWebhook",
+        "editMessageText",
+        "getMe",
+        "getUpdates",
+        "getWebhookInfo",
+        "sendMessage",
+        "setMyCommands",
+        "setWebhook",
+    )
+}
 _DESCRIPTIONS = {
     400: "Bad Request: chat not found",
     403: "Forbidden: bot was blocked by the user",
@@ -231,6 +246,7 @@ class BotApiStandIn:
         """Answer one Bot API request: the HTTP status and the JSON body."""
         if token != self.token:
             return _error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+        method = _METHODS.get(method.lower(), method)  # Telegram reads names case-insensitively
         if method == "getUpdates":
             return self._get_updates(params)
         with self._lock:

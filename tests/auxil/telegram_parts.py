@@ -5,6 +5,8 @@ Fixtures stay in the conftest beside the tests; these are imported by name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.request import HTTPXRequest
 
@@ -35,6 +37,18 @@ class EchoService:
         """Like the core: every group message is gated; here, a fixed notice unless edited."""
         self.group_texts.append(text)
         return None if edited else Reply("Please send me a private message instead.")
+
+    def handle_many(
+        self, requests: Sequence[tuple[Inbound, str | None]]
+    ) -> list[Outcome | Exception | None]:
+        """:meth:`handle` for each request, each one's error its own (as the service does)."""
+        results: list[Outcome | Exception | None] = []
+        for inbound, deliver_to in requests:
+            try:
+                results.append(self.handle(inbound, deliver_to=deliver_to))
+            except Exception as error:
+                results.append(error)
+        return results
 
     def handle(self, inbound: Inbound, *, deliver_to: str | None = None) -> Outcome | None:
         """Dedupe, record and answer ``inbound`` in one storage transaction."""

@@ -96,25 +96,48 @@ def example_core() -> Core:
     return build_core(load_config(EXAMPLE_CONFIG), handoff_available=True)
 
 
-def run_stream(core: Core, storage: Storage, kind: type[Service] = Service) -> dict[str, Any]:
-    """Feed :data:`STREAM` to a fresh service on ``storage``; return what was returned and kept."""
+def run_stream(
+    core: Core, storage: Storage, kind: type[Service] = Service, *, batch: int = 1
+) -> dict[str, Any]:
+    """Feed :data:`STREAM` to a fresh service on ``storage``; return what was returned and kept.
+
+    With ``batch`` above 1, consecutive updates of different chats go to
+    ``Service.handle_many`` together (at most ``batch``, as the process's writer groups them);
+    a chat's next update starts a new batch, as the update processor holds it back.
+    """
     now = [START]
     service = build(core, storage, lambda: now[0], kind)
     sent: dict[int, Inbound] = {}
     last: dict[str, Outcome] = {}
     steps: list[dict[str, Any]] = []
-    for number, (chat, kind, value) in enumerate(STREAM, start=1):
+    waiting: list[tuple[str, Inbound]] = []
+
+    def flush() -> None:
+        if batch == 1:
+            results: list[Outcome | Exception | None] = [
+                service.handle(inbound, deliver_to=chat) for chat, inbound in waiting
+            ]
+        else:
+            results = service.handle_many([(inbound, chat) for chat, inbound in waiting])
+        for (chat, inbound), outcome in zip(waiting, results, strict=True):
+            assert not isinstance(outcome, Exception), outcome
+            if outcome is not None:
+                last[chat] = outcome
+            steps.append({"update": inbound.update_id, "outcome": _outcome(outcome)})
+            steps[-1]["record"] = _record(storage, inbound.conversation_id)
+        waiting.clear()
+
+    for number, (chat, kind_, value) in enumerate(STREAM, start=1):
+        if len(waiting) >= batch or any(chat == other for other, _ in waiting):
+            flush()
         now[0] += 60.0
-        if kind == "again":
+        if kind_ == "again":
             inbound = sent[value]
         else:
-            inbound = _inbound(chat, kind, value, last.get(chat), now[0], number)
+            inbound = _inbound(chat, kind_, value, last.get(chat), now[0], number)
             sent[number] = inbound
-        outcome = service.handle(inbound, deliver_to=chat)
-        if outcome is not None:
-            last[chat] = outcome
-        steps.append({"update": inbound.update_id, "outcome": _outcome(outcome)})
-        steps[-1]["record"] = _record(storage, inbound.conversation_id)
+        waiting.append((chat, inbound))
+    flush()
     return {"steps": steps, "outbox": _outbox(storage), "cases": _cases(storage)}
 
 

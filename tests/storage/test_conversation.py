@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.model import ConversationRecord, Reply
+from bot.model import ConversationRecord, PendingCheckIn, Reply
 from bot.storage import ConversationTx, Storage
 from bot.storage.conversation import advisory_key
 from bot.storage.tables import conversations
 
-from .records import crisis_record, make_record
+from .records import T0, crisis_record, make_record
 
 StorageFactory = Callable[[], Storage]
 
@@ -35,6 +37,20 @@ def test_saved_record_loads_back_equal(storage: Storage, record: ConversationRec
     with storage.conversation(record.conversation_id) as tx:
         assert tx is not None
         assert tx.load() == record
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        make_record(),
+        crisis_record(),
+        crisis_record().with_changes(check_in=PendingCheckIn(asked_at=T0, ref=3, means=True)),
+    ],
+    ids=["plain", "crisis", "check-in"],
+)
+def test_a_record_is_stored_as_the_json_of_all_its_fields(record: ConversationRecord) -> None:
+    assert record.to_dict() == asdict(record)
+    assert json.dumps(record.to_dict()) == json.dumps(asdict(record))
 
 
 def test_unknown_conversation_loads_none(storage: Storage) -> None:
@@ -240,3 +256,46 @@ def test_plain_transaction_rolls_back_on_exception(storage: Storage) -> None:
     with pytest.raises(Boom):
         insert_then_fail()
     assert storage.count_conversations() == 0
+
+
+def test_a_batch_claims_each_update_once_and_reads_records_ahead(storage: Storage) -> None:
+    with storage.conversation("chat-1", update_id=1) as tx:
+        assert tx is not None
+        tx.save(make_record("chat-1"))
+    wanted = [("chat-1", 1), ("chat-2", 2), ("chat-2", 2), ("chat-3", 3), ("chat-1", None)]
+    with storage.conversations(wanted) as batch:
+        assert batch.open("chat-1", update_id=1) is None  # processed before the batch
+        first = batch.open("chat-2", update_id=2)
+        assert first is not None
+        assert first.stored() is None
+        first.save(make_record("chat-2", turns=9))
+        assert first.load() == make_record("chat-2", turns=9)  # read again once written
+        assert batch.open("chat-2", update_id=2) is None  # the same update twice in a batch
+        third = batch.open("chat-3", update_id=3)
+        assert third is not None
+        assert third.load() is None
+        again = batch.open("chat-1")
+        assert again is not None
+        assert again.load() == make_record("chat-1")
+    peeks = storage.peek_many([("chat-2", 2), ("chat-3", 3), ("chat-4", 4), ("chat-1", None)])
+    assert [peek.seen for peek in peeks] == [True, True, False, False]
+    assert peeks[0].record() == make_record("chat-2", turns=9)
+    assert peeks[1].stored is None
+    assert peeks[3].record() == make_record("chat-1")
+
+
+def test_a_batch_that_fails_claims_and_writes_nothing(storage: Storage) -> None:
+    def save_then_fail() -> None:
+        with storage.conversations([("chat-5", 5), ("chat-6", 6)]) as batch:
+            tx = batch.open("chat-5", update_id=5)
+            assert tx is not None
+            tx.save(make_record("chat-5"))
+            raise Boom
+
+    with pytest.raises(Boom):
+        save_then_fail()
+    assert [peek.seen for peek in storage.peek_many([("chat-5", 5), ("chat-6", 6)])] == [
+        False,
+        False,
+    ]
+    assert storage.peek("chat-5").stored is None

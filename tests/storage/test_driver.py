@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import Storage
-from bot.storage.driver import Sql
+from bot.storage.driver import ListSql, Sql
 
 
 def test_named_parameters_become_psycopg_placeholders_and_casts_stay() -> None:
@@ -32,3 +32,20 @@ def test_values_round_trip_and_errors_are_sqlalchemys(storage: Storage) -> None:
     count = Sql("SELECT count(*) FROM processed_updates WHERE processed_at = :at")
     with storage.transaction(write=False) as connection:
         assert count.one_value(connection, {"at": 1.5}) == 1
+
+
+def test_many_rows_and_lists_of_values(storage: Storage) -> None:
+    insert = Sql("INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :at)")
+    with storage.transaction() as connection:
+        insert.execute_many(connection, [{"update_id": n, "at": float(n)} for n in (1, 2, 3)])
+    with pytest.raises(IntegrityError), storage.transaction() as connection:
+        insert.execute_many(connection, [{"update_id": 4, "at": 0.0}, {"update_id": 1, "at": 0.0}])
+    found = ListSql(
+        sqlite="SELECT update_id FROM processed_updates "
+        "WHERE update_id IN (SELECT value FROM json_each(:values)) ORDER BY update_id",
+        postgresql="SELECT update_id FROM processed_updates "
+        "WHERE update_id = ANY(CAST(:values AS bigint[])) ORDER BY update_id",
+    )
+    with storage.transaction(write=False) as connection:
+        values = {"values": ListSql.bind(connection, [3, 4, 1])}
+        assert found.on(connection).all(connection, values) == [(1,), (3,)]

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.model import ConversationRecord, InboundKind, Outcome, Reply, Route
+from bot.model import ConversationRecord, InboundKind, Outcome, Reply, Risk, Route
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
 from bot.telegram.logs import UPDATE_LOGGER, UpdateLog, hash_key_from_token
+from bot.telegram.results import UpdateResult
 from bot.telegram.stuck import MAX_ATTEMPTS, failure_notice
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import MODERATION_CHAT, TOKEN, EchoService, as_update
@@ -189,6 +190,51 @@ def test_log_text_adds_the_words_only_when_configured(caplog: pytest.LogCaptureF
     without, with_text = (json.loads(r.getMessage()) for r in caplog.records)
     assert "text" not in without
     assert with_text["text"] == "hi"
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", 'quo"te \\ back\nslash', "Grüße 🙂 \u2028 \x01", ""], ids=range(4)
+)
+def test_the_line_is_what_json_dumps_writes(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    record = ConversationRecord("tg:5", "ketamine", "1", "menu", 0.0, 0.0)
+    outcome = Outcome(Route.CRISIS, (Reply("lines"),), record, risk=Risk.HIGH)
+    log = UpdateLog(hash_key_from_token(TOKEN), log_text=True)
+    with caplog.at_level(logging.INFO, logger=UPDATE_LOGGER):
+        log.record(
+            update_id=12,
+            chat_id=5,
+            kind="text",
+            result=UpdateResult.HANDLED,
+            latency_ms=3.14159,
+            outcome=outcome,
+            text=text,
+        )
+        log.record(
+            update_id=13, chat_id=None, kind="other", result=UpdateResult.FAILED, latency_ms=0.0
+        )
+    first, second = (r.getMessage() for r in caplog.records if r.name == UPDATE_LOGGER)
+    expected = {
+        "event": "update",
+        "update_id": 12,
+        "chat": log.chat_hash(5),
+        "kind": "text",
+        "result": "handled",
+        "route": "crisis",
+        "risk": "high",
+        "latency_ms": 3.1,
+        "text": text,
+    }
+    assert first == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+    assert json.loads(second) == {
+        "event": "update",
+        "update_id": 13,
+        "chat": "-",
+        "kind": "other",
+        "result": "failed",
+        "route": None,
+        "risk": None,
+        "latency_ms": 0.0,
+    }
 
 
 def test_chat_hash_depends_on_the_token() -> None:
