@@ -176,3 +176,34 @@ def test_a_record_another_replica_wrote_meanwhile_is_decided_on_again_in_a_batch
     assert outcome.record.country == "NZ"
     assert storage.peek("person:12").record() == outcome.record
     assert isinstance(results[1], Outcome)
+
+
+def test_a_batchs_new_texts_are_prepared_together_before_any_is_decided(
+    core: Core, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts of a group commit are encoded in one batch (a cache: the decisions are the
+    same); an update seen before is not prepared again, and a failing preparation changes
+    nothing but the cost."""
+    service = Service(core, storage)
+    assert service.handle(said("1", "hello", 1), deliver_to="1") is not None
+    prepared: list[list[str]] = []
+    monkeypatch.setattr(core, "prepare", prepared.append)
+    requests = [
+        (said("1", "hello", 1), "1"),  # seen before
+        (said("2", "what is esketamine", 2), "2"),
+        (said("3", CRISIS_TEXT, 3), "3"),
+    ]
+    results = service.handle_many(requests)
+    assert prepared == [["what is esketamine", CRISIS_TEXT]]
+    assert [getattr(result, "route", None) for result in results] == [
+        None,
+        Route.ANSWER,
+        Route.CRISIS,
+    ]
+
+    def broken(texts: Sequence[str]) -> None:
+        raise RuntimeError("the encoder is unavailable")
+
+    monkeypatch.setattr(core, "prepare", broken)
+    again = service.handle_many([(said("4", CRISIS_TEXT, 4), "4"), (said("5", "hi", 5), "5")])
+    assert getattr(again[0], "route", None) is Route.CRISIS
