@@ -5,6 +5,7 @@
     .venv/bin/python bench/machinery_bench.py --claim           # outbox claim at 0/10k/1M rows
     .venv/bin/python bench/machinery_bench.py --claim --pg-url postgresql://postgres@127.0.0.1/test
     .venv/bin/python bench/machinery_bench.py --service         # group commit, both backends
+    .venv/bin/python bench/machinery_bench.py --distinct        # no text repeats
 
 Everything runs offline in one process, the four variants interleaved round by round so that a
 busy shared machine slows them alike; each round feeds every variant fresh chats and update ids.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import platform
 import statistics
@@ -39,7 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -70,11 +72,15 @@ from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.outgoing import split_reply
 
 ROOT = Path(__file__).resolve().parents[1]
+DEV_SETS = [ROOT.parent / "shared" / "triage" / f for f in ("dev.jsonl", "dev_multilingual.jsonl")]
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class StubCore:
     """The core replaced by one fixed reply and a record that counts turns."""
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Nothing to encode ahead."""
 
     def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
         """One reply; the record's turns go up by one."""
@@ -90,13 +96,34 @@ class StubCore:
         return None
 
 
-def round_updates(round_number: int, chats: int, messages: int) -> list[dict[str, Any]]:
-    """Fresh chats and update ids for one round; message k of every chat before message k+1."""
+def distinct_texts() -> Iterator[str]:
+    """Benign and advice lines of the development sets, each with an opening and a closing from
+    short lists, never the same text twice: the encoder's cache cannot answer them."""
+    texts: list[str] = []
+    for path in DEV_SETS:
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(raw) if raw.strip() else {}
+            if item.get("expect") in {"benign", "advice"} and "text" in item:
+                texts.append(item["text"])
+    openings = ["", "hi, ", "ok so ", "quick question: ", "hey. ", "sorry to bother, ", "so "]
+    closings = ["", " thanks", " ...", " (asking here first)", "?", " please", " :)", " lol"]
+    for closing in closings:
+        for opening in openings:
+            yield from (f"{opening}{text}{closing}" for text in texts)
+
+
+def round_updates(
+    round_number: int, chats: int, messages: int, texts: Iterator[str] | None = None
+) -> list[dict[str, Any]]:
+    """Fresh chats and update ids for one round; message k of every chat before message k+1.
+
+    Texts cycle through :data:`MESSAGES`, or are taken from ``texts`` (one each) when given.
+    """
     batch: list[dict[str, Any]] = []
     first_chat = 1 + round_number * chats
     for turn in range(messages):
-        text = MESSAGES[turn % len(MESSAGES)]
         for chat in range(first_chat, first_chat + chats):
+            text = MESSAGES[turn % len(MESSAGES)] if texts is None else next(texts)
             message: dict[str, Any] = {
                 "message_id": turn + 1,
                 "date": 1_700_000_000,
@@ -164,8 +191,15 @@ def run_core(core: Any, payloads: list[dict[str, Any]]) -> float:
     return time.process_time() - started
 
 
-async def bench_updates(rounds: int, chats: int, messages: int, *, freeze: bool = True) -> None:
-    """The four variants interleaved; prints medians and ratios."""
+async def bench_updates(
+    rounds: int, chats: int, messages: int, *, freeze: bool = True, distinct: bool = False
+) -> None:
+    """The four variants interleaved; prints medians and ratios.
+
+    With ``distinct`` the core and the whole bot each get texts never seen before (the semantic
+    encoder's cache answers repeated texts, which real traffic rarely repeats).
+    """
+    texts = distinct_texts() if distinct else None
     core = build_core(load_config(ROOT / "config.example.yaml"))
     per_round = chats * messages
     cpu: dict[str, list[float]] = {"ch": [], "machinery": [], "core": [], "bot": []}
@@ -185,11 +219,13 @@ async def bench_updates(rounds: int, chats: int, messages: int, *, freeze: bool 
                 gc.freeze()
             for number in range(rounds + 1):  # round 0 warms up and is not counted
                 payloads = round_updates(number, chats, messages)
+                core_payloads = round_updates(number, chats, messages, texts) if texts else payloads
+                bot_payloads = round_updates(number, chats, messages, texts) if texts else payloads
                 figures = {
                     "ch": await run_ch(ch, payloads),
                     "machinery": await run_bot(machinery, payloads),
-                    "core": run_core(core, payloads),
-                    "bot": await run_bot(whole, payloads),
+                    "core": run_core(core, core_payloads),
+                    "bot": await run_bot(whole, bot_payloads),
                 }
                 if number:
                     for name, seconds in figures.items():
@@ -198,6 +234,8 @@ async def bench_updates(rounds: int, chats: int, messages: int, *, freeze: bool 
             storage.close()
     median = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"{rounds} rounds x {per_round} updates ({chats} chats x {messages} messages), offline")
+    if distinct:
+        print("texts: distinct for the core and the whole bot (none repeats)")
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}\n")
     print("| what | CPU µs/update (median) | min-max | ratio to ConversationHandler |")
     print("|---|---:|---:|---:|")
@@ -386,6 +424,9 @@ def main() -> None:
     )
     parser.add_argument("--thread-updates", type=int, default=1200)
     parser.add_argument(
+        "--distinct", action="store_true", help="never repeat a text to the core or the bot"
+    )
+    parser.add_argument(
         "--no-freeze", action="store_true", help="leave out gc.freeze() after start-up"
     )
     args = parser.parse_args()
@@ -397,7 +438,13 @@ def main() -> None:
         bench_claims(args.backends.split(","), args.pg_url)
     else:
         asyncio.run(
-            bench_updates(args.rounds, args.chats, args.messages, freeze=not args.no_freeze)
+            bench_updates(
+                args.rounds,
+                args.chats,
+                args.messages,
+                freeze=not args.no_freeze,
+                distinct=args.distinct,
+            )
         )
 
 
