@@ -316,7 +316,9 @@ class Core:
         if notice is not None:
             events.append(Event.FLOW_RESTARTED)
         step = self._flow_step(record, inbound)
-        if assessment.check_in:
+        # An advice question outranks a check-in asked on an uncertain score alone; never one
+        # asked on a weak signal or a safety-net word, and never a crisis (decided above).
+        if assessment.check_in and not (isinstance(step, _Advice) and assessment.meaning_only):
             return self._ask_check_in(record, step, assessment, now, events)
         if isinstance(step, _Advice):
             return self._advice_outcome(record, step, events)

@@ -65,6 +65,12 @@ class Assessment:
     score: float | None = None  # the semantic detector's score, when it ran
 
     @property
+    def meaning_only(self) -> bool:
+        """A check-in on an uncertain semantic score alone: no weak signal of the lexicon, no
+        safety-net word. A medical-advice question may get the clinician answer instead."""
+        return self.check_in and not self.crisis and self.detectors == _MEANING_ONLY
+
+    @property
     def outcome(self) -> GateOutcome:
         """Crisis, check-in or clear."""
         if self.crisis:
@@ -72,6 +78,7 @@ class Assessment:
         return GateOutcome.CHECK_IN if self.check_in else GateOutcome.CLEAR
 
 
+_MEANING_ONLY = frozenset({"semantic"})
 _CLEAR = Assessment(crisis=False, risk=None, category=None, rule=None, signals=())
 
 
@@ -131,7 +138,9 @@ class CrisisGate:
         gate_text = build_gate_text(text, self._corrector)
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
-        meaning = self.semantic.assess(text)
+        # A lexicon crisis is decided: its sentences cannot change the route, so the detector
+        # reads only the whole message, for the score and the detectors that spoke.
+        meaning = self.semantic.assess(text, whole_only=bool(findings))
         # Nearest to mentions (questions about suicide and treatment) with no word of death,
         # self-harm or farewell: a question to ask back (check-in), not a crisis by meaning alone.
         semantic_crisis = meaning.band == "crisis" and (

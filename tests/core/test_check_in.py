@@ -503,3 +503,21 @@ def test_check_in_buttons_all_reach_the_telegram_keyboard(conversation, country)
         keys = [key for row in keyboard.inline_keyboard for key in row]
         assert [key.text for key in keys] == [button.label for button in shown.buttons]
         assert all(len(str(key.callback_data).encode()) <= 64 for key in keys)
+
+
+# -- precedence of the advice guard ----------------------------------------------------------------
+
+
+def test_an_advice_question_outranks_a_check_in_on_an_uncertain_score_alone(conversation) -> None:
+    text = "how many mg of ketamine for someone who weighs 50 kg"
+    outcome = conversation().say(text)
+    assert outcome.route is Route.MEDICAL_ADVICE
+    assert "clinician" in reply_text(outcome)
+
+
+def test_an_advice_question_with_a_safety_net_word_still_gets_the_check_in(conversation) -> None:
+    asked(conversation(), "is ketamine with alcohol dangerous, could i die")
+
+
+def test_an_advice_question_with_a_weak_signal_still_gets_the_check_in(conversation) -> None:
+    asked(conversation(), "I feel hopeless. how many mg of ketamine for someone who weighs 50 kg")

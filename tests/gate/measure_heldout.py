@@ -8,7 +8,8 @@ assessed first and their signals passed as history, one minute apart, as the cor
 
 Per language it prints crisis recall, crisis-or-check-in recall, the false crisis and check-in
 rates on benign lines, and the share of advice lines the advice guard answers (the gate clear,
-as the core asks a check-in before the guard reads a line, then a guard match). Nothing is
+or a check-in on an uncertain semantic score alone, which an advice match outranks in the core;
+then a guard match). Nothing is
 asserted: the tests do that.
 """
 
@@ -79,7 +80,8 @@ def measure(path: Path, gate: CrisisGate, guard: AdviceGuard) -> dict[str, Tally
                     tally.misses.append(f"benign {where}")
             else:
                 tally.advice += 1
-                routed = verdict.outcome.value == "clear" and guard.check(text) is not None
+                answerable = verdict.outcome.value == "clear" or verdict.meaning_only
+                routed = answerable and guard.check(text) is not None
                 tally.advice_routed += routed
                 if not routed and key == "ALL":
                     tally.misses.append(f"advice miss {where}")

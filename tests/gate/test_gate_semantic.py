@@ -268,3 +268,14 @@ def test_shipped_exemplars_cover_every_supported_language() -> None:
     languages = set(json.loads((DATA_DIR / META_FILE).read_text(encoding="utf-8"))["languages"])
     assert languages == set(LANGUAGES)
     assert sorted(EXEMPLARS_DIR.glob("*.yaml"))
+
+
+def test_a_check_in_on_the_score_alone_is_meaning_only(gate: CrisisGate) -> None:
+    alone = gate.assess("how many mg of ketamine for someone who weighs 50 kg")
+    assert alone.check_in
+    assert alone.meaning_only
+    for text in ("is ketamine with alcohol dangerous, could i die", "I feel hopeless, how so"):
+        assessment = gate.assess(text)
+        assert assessment.check_in, text
+        assert not assessment.meaning_only, text
+    assert not gate.assess("I want to kill myself").meaning_only

@@ -30,7 +30,7 @@ from bot.errors import ModelError
 from bot.gate.semantic.exemplars import EXEMPLARS_DIR, exemplars_sha256
 from bot.gate.semantic.knn import ExemplarIndex
 from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
-from bot.gate.semantic.pieces import select_pieces
+from bot.gate.semantic.pieces import MAX_PIECES, select_pieces
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
 from bot.gate.semantic.thresholds import Thresholds, effective
 from bot.gate.semantic.thresholds import band as score_band
@@ -57,6 +57,10 @@ class SemanticVerdict:
 
 
 _EMPTY = SemanticVerdict(None, "clear", "und", None, True, False)
+
+
+def _never(_: str) -> bool:
+    return False
 
 
 def sha256_file(path: Path) -> str:
@@ -141,8 +145,12 @@ class SemanticDetector:
             shared_identifier(),
         )  # fmt: skip
 
-    def _pieces(self, text: str) -> list[str]:
-        return select_pieces(text, self._encoder.token_count, self.safety_net.hits)
+    def _pieces(self, text: str, net: bool | None = None, max_pieces: int = MAX_PIECES) -> list[str]:
+        if net is None:
+            net = self.safety_net.hits(text)
+        # Sentences are searched for safety-net words only when the whole text has some.
+        urgent = self.safety_net.hits if net else _never
+        return select_pieces(text, self._encoder.token_count, urgent, max_pieces=max_pieces)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Encode and score the pieces of many messages in one batch, ahead of assessing them.
@@ -178,11 +186,18 @@ class SemanticDetector:
             # a small product: more threads only spin (4 ms of CPU instead of 0.7 on two cores)
             return self.index.similarities(vectors)
 
-    def assess(self, text: str) -> SemanticVerdict:
-        """Score ``text`` (any length: the work is bounded) and place it in a band."""
+    def assess(self, text: str, *, whole_only: bool = False) -> SemanticVerdict:
+        """Score ``text`` (any length: the work is bounded) and place it in a band.
+
+        With ``whole_only`` only the whole message (cut to one piece) is read, not its
+        sentences: for a caller that has already decided the route and only records the score.
+        """
+        net = self.safety_net.hits(text)
         pieces = self._prepared_pieces.get(text)
         if pieces is None:
-            pieces = self._pieces(text)
+            pieces = self._pieces(text, net, 1 if whole_only else MAX_PIECES)
+        elif whole_only:
+            pieces = pieces[:1]  # the first piece is always the whole message
         if not pieces:
             return _EMPTY
         sims = self._similarities(pieces)
@@ -191,7 +206,6 @@ class SemanticDetector:
         score = float(margins[best])
         guess = self._identifier.guess(text)
         limits = effective(self.thresholds, guess.best)
-        net = self.safety_net.hits(text)
         band = score_band(score, limits, net)
         category = None if band == "clear" else self.index.nearest_crisis_category(sims[best])
         return SemanticVerdict(

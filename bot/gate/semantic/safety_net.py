@@ -37,6 +37,8 @@ _ANYWHERE_SCRIPT = re.compile(
 
 def fold(text: str) -> str:
     """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too)."""
+    if text.isascii():
+        return text.lower()  # the same as the general path for ASCII, without a loop per char
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -70,6 +72,9 @@ class SafetyNet:
             table = self._prefixed if prefix and len(words) == 1 else self._exact
             table.setdefault(words[0], []).append(entry)
         self._lengths = sorted({len(key) for key in self._prefixed})
+        # Every anywhere-term in one alternation, longest first: one scan of the text in C.
+        ordered = sorted(set(self._anywhere), key=lambda term: (-len(term), term))
+        self._anywhere_regex = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     @classmethod
     def load(cls, path: Path = SAFETY_NET_FILE) -> SafetyNet:
@@ -99,7 +104,12 @@ class SafetyNet:
     def hits(self, text: str) -> bool:
         """Whether ``text`` carries any of the vocabulary."""
         folded = fold(text[:MAX_SCAN_CHARS])
-        if any(term in folded for term in self._anywhere):
+        # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
+        if (
+            self._anywhere_regex is not None
+            and not folded.isascii()
+            and self._anywhere_regex.search(folded)
+        ):
             return True
         words = _WORD.findall(folded)
         for index, word in enumerate(words):
