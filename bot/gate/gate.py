@@ -4,7 +4,8 @@ Order of work for one message:
 
 1. build the text views (:mod:`bot.gate.views`): Unicode folding, leetspeak, spaced letters,
    squeezed repeats, repaired typos;
-2. find rule, weak-signal and exemption hits (anchor prefilter, then bounded regexes);
+2. find rule, weak-signal and exemption hits (anchor prefilter, then bounded regexes), and the
+   crisis terms of the scripts those views cannot read (:mod:`bot.gate.terms`);
 3. drop rule hits that an exemption naming that rule overlaps (figurative idioms), and only
    those: "my back is killing me and I want to kill myself" keeps its second hit;
 4. lower ``negatable`` hits preceded by a negation to a ``mention`` of risk concern (still crisis);
@@ -31,6 +32,7 @@ from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
+from bot.gate.terms import CrisisTerms, shipped_terms
 from bot.gate.views import GateText, build_gate_text
 from bot.model import GateOutcome, Risk, Signal
 
@@ -106,9 +108,15 @@ class CrisisGate:
     shared detector over the shipped vectors is used (loaded once per process).
     """
 
-    def __init__(self, lexicon: Lexicon, semantic: SemanticDetector | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        semantic: SemanticDetector | None = None,
+        terms: CrisisTerms | None = None,
+    ) -> None:
         self.lexicon = lexicon
         self.semantic = semantic if semantic is not None else shared_detector()
+        self.terms = terms if terms is not None else shipped_terms()
         self._rules = {rule.id: rule for rule in lexicon.rules}
         self._order = {rule.id: index for index, rule in enumerate(lexicon.rules)}
         self._signals = {signal.id: signal for signal in lexicon.signals}
@@ -138,9 +146,10 @@ class CrisisGate:
         gate_text = build_gate_text(text, self._corrector)
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
+        term = None if findings else self.terms.find(text)
         # A lexicon crisis is decided: its sentences cannot change the route, so the detector
         # reads only the whole message, for the score and the detectors that spoke.
-        meaning = self.semantic.assess(text, whole_only=bool(findings))
+        meaning = self.semantic.assess(text, whole_only=bool(findings) or term is not None)
         # Nearest to mentions (questions about suicide and treatment) with no word of death,
         # self-harm or farewell: a question to ask back (check-in), not a crisis by meaning alone.
         semantic_crisis = meaning.band == "crisis" and (
@@ -150,6 +159,11 @@ class CrisisGate:
             best = max(findings, key=lambda f: (f.risk.rank, -f.order))
             spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
             return self._crisis(meaning, best.risk, best.category, best.rule.id, signals, spoke)
+        if term is not None:
+            found = Signal(at=now, kind=CRISIS_KIND_PREFIX + term.category, weight=1.0)
+            signals = (*signals, found)
+            spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
+            return self._crisis(meaning, term.risk, term.category, term.id, signals, spoke)
         verdict = accumulate(history, signals, now, self.lexicon.accumulation)
         if verdict is not None:
             spoke = {"accumulated", "semantic"} if semantic_crisis else {"accumulated"}

@@ -78,4 +78,5 @@ CRISIS_FILES = (
     "mention",
     "variants",
     "languages_crisis",
+    "terms_crisis",
 )

@@ -41,6 +41,8 @@ from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
 from bot.gate.semantic.thresholds import (
     ALL_LANGUAGES,
     FALSE_CRISIS_TARGET,
+    PLAIN_FALSE_CRISIS_TARGET,
+    STRICT_PLAIN_LANGUAGES,
     Thresholds,
     at_least,
     band,
@@ -116,7 +118,12 @@ def _thresholds(
     for language in sorted(set(languages.tolist())):
         mine = languages == language
         if (mine & crisis).any() and (mine & ~crisis).any():
-            own = choose(scores[mine & crisis], scores[mine & ~crisis], net[mine & ~crisis])
+            own = choose(
+                scores[mine & crisis],
+                scores[mine & ~crisis],
+                net[mine & ~crisis],
+                STRICT_PLAIN_LANGUAGES.get(language, PLAIN_FALSE_CRISIS_TARGET),
+            )
             table[language] = at_least(own, overall)
     return table
 

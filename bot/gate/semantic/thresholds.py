@@ -35,6 +35,10 @@ import numpy.typing as npt
 
 FALSE_CRISIS_TARGET = 0.03
 PLAIN_FALSE_CRISIS_TARGET = 0.005
+STRICT_PLAIN_LANGUAGES = {"en": 0.0}
+"""Languages whose ``crisis_plain`` sits above every benign exemplar without safety-net words:
+English, whose lexicon reads most crisis wordings and whose everyday lines ("I'm taking control
+of my life again") sit closest to crisis statements; between the two thresholds it asks."""
 CHECK_IN_TARGET = 0.10
 CLEAR_MISS_TARGET = 0.02
 ALL_LANGUAGES = "*"
@@ -73,13 +77,15 @@ def choose(
     crisis: npt.NDArray[np.float64],
     benign: npt.NDArray[np.float64],
     benign_net: npt.NDArray[np.bool_],
+    plain_share: float = PLAIN_FALSE_CRISIS_TARGET,
 ) -> Thresholds:
     """Thresholds for one language from its out-of-fold margins (``benign_net``: which benign
-    exemplars carry safety-net vocabulary)."""
+    exemplars carry safety-net vocabulary; ``plain_share``: the share of benign exemplars
+    without it allowed at or above ``crisis_plain``)."""
     with_net = benign[benign_net]
     crisis_at = _above_share(with_net if len(with_net) else benign, FALSE_CRISIS_TARGET)
     plain = benign[~benign_net]
-    plain_at = max(crisis_at, _above_share(plain, PLAIN_FALSE_CRISIS_TARGET) if len(plain) else 0)
+    plain_at = max(crisis_at, _above_share(plain, plain_share) if len(plain) else 0)
     check_at = min(_above_share(benign, CHECK_IN_TARGET), crisis_at)
     clear_at = float(np.quantile(crisis, CLEAR_MISS_TARGET)) if len(crisis) else check_at
     return Thresholds(crisis_at, plain_at, check_at, min(clear_at, check_at))
@@ -107,6 +113,7 @@ __all__ = [
     "CLEAR_MISS_TARGET",
     "FALSE_CRISIS_TARGET",
     "PLAIN_FALSE_CRISIS_TARGET",
+    "STRICT_PLAIN_LANGUAGES",
     "Thresholds",
     "at_least",
     "band",
