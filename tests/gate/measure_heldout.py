@@ -4,7 +4,9 @@ Run: ``.venv/bin/python -m tests.gate.measure_heldout tests/gate/heldout/heldout
 
 Each line is ``{"text": ...}`` or ``{"turns": [...]}`` with ``expect`` (crisis, benign or
 advice), ``cat`` and ``lang``. For ``turns`` the label is the last turn's; the earlier turns are
-assessed first and their signals passed as history, one minute apart, as the core does.
+assessed first and their signals passed as history, one minute apart, as the core does; when an
+earlier turn was routed to crisis, the last one counts as crisis too, since the core stays in
+crisis mode and answers it with the crisis reply (``crisisbot eval`` counts it so).
 
 Per language it prints crisis recall, crisis-or-check-in recall, the false crisis and check-in
 rates on benign lines, and the share of advice lines the advice guard answers (the gate clear,
@@ -19,7 +21,7 @@ import argparse
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.gate import AdviceGuard, Assessment, CrisisGate, default_gate
@@ -41,17 +43,21 @@ class Tally:
     misses: list[str] = field(default_factory=list)
 
 
-def assess_item(item: dict[str, object], gate: CrisisGate) -> tuple[str, Assessment]:
-    """The last text of an item and the gate's verdict on it (earlier turns as history)."""
+def assess_item(item: dict[str, object], gate: CrisisGate) -> tuple[str, Assessment, bool]:
+    """The last text of an item, the gate's verdict on it (earlier turns as history), and
+    whether an earlier turn already routed the conversation to crisis."""
     turns = item.get("turns")
     texts = [str(t) for t in turns] if isinstance(turns, list) else [str(item["text"])]
     history: list[Signal] = []
     verdict = None
+    earlier_crisis = False
     for index, text in enumerate(texts):
+        if verdict is not None:
+            earlier_crisis = earlier_crisis or verdict.crisis
         verdict = gate.assess(text, tuple(history), now=60.0 * index)
         history.extend(verdict.signals)
     assert verdict is not None
-    return texts[-1], verdict
+    return texts[-1], verdict, earlier_crisis
 
 
 def measure(path: Path, gate: CrisisGate, guard: AdviceGuard) -> dict[str, Tally]:
@@ -61,7 +67,11 @@ def measure(path: Path, gate: CrisisGate, guard: AdviceGuard) -> dict[str, Tally
         if not line.strip():
             continue
         item = json.loads(line)
-        text, verdict = assess_item(item, gate)
+        text, verdict, earlier_crisis = assess_item(item, gate)
+        if earlier_crisis and not verdict.crisis:
+            # The core keeps crisis mode after an earlier crisis turn: the last turn gets the
+            # crisis reply whatever the gate says of it alone.
+            verdict = replace(verdict, crisis=True, check_in=False, rule="crisis mode")
         route = verdict.outcome.value
         where = f"[{item.get('lang')}/{item.get('cat')}] {text!r} -> {route} {verdict.rule or ''}"
         for key in (str(item.get("lang", "?")), "ALL"):

@@ -35,12 +35,26 @@ _ANYWHERE_SCRIPT = re.compile(
 )
 
 
+_TATWEEL = "\u0640"
+_LONG_RUN = re.compile(r"(\w)\1{2,}")
+_SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
+
+
 def fold(text: str) -> str:
-    """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too)."""
+    """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too),
+    with the Arabic stretching mark dropped and runs of three or more of a letter squeezed to one
+    ("ente7aaar", "انـتـحـار")."""
     if text.isascii():
-        return text.lower()  # the same as the general path for ASCII, without a loop per char
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+        folded = text.lower()  # the same as the general path for ASCII, without a loop per char
+    else:
+        decomposed = unicodedata.normalize("NFKD", text.casefold().replace(_TATWEEL, ""))
+        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _LONG_RUN.sub(r"\1", folded)
+
+
+def _joined(folded: str) -> str:
+    """``folded`` with words written one letter at a time joined ("с у ї ц и д")."""
+    return _SPACED.sub(lambda match: match.group().replace(" ", ""), folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +118,10 @@ class SafetyNet:
     def hits(self, text: str) -> bool:
         """Whether ``text`` carries any of the vocabulary."""
         folded = fold(text[:MAX_SCAN_CHARS])
+        joined = _joined(folded)
+        return self._hits_folded(folded) or (joined != folded and self._hits_folded(joined))
+
+    def _hits_folded(self, folded: str) -> bool:
         # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
         if (
             self._anywhere_regex is not None
