@@ -6,7 +6,7 @@ decomposition. ``bot/gate/terms.yaml`` lists, per category and language, stateme
 crisis in any context ("хочу умереть", "आत्महत्या", "kendimi öldüreceğim"); a match routes to
 crisis like a lexicon rule. They are matched as the safety net matches its vocabulary
 (:class:`bot.gate.semantic.safety_net.SafetyNet`: folded, whole words or stems, anywhere in the
-scripts written without spaces), in one pass over the words of the message per rule.
+scripts written without spaces), every rule's terms in one pass over the words of the message.
 """
 
 from __future__ import annotations
@@ -30,14 +30,19 @@ class TermRule:
     id: str
     category: str
     risk: Risk
-    terms: SafetyNet
 
 
 class CrisisTerms:
-    """The crisis terms of every rule; :meth:`find` names the riskiest rule that matches."""
+    """The crisis terms of every rule; :meth:`find` names the riskiest rule that matches.
 
-    def __init__(self, rules: list[TermRule]) -> None:
-        self.rules = sorted(rules, key=lambda rule: -rule.risk.rank)
+    All rules' terms sit in one matcher, tagged with their rule, so a message is folded and
+    scanned once whatever the number of rules.
+    """
+
+    def __init__(self, rules: list[TermRule], terms: list[tuple[str, int]] | None = None) -> None:
+        self.rules = rules
+        listed = terms or []
+        self._matcher = SafetyNet([term for term, _ in listed], [tag for _, tag in listed])
 
     @classmethod
     def load(cls, path: Path = TERMS_FILE) -> CrisisTerms:
@@ -49,7 +54,8 @@ class CrisisTerms:
         entries = data.get("rules") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise ModelError(f"{path}:1:1: the crisis terms file maps 'rules' to a list")
-        rules = []
+        rules: list[TermRule] = []
+        tagged: list[tuple[str, int]] = []
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("languages"), dict):
                 raise ModelError(f"{path}: each rule has an id, category, risk and languages")
@@ -64,15 +70,17 @@ class CrisisTerms:
                 risk = Risk(str(entry.get("risk")))
             except ValueError as error:
                 raise ModelError(f"{path}: rules.{entry.get('id')}.risk: {error}") from error
-            rules.append(TermRule(str(entry["id"]), str(entry["category"]), risk, SafetyNet(terms)))
-        return cls(rules)
+            tagged.extend((term, len(rules)) for term in terms)
+            rules.append(TermRule(str(entry["id"]), str(entry["category"]), risk))
+        return cls(rules, tagged)
 
     def find(self, text: str) -> TermRule | None:
         """The riskiest rule with a term in ``text`` (the first listed on a tie), or None."""
-        for rule in self.rules:
-            if rule.terms.hits(text):
-                return rule
-        return None
+        found = self._matcher.tags_in(text)
+        if not found:
+            return None
+        # max keeps the first of equal risk: sorted tags are file order
+        return max((self.rules[tag] for tag in sorted(found)), key=lambda rule: rule.risk.rank)
 
 
 @cache

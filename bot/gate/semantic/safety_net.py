@@ -61,16 +61,23 @@ def _joined(folded: str) -> str:
 class _Term:
     words: tuple[str, ...]  # folded words; the last may be a prefix
     prefix: bool
+    tag: int = 0  # which group of terms it came from (see SafetyNet.tags_in)
 
 
 class SafetyNet:
     """Finds safety-net vocabulary in a text."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
+    def __init__(self, terms: Iterable[str], tags: Iterable[int] | None = None) -> None:
+        """``terms`` as the file writes them; ``tags`` (one per term) name their groups for
+        :meth:`tags_in`, all 0 when not given."""
         self._exact: dict[str, list[_Term]] = {}
         self._prefixed: dict[str, list[_Term]] = {}
         self._anywhere: list[str] = []
-        for raw in terms:
+        self._anywhere_tags: dict[str, set[int]] = {}
+        self._prefix_tags: dict[str, set[int]] = {}
+        tag_list = list(tags) if tags is not None else None
+        for index, raw in enumerate(terms):
+            tag = tag_list[index] if tag_list is not None else 0
             term = fold(raw.strip())
             prefix = term.endswith("*")
             term = term.rstrip("*").strip()
@@ -78,13 +85,17 @@ class SafetyNet:
                 continue
             if _ANYWHERE_SCRIPT.search(term):
                 self._anywhere.append(term)
+                self._anywhere_tags.setdefault(term, set()).add(tag)
                 continue
             words = tuple(_WORD.findall(term))
             if not words:
                 continue
-            entry = _Term(words, prefix)
-            table = self._prefixed if prefix and len(words) == 1 else self._exact
-            table.setdefault(words[0], []).append(entry)
+            entry = _Term(words, prefix, tag)
+            if prefix and len(words) == 1:
+                self._prefixed.setdefault(words[0], []).append(entry)
+                self._prefix_tags.setdefault(words[0], set()).add(tag)
+            else:
+                self._exact.setdefault(words[0], []).append(entry)
         self._lengths = sorted({len(key) for key in self._prefixed})
         # Every anywhere-term in one alternation, longest first: one scan of the text in C.
         ordered = sorted(set(self._anywhere), key=lambda term: (-len(term), term))
@@ -139,6 +150,37 @@ class SafetyNet:
                 if word[:length] in self._prefixed:
                     return True
         return False
+
+    def tags_in(self, text: str) -> set[int]:
+        """The tags of every term found in ``text`` (one pass, however many groups)."""
+        folded = fold(text[:MAX_SCAN_CHARS])
+        joined = _joined(folded)
+        found = self._tags_folded(folded)
+        if joined != folded:
+            found |= self._tags_folded(joined)
+        return found
+
+    def _tags_folded(self, folded: str) -> set[int]:
+        found: set[int] = set()
+        if self._anywhere_regex is not None and not folded.isascii():
+            for term in set(self._anywhere_regex.findall(folded)):
+                found |= self._anywhere_tags[term]
+            # a shorter term inside a longer match is found by its own search
+            for term, term_tags in self._anywhere_tags.items():
+                if not term_tags <= found and term in folded:
+                    found |= term_tags
+        words = _WORD.findall(folded)
+        for index, word in enumerate(words):
+            for term in self._exact.get(word, ()):
+                if term.tag not in found and self._follows([term], words, index):
+                    found.add(term.tag)
+            for length in self._lengths:
+                if length > len(word):
+                    break
+                tags = self._prefix_tags.get(word[:length])
+                if tags:
+                    found |= tags
+        return found
 
     @staticmethod
     def _follows(terms: list[_Term], words: list[str], index: int) -> bool:
