@@ -29,7 +29,7 @@ MAX_PIECES = 6
 MAX_PIECE_CHARS = 200
 MAX_PIECE_TOKENS = 48
 MAX_TOTAL_TOKENS = 96
-MAX_LONG_TOKENS = 72
+MAX_LONG_TOKENS = 56
 LONG_TEXT_CHARS = 1000
 MAX_SCAN_CHARS = 8192
 """Text past this many characters is not read at all (Telegram caps a message at 4,096)."""
@@ -73,7 +73,8 @@ def _cut(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> tupl
         tokens = count_tokens(text)
         if tokens <= max_tokens:
             return text, tokens
-        keep = max(1, len(text) * max_tokens // tokens - 1)
+        # a tenth under the proportional cut: most pieces then fit at the second count
+        keep = max(1, len(text) * max_tokens * 9 // (tokens * 10) - 1)
         space = text.rfind(" ", keep // 2, keep)
         text = text[: space if space > 0 else keep]
     text = text[: max(1, max_tokens // 2)]
