@@ -145,7 +145,9 @@ class SemanticDetector:
             shared_identifier(),
         )  # fmt: skip
 
-    def _pieces(self, text: str, net: bool | None = None, max_pieces: int = MAX_PIECES) -> list[str]:
+    def _pieces(
+        self, text: str, net: bool | None = None, max_pieces: int = MAX_PIECES
+    ) -> list[str]:
         if net is None:
             net = self.safety_net.hits(text)
         # Sentences are searched for safety-net words only when the whole text has some.
