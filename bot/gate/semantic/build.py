@@ -4,7 +4,7 @@
    as stored, so the figures below are those of the shipped file).
 2. Five deterministic stratified folds (per language and label). For each candidate ``k`` the
    out-of-fold margins give the crisis recall at the false-crisis target over all languages; the
-   best ``k`` is kept (the smaller one on a tie).
+   smallest ``k`` within :data:`K_TOLERANCE` of the best is kept.
 3. Thresholds per language and for all together come from the out-of-fold margins
    (:mod:`bot.gate.semantic.thresholds`).
 4. The out-of-fold figures per language, read the way the detector reads a message (language
@@ -52,6 +52,8 @@ from bot.gate.semantic.thresholds import (
 
 FOLDS = 5
 CANDIDATE_K = (1, 3, 5, 7)
+K_TOLERANCE = 0.005
+"""Out-of-fold recall a larger k must gain over a smaller one to be chosen instead."""
 ENCODE_BATCH = 64
 
 
@@ -187,7 +189,10 @@ def cross_validate(
         index = ExemplarIndex(vectors, crisis, categories, languages, k)
         oof[k] = out_of_fold_margins(index, folds)
         k_scores[k] = _recall_at_false_crisis(oof[k], crisis)
-    best_k = max(CANDIDATE_K, key=lambda k: (round(k_scores[k], 4), -k))
+    # The smallest k within K_TOLERANCE of the best: a larger k must be clearly better, or one
+    # exemplar more or less would flip the choice and move every threshold with it.
+    top = max(k_scores.values())
+    best_k = min(k for k in CANDIDATE_K if k_scores[k] >= top - K_TOLERANCE)
     net = np.array([safety_net.hits(e.text) for e in exemplars])
     table = _thresholds(oof[best_k], exemplars, net)
     figures = _figures(oof[best_k], exemplars, table, identifier, net)
