@@ -69,7 +69,6 @@ from bot.model import (
 )
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.outgoing import split_reply
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SETS = [ROOT.parent / "shared" / "triage" / f for f in ("dev.jsonl", "dev_multilingual.jsonl")]
@@ -147,7 +146,7 @@ def crisisbot_app(core: Any, storage: Storage) -> TelegramBot:
         get_updates_request=InstantRequest(),
         rate_limited=False,
     )
-    service = Service(core, storage, split=split_reply)
+    service = Service(core, storage)
     return assemble(application, service, storage, token=TOKEN)
 
 
@@ -342,7 +341,7 @@ def bench_service(backends: list[str], pg_url: str, rounds: int = 20) -> None:
     print("|---|---:|---:|---:|")
     for backend in backends:
         with FreshStorage(backend, pg_url) as storage:
-            service = Service(StubCore(), storage, split=split_reply)
+            service = Service(StubCore(), storage)
             update_id = 0
             for size in (64, 1):
                 cpu, wall = [], []
@@ -379,7 +378,7 @@ def bench_threads(threads: int, updates: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         storage = Storage.from_url(f"sqlite:///{folder}/threads.db")
         storage.ensure_schema()
-        service = Service(core, storage, split=split_reply)
+        service = Service(core, storage)
         payloads = round_updates(0, threads * 10, max(1, updates // (threads * 10)))
 
         def chats_of(worker: int) -> list[float]:

@@ -6,7 +6,7 @@ triage, Telegram) calls it, so all of them run the same gate, guard and flows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,12 +26,9 @@ from bot.errors import ConfigError, FlowError, StorageError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
 from bot.health.storage_check import check_ready, classified, verify_sqlite
 from bot.i18n import Languages, load_languages
-from bot.model import Reply
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.storage.engine import redact_url
-
-Splitter = Callable[[Reply], Sequence[Reply]]
 
 
 class Wiring(NamedTuple):
@@ -99,14 +96,12 @@ def build_service(
     *,
     storage_url: str | None = None,
     upgrade: bool = True,
-    split: Splitter | None = None,
 ) -> Wiring:
     """The core behind storage, with the moderators' desk when ``moderation.chat_id`` is set.
 
     The one wiring of ``crisisbot run``, ``chat`` and ``triage``: the same gate, flows, storage
     and moderation listener, so a case opened in one is opened in all. ``upgrade`` brings an
-    embedded database to the current schema. ``split`` cuts each reply into the parts a channel
-    can send (one outbox row per part).
+    embedded database to the current schema.
 
     The desk's listener runs inside every update's transaction, so a crisis reply, its case and
     the alert to the moderators' chat are committed together. The desk reads the service's
@@ -116,9 +111,9 @@ def build_service(
     core = build_core(config)
     storage = open_storage(config, storage_url=storage_url, upgrade=upgrade)
     if config.moderation.chat_id is None:
-        return Wiring(Service(core, storage, split=split), storage, None)
+        return Wiring(Service(core, storage), storage, None)
     desk = ModerationDesk(storage, lambda: service.core, config.moderation)
-    service = Service(core, storage, listeners=[desk.listener()], split=split)
+    service = Service(core, storage, listeners=[desk.listener()])
     return Wiring(service, storage, desk)
 
 

@@ -24,9 +24,9 @@ be stored, for any reason, its replies are still sent at once through :attr:`Ser
 again and its state can still be stored. If even reading the record fails, the core decides on no
 record: the gate needs only the text.
 
-A channel whose messages have a size limit passes ``split``: each reply is cut into parts that
-fit, and every part becomes its own outbox row, so a crash between two parts never sends the
-earlier parts again.
+Replies go into the outbox through the transaction's ``enqueue``, which cuts each into the parts
+that fit one Telegram message (:mod:`bot.storage.parts`), one outbox row each, so a crash between
+two parts never sends the earlier parts again; a direct (unstored) crisis reply is cut the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.pipeline import Core
 from bot.health.metrics import default_metrics
 from bot.model import Event, Inbound, Outcome, Reply, Route
+from bot.storage.parts import split_reply
 
 if TYPE_CHECKING:
     from bot.storage import ConversationTx, Storage
@@ -85,13 +86,11 @@ class Service:
         storage: Storage,
         listeners: Sequence[OutcomeListener] = (),
         *,
-        split: Callable[[Reply], Sequence[Reply]] | None = None,
         direct_send: DirectSend | None = None,
     ) -> None:
         self.core = core
         self.storage = storage
         self.listeners = tuple(listeners)
-        self.split = split
         #: Sends replies to a chat now, bypassing storage (``(chat, parts)``; may raise). Set by
         #: the channel once it can send; ``None``: unstored crisis replies cannot be rescued.
         self.direct_send = direct_send
@@ -213,10 +212,8 @@ class Service:
                 tx.save(kept)
         else:
             tx.save(outcome.record)
-        if deliver_to is not None:
-            for reply in outcome.replies:
-                for part in self._parts(reply):
-                    tx.enqueue(deliver_to, part)
+        if deliver_to is not None and outcome.replies:
+            tx.enqueue(deliver_to, *outcome.replies)
         for listener in self.listeners:
             listener.on_outcome(tx, inbound, outcome)
 
@@ -254,7 +251,7 @@ class Service:
         )
         if deliver_to is None or self.direct_send is None or not self._first_rescue(inbound):
             return
-        parts = [part for reply in outcome.replies for part in self._parts(reply)]
+        parts = [part for reply in outcome.replies for part in split_reply(reply) or (reply,)]
         try:
             self.direct_send(deliver_to, parts)
         except Exception as send_error:
@@ -275,12 +272,6 @@ class Service:
             if len(self._answered_directly) > _DIRECT_MEMORY:
                 self._answered_directly.popitem(last=False)
             return True
-
-    def _parts(self, reply: Reply) -> Sequence[Reply]:
-        """The outbox rows of ``reply``; the reply itself if the splitter leaves nothing."""
-        if self.split is None:
-            return (reply,)
-        return self.split(reply) or (reply,)
 
     def group_reply(self, text: str, *, edited: bool = False) -> Reply | None:
         """The gated answer to words in a group chat, where no flows run (see Core.group_reply)."""

@@ -205,8 +205,8 @@ class CaseActions:
         if chat_id is None:
             return
         reply = Reply(text)
-        outbox_id = step.tx.enqueue(chat_id, reply, kind="handoff")
-        step.queued.append(Queued(outbox_id, chat_id, "handoff", reply))
+        outbox_ids = tuple(step.tx.enqueue(chat_id, reply, kind="handoff"))
+        step.queued.append(Queued(outbox_ids, chat_id, "handoff", reply))
         if not from_moderator:  # a moderator's words are journaled as theirs by the caller
             journal.add_line(
                 step.tx.execute(), step.case.id, Who.BOT, journal.shorten(text, 300), now=step.now

@@ -40,10 +40,12 @@ class Announcer:
         chat = self.chat
         if chat is None:
             return None
-        outbox_id = tx.enqueue(chat, reply, kind=kind)
+        outbox_ids = tuple(tx.enqueue(chat, reply, kind=kind))
         if case_id is not None:
-            journal.link_outbox(tx.execute(), outbox_id, case_id)
-        return Queued(outbox_id, chat, kind, reply)
+            connection = tx.execute()
+            for outbox_id in outbox_ids:  # a reply to any part of a long message finds the case
+                journal.link_outbox(connection, outbox_id, case_id)
+        return Queued(outbox_ids, chat, kind, reply)
 
     def alert(
         self,

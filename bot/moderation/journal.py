@@ -95,7 +95,9 @@ def link_outbox(connection: Connection, outbox_id: int, case_id: int) -> None:
 def case_of_sent_message(connection: Connection, chat_id: str, message_ref: str) -> int | None:
     """The case of the message sent to ``chat_id`` as ``message_ref`` (a Telegram message id).
 
-    The sender stores the ids of all parts of a long message, comma-separated, in ``sent_ref``.
+    Each part of a long message is its own outbox row, linked to the case; ``sent_ref`` holds
+    the Telegram id of the part (rows sent before parts were split at enqueue list the ids of
+    all their parts, comma-separated, and are still found).
     """
     ref = message_ref.strip()
     if not ref.isdigit():

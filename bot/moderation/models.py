@@ -145,9 +145,12 @@ class AuditEntry:
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """A message an action put in the outbox (sent after commit by the channel's sender)."""
+    """A message an action put in the outbox (sent after commit by the channel's sender).
 
-    outbox_id: int
+    ``outbox_ids`` are its rows: one per part that fits a message, in the order they are sent.
+    """
+
+    outbox_ids: tuple[int, ...]
     chat_id: str
     kind: str
     reply: Reply

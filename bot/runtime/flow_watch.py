@@ -105,9 +105,9 @@ class FlowWatch:
         with self._storage.transaction() as connection:
             outbox.enqueue(
                 connection,
+                str(self._moderation_chat_id),
+                (notice,),
                 conversation_id=NOTICE_CONVERSATION,
-                chat_id=str(self._moderation_chat_id),
-                reply=notice,
                 kind="notice",
                 now=time.time(),
             )

@@ -109,8 +109,11 @@ class ConversationTx(Protocol):
         """Remove the conversation's record (``/forget``)."""
         ...
 
-    def enqueue(self, chat_id: str, reply: Reply, *, kind: str = "reply") -> int:
-        """Queue ``reply`` for ``chat_id``, sent after commit; return the outbox id."""
+    def enqueue(self, chat_id: str, *replies: Reply, kind: str = "reply") -> list[int]:
+        """Queue ``replies`` for ``chat_id``, sent after commit; return the outbox ids.
+
+        Each reply is split into the parts that fit a message, one outbox row each.
+        """
         ...
 
     def execute(self) -> Connection:
@@ -163,13 +166,13 @@ class SqlConversationTx:
         self._read_ahead = _NOT_READ
         _DELETE.execute(self._connection, {"conversation_id": self.conversation_id})
 
-    def enqueue(self, chat_id: str, reply: Reply, *, kind: str = "reply") -> int:
-        """Queue ``reply`` for ``chat_id``, sent after commit; return the outbox id."""
+    def enqueue(self, chat_id: str, *replies: Reply, kind: str = "reply") -> list[int]:
+        """Queue ``replies`` for ``chat_id``, split to fit, sent after commit; the outbox ids."""
         return outbox_queries.enqueue(
             self._connection,
+            chat_id,
+            replies,
             conversation_id=self.conversation_id,
-            chat_id=chat_id,
-            reply=reply,
             kind=kind,
             now=time.time(),
         )

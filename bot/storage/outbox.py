@@ -14,6 +14,7 @@ is a single ``UPDATE ... RETURNING`` that walks the partial index of pending row
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, TextClause, func, select, text
 from bot.errors import StorageError
 from bot.model import Button, Reply
 from bot.storage.driver import Sql
+from bot.storage.parts import split_reply
 from bot.storage.tables import is_pending, outbox
 
 MAX_ERROR_CHARS = 1000
@@ -107,22 +109,32 @@ def reply_from_json(payload: str) -> Reply:
 
 def enqueue(
     connection: Connection,
+    chat_id: str,
+    replies: Sequence[Reply],
     *,
     conversation_id: str,
-    chat_id: str,
-    reply: Reply,
     kind: str,
     now: float,
-) -> int:
-    """Add a pending message, due at once; return its id."""
-    values = {
-        "conversation_id": conversation_id,
-        "chat_id": chat_id,
-        "kind": kind,
-        "payload": reply_to_json(reply),
-        "now": now,
-    }
-    return int(_ENQUEUE.one_value(connection, values))
+) -> list[int]:
+    """Queue ``replies`` for ``chat_id``, due at once; return the new rows' ids, in order.
+
+    The one way into the outbox, and the one place that splits: each reply becomes one row per
+    part that fits a message (:func:`bot.storage.parts.split_reply`), so the sender sends rows as
+    they are. A reply with no text to split is queued whole (the sender gives it up with a
+    reason).
+    """
+    ids: list[int] = []
+    for reply in replies:
+        for part in split_reply(reply) or (reply,):
+            values = {
+                "conversation_id": conversation_id,
+                "chat_id": chat_id,
+                "kind": kind,
+                "payload": reply_to_json(part),
+                "now": now,
+            }
+            ids.append(int(_ENQUEUE.one_value(connection, values)))
+    return ids
 
 
 def claim(

@@ -6,7 +6,7 @@ processor    one chat at a time in arrival order, chats concurrently
 handlers     one catch-all handler per update kind, each ending in the writer or the desk
 writer       one per process: private chats' updates decided and group-committed in batches
 moderators   the moderators' chat: the desk acts, the actor alone sees a refusal
-sender       the outbox sender: plain text, split at 4096, retries, rate limits
+sender       the outbox sender: one row a message, plain text, retries, rate limits
 poller       long polling that confirms only committed updates
 webhook      Starlette app that answers 200 only after commit
 application  builds the Application and wires the parts

@@ -37,7 +37,6 @@ from bot.runtime import FlowReloader, FlowWatch, Upkeep
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.handlers import AnyApplication
 from bot.telegram.identity import adopt_bot
-from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
 from bot.telegram.sender import SenderSettings, claimer_name
@@ -72,7 +71,7 @@ def require_token(token: SecretStr | None) -> SecretStr:
 
 async def serve(config: Config, token: SecretStr) -> None:
     """Run the bot until SIGINT or SIGTERM; raise TelegramSetupError if Telegram refuses it."""
-    service, storage, desk = build_service(config, split=split_reply)
+    service, storage, desk = build_service(config)
     metrics: MetricsServing | None = None
     try:
         # Replicas (docs/deploy.md): database metrics, and one send budget for all replicas

@@ -21,10 +21,9 @@ messages). Telegram's rate limits: with :attr:`SenderSettings.limits` set (``cri
 does), every part waits for its slot in the send budget that all replicas share
 (:mod:`bot.telegram.ratelimit`); the bot's ``AIORateLimiter`` stays as a per-process fence.
 
-The core's replies arrive already split (``Service(split=split_reply)``: one outbox row per part).
-A longer message queued whole (a moderators' transcript or relay) is sent as several; the parts
-already sent are remembered per outbox message while the process lives, so a retry resumes with
-the first unsent part, and ``sent_ref`` lists every part's id.
+Every row is one message: whatever enters the outbox was split to fit there, once
+(:func:`bot.storage.outbox.enqueue`), so the sender sends each row as it is and ``sent_ref`` is
+its Telegram message id.
 
 :meth:`OutboxSender.send_directly` bypasses the outbox: the service calls it from its worker
 thread when a crisis reply could not be stored (safety before consistency, see
@@ -58,7 +57,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.model import Reply
 from bot.storage.outbox import Delivery
-from bot.telegram.outgoing import keyboard_for, message_parts
+from bot.telegram.outgoing import keyboard_for
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
 if TYPE_CHECKING:
@@ -132,7 +131,6 @@ class OutboxSender:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._parts_sent: dict[int, list[int]] = {}  # outbox id -> Telegram ids of parts sent
         self._recorder = _Recorder(storage, clock)
         limits = self.settings.limits
         self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
@@ -237,16 +235,15 @@ class OutboxSender:
         return handled
 
     async def _deliver(self, message: OutboxMessage) -> None:
-        """Send one outbox message (all its parts) and record the result."""
-        sent_ids = self._parts_sent.setdefault(message.id, [])
+        """Send one outbox message as it is and record the result."""
+        reply = message.reply
         try:
-            parts = message_parts(message.reply)
-            if not parts:
+            if not reply.text.strip():
                 raise ValueError("the reply has no text")
-            for text, keyboard in parts[len(sent_ids) :]:
-                if self._pacer is not None:
-                    await self._pacer.wait_turn(int(message.chat_id))
-                sent_ids.append(await self._send_one(int(message.chat_id), text, keyboard))
+            chat_id = int(message.chat_id)
+            if self._pacer is not None:
+                await self._pacer.wait_turn(chat_id)
+            sent_id = await self._send_one(chat_id, reply.text, keyboard_for(reply.buttons))
         except RetryAfter as error:
             wait = retry_after_seconds(error)
             await self._retry(message, wait, f"flood control: retry after {wait:g}s")
@@ -260,9 +257,7 @@ class OutboxSender:
         except ValueError as error:
             await self._give_up(message, f"cannot be sent: {error}")
         else:
-            self._parts_sent.pop(message.id, None)
-            reference = ",".join(str(message_id) for message_id in sent_ids)
-            await self._recorder.record(Delivery(message.id, sent_ref=reference))
+            await self._recorder.record(Delivery(message.id, sent_ref=str(sent_id)))
 
     async def _send_one(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
@@ -295,7 +290,6 @@ class OutboxSender:
         await self._recorder.record(Delivery(message.id, retry_at=retry_at, error=reason))
 
     async def _give_up(self, message: OutboxMessage, reason: str) -> None:
-        self._parts_sent.pop(message.id, None)
         _LOGGER.error(
             "outbox message %s (%s) will not be sent: %s", message.id, message.kind, reason
         )

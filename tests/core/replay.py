@@ -25,7 +25,6 @@ from bot.moderation import ModerationDesk
 from bot.moderation.tables import cases
 from bot.storage import Storage
 from bot.storage.tables import conversations, outbox
-from bot.telegram.outgoing import split_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config.example.yaml"
@@ -86,7 +85,7 @@ def build(
         retention_days=30,
     )
     desk = ModerationDesk(storage, core, moderation, clock=clock)
-    return kind(core, storage, listeners=[desk.listener()], split=split_reply)
+    return kind(core, storage, listeners=[desk.listener()])
 
 
 def example_core() -> Core:

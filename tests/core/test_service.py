@@ -1,4 +1,4 @@
-"""Service.handle with a splitter: each part of a reply is its own outbox row, in order."""
+"""Service.handle queues each reply through the outbox's one door: a row per part, in order."""
 
 from __future__ import annotations
 
@@ -11,19 +11,9 @@ from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.model import Inbound, InboundKind, Reply
 from bot.storage import Storage
+from bot.storage.parts import split_reply
 
 CHAT = "7001"
-
-
-def halves(reply: Reply) -> tuple[Reply, ...]:
-    """An invented splitter: the text in two halves, the buttons under the second."""
-    middle = len(reply.text) // 2
-    return (Reply(reply.text[:middle]), Reply(reply.text[middle:], reply.buttons))
-
-
-def nothing(reply: Reply) -> tuple[Reply, ...]:
-    """A splitter that finds nothing to send."""
-    return ()
 
 
 @pytest.fixture
@@ -51,34 +41,19 @@ def queued(storage: Storage) -> list[Reply]:
     return replies
 
 
-def test_without_a_splitter_each_reply_is_one_row(core: Core, storage: Storage) -> None:
-    outcome = Service(core, storage).handle(start_command(1), deliver_to=CHAT)
-    assert outcome is not None
-    assert queued(storage) == list(outcome.replies)
-
-
-def test_each_part_is_its_own_row_with_the_buttons_on_the_last(
+def test_each_reply_is_queued_as_the_parts_that_fit_one_message(
     core: Core, storage: Storage
 ) -> None:
-    outcome = Service(core, storage, split=halves).handle(start_command(1), deliver_to=CHAT)
+    outcome = Service(core, storage).handle(start_command(1), deliver_to=CHAT)
     assert outcome is not None
-    expected = [part for reply in outcome.replies for part in halves(reply)]
-    rows = queued(storage)
-    assert rows == expected
-    assert len(rows) == 2 * len(outcome.replies)
-    assert rows[0].buttons == ()
-    assert rows[1].buttons == outcome.replies[0].buttons != ()
+    assert queued(storage) == [part for reply in outcome.replies for part in split_reply(reply)]
 
 
-def test_a_reply_the_splitter_drops_is_queued_whole(core: Core, storage: Storage) -> None:
-    outcome = Service(core, storage, split=nothing).handle(start_command(1), deliver_to=CHAT)
-    assert outcome is not None
-    assert queued(storage) == list(outcome.replies)
-
-
-def test_a_redelivered_update_queues_no_part_twice(core: Core, storage: Storage) -> None:
-    service = Service(core, storage, split=halves)
+def test_a_redelivered_update_queues_nothing_twice(core: Core, storage: Storage) -> None:
+    service = Service(core, storage)
     outcome = service.handle(start_command(5), deliver_to=CHAT)
     assert outcome is not None
+    depth = storage.outbox_depth()
+    assert depth == sum(len(split_reply(reply)) for reply in outcome.replies) > 0
     assert service.handle(start_command(5), deliver_to=CHAT) is None
-    assert storage.outbox_depth() == 2 * len(outcome.replies)
+    assert storage.outbox_depth() == depth

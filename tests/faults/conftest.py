@@ -11,7 +11,6 @@ from bot.app import Wiring, build_service
 from bot.config import PTB_TIMEDELTA_ENV, load_config
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
 from tests.faults.wiring import MOD_CHAT, moderated_config_file
@@ -29,7 +28,7 @@ def wiring(storage_url: str, tmp_path: Path) -> Iterator[Wiring]:
     fresh.upgrade()
     fresh.close()
     config = load_config(moderated_config_file(tmp_path, storage_url))
-    wired = build_service(config, split=split_reply)
+    wired = build_service(config)
     yield wired
     wired.storage.close()
 

@@ -27,7 +27,6 @@ from bot.health.metrics import Metrics
 from bot.model import Route
 from bot.telegram.adapter import ToCore, adapt
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.outgoing import split_reply
 from bot.telegram.poller import read_batch
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import OFFLINE_BASE_URL, TOKEN, offline_request
@@ -81,9 +80,7 @@ class Rig:
 
     def __init__(self, folder: Path) -> None:
         url = f"sqlite:///{folder / 'fuzz.db'}"
-        self.wiring: Wiring = build_service(
-            load_config(moderated_config_file(folder, url)), split=split_reply
-        )
+        self.wiring: Wiring = build_service(load_config(moderated_config_file(folder, url)))
         self.standin = BotApiStandIn(token=TOKEN)
         self.loop = asyncio.new_event_loop()
         application = build_application(

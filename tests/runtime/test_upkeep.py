@@ -29,7 +29,7 @@ RETENTION_DAYS = 30
 def enqueue_sent(storage: Storage, chat: str, *, sent_at: float) -> None:
     with storage.conversation(f"tg:{chat}") as tx:
         assert tx is not None
-        message_id = tx.enqueue(chat, Reply("an invented reply"))
+        [message_id] = tx.enqueue(chat, Reply("an invented reply"))
     storage.mark_sent(message_id, now=sent_at)
 
 

@@ -9,9 +9,10 @@ from collections.abc import Callable
 import pytest
 
 from bot.errors import StorageError
-from bot.model import Button, Reply
+from bot.model import MESSAGE_LIMIT, Button, Reply
 from bot.storage import OutboxMessage, Storage
 from bot.storage.outbox import Delivery
+from bot.storage.parts import split_reply, utf16_length
 
 StorageFactory = Callable[[], Storage]
 
@@ -23,7 +24,8 @@ def enqueue(storage: Storage, chat_id: str, text: str, *, kind: str = "reply") -
     """Queue one invented reply for ``chat_id`` in its own conversation transaction."""
     with storage.conversation(f"conv-{chat_id}") as tx:
         assert tx is not None
-        return tx.enqueue(chat_id, Reply(text), kind=kind)
+        [message_id] = tx.enqueue(chat_id, Reply(text), kind=kind)
+        return message_id
 
 
 def texts(messages: list[OutboxMessage]) -> list[str]:
@@ -42,13 +44,49 @@ def texts(messages: list[OutboxMessage]) -> list[str]:
 def test_claimed_message_carries_what_was_enqueued(storage: Storage, reply: Reply) -> None:
     with storage.conversation("conv-1") as tx:
         assert tx is not None
-        message_id = tx.enqueue("1", reply, kind="notice")
+        [message_id] = tx.enqueue("1", reply, kind="notice")
     [message] = storage.claim_outbox(now=LATER)
     assert message.id == message_id
     assert (message.conversation_id, message.chat_id, message.kind) == ("conv-1", "1", "notice")
     assert message.reply == reply
     assert message.attempts == 0
     assert message.created_at <= time.time()
+
+
+def claim_all(storage: Storage) -> list[OutboxMessage]:
+    """Every pending message, in the order a chat receives them (one claim per chat a round)."""
+    claimed: list[OutboxMessage] = []
+    while messages := storage.claim_outbox(now=LATER):
+        for message in messages:
+            claimed.append(message)
+            storage.mark_sent(message.id, now=LATER, sent_ref=None)
+    return claimed
+
+
+def test_a_long_reply_is_queued_once_as_parts_that_fit_with_the_buttons_on_the_last(
+    storage: Storage,
+) -> None:
+    paragraph = "An invented paragraph about nothing in particular, " * 30 + "\n\n"
+    reply = Reply(paragraph * 8, (Button("More", "f:more"),))
+    with storage.conversation("conv-7") as tx:
+        assert tx is not None
+        ids = tx.enqueue("7", reply, Reply("short"), kind="reply")
+    messages = claim_all(storage)
+    assert [message.id for message in messages] == ids
+    parts = [message.reply for message in messages]
+    assert parts == [*split_reply(reply), Reply("short")]
+    assert len(parts) >= 3
+    assert all(utf16_length(part.text) <= MESSAGE_LIMIT for part in parts)
+    assert [part.buttons for part in parts[:-2]] == [()] * (len(parts) - 2)
+    assert parts[-2].buttons == reply.buttons
+
+
+def test_a_reply_with_no_text_is_queued_whole(storage: Storage) -> None:
+    with storage.conversation("conv-8") as tx:
+        assert tx is not None
+        [message_id] = tx.enqueue("8", Reply("   "))
+    [message] = claim_all(storage)
+    assert (message.id, message.reply) == (message_id, Reply("   "))
 
 
 def test_claim_gives_oldest_first_and_one_per_chat(storage: Storage) -> None:

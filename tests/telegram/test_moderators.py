@@ -22,7 +22,6 @@ from bot.moderation.texts import REFUSED
 from bot.storage import Storage
 from bot.storage.tables import outbox
 from bot.telegram.application import TelegramBot, assemble, build_application
-from bot.telegram.outgoing import split_reply
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.moderation_people import EXAMPLE_CONFIG, HIGH_TEXT
 from tests.auxil.telegram_parts import MODERATION_CHAT, OFFLINE_BASE_URL, TOKEN, as_update
@@ -50,7 +49,7 @@ async def bot(
     standin: BotApiStandIn, sqlite_storage: Storage, core: Core, desk: ModerationDesk
 ) -> AsyncIterator[TelegramBot]:
     """The Application wired as ``crisisbot run`` wires it with a moderators' chat."""
-    service = Service(core, sqlite_storage, listeners=[desk.listener()], split=split_reply)
+    service = Service(core, sqlite_storage, listeners=[desk.listener()])
     application = build_application(
         TOKEN, base_url=OFFLINE_BASE_URL, request=offline(standin), rate_limited=False
     )

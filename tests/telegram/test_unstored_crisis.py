@@ -32,7 +32,7 @@ CRISIS_TEXT = "i keep thinking about killing myself"
 @pytest.fixture
 def service(sqlite_storage: Storage) -> Service:
     """The real core behind the test's SQLite file, replies split as `crisisbot run` does."""
-    return Service(build_core(load_config(EXAMPLE_CONFIG)), sqlite_storage, split=split_reply)
+    return Service(build_core(load_config(EXAMPLE_CONFIG)), sqlite_storage)
 
 
 @pytest.fixture
