@@ -15,19 +15,17 @@ from bot.moderation.models import AuditEntry, Case, TranscriptLine
 from bot.storage import ConversationTx, Storage
 from bot.storage.conversation import SqlConversationTx
 
-#: The outbox's ``conversation_id`` of messages that belong to no one person (``/queue``).
-DESK_CONVERSATION = "moderation:desk"
-
 
 @contextmanager
 def desk_transaction(storage: Storage, *, write: bool = True) -> Iterator[ConversationTx]:
     """A transaction for moderation work not tied to one person (queue, audit, timer sweeps).
 
-    No conversation is locked; the transaction's ``enqueue`` files messages under
-    :data:`DESK_CONVERSATION`. Never call ``load``/``save``/``delete`` on it.
+    No conversation is locked, and what its ``enqueue`` queues belongs to no conversation (a
+    message about a case is linked to the case by the announcer); it has no record to
+    ``load``/``save``/``delete``.
     """
     with storage.transaction(write=write) as connection:
-        yield SqlConversationTx(connection, DESK_CONVERSATION)
+        yield SqlConversationTx(connection, None)
 
 
 class CaseBook:
@@ -74,4 +72,4 @@ class CaseBook:
             return journal.audit_trail(tx.execute(), case_id)
 
 
-__all__ = ["DESK_CONVERSATION", "CaseBook", "desk_transaction"]
+__all__ = ["CaseBook", "desk_transaction"]

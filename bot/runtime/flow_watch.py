@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
-NOTICE_CONVERSATION = "system:flows"  # the outbox's conversation id of reload notices
 NOTICE_PROBLEMS = 10  # findings listed in the moderators' chat; the log has them all
 
 
@@ -107,7 +106,7 @@ class FlowWatch:
                 connection,
                 str(self._moderation_chat_id),
                 (notice,),
-                conversation_id=NOTICE_CONVERSATION,
+                conversation_id=None,  # about the flows, no one's conversation
                 kind="notice",
                 now=time.time(),
             )
@@ -123,4 +122,4 @@ async def _first_of(first: asyncio.Event, second: asyncio.Event, *, timeout: flo
             waiter.cancel()
 
 
-__all__ = ["NOTICE_CONVERSATION", "POLL_SECONDS", "FlowWatch", "rejected_notice"]
+__all__ = ["POLL_SECONDS", "FlowWatch", "rejected_notice"]

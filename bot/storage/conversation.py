@@ -122,10 +122,18 @@ class ConversationTx(Protocol):
 
 
 class SqlConversationTx:
-    """A :class:`ConversationTx` over a SQLAlchemy connection already in a transaction."""
+    """A :class:`ConversationTx` over a SQLAlchemy connection already in a transaction.
+
+    With ``conversation_id`` ``None`` it belongs to no conversation (moderation work across
+    cases): what it queues belongs to none, and it has no record to load, save or delete.
+    """
 
     def __init__(
-        self, connection: Connection, conversation_id: str, *, read_ahead: object = _NOT_READ
+        self,
+        connection: Connection,
+        conversation_id: str | None,
+        *,
+        read_ahead: object = _NOT_READ,
     ) -> None:
         self._connection = connection
         self.conversation_id = conversation_id
@@ -140,12 +148,12 @@ class SqlConversationTx:
         """The record's JSON text as stored, or ``None``."""
         if self._read_ahead is not _NOT_READ:
             return None if self._read_ahead is None else str(self._read_ahead)
-        found = _LOAD.one_value(self._connection, {"conversation_id": self.conversation_id})
+        found = _LOAD.one_value(self._connection, {"conversation_id": self._own()})
         return None if found is None else str(found)
 
     def save(self, record: ConversationRecord) -> None:
         """Store ``record`` as the conversation's record (insert or replace)."""
-        if record.conversation_id != self.conversation_id:
+        if record.conversation_id != self._own():
             raise ValueError(
                 f"A record of conversation {record.conversation_id!r} cannot be saved in the "
                 f"transaction of conversation {self.conversation_id!r}."
@@ -164,7 +172,7 @@ class SqlConversationTx:
     def delete(self) -> None:
         """Remove the conversation's record (``/forget``); queued messages stay queued."""
         self._read_ahead = _NOT_READ
-        _DELETE.execute(self._connection, {"conversation_id": self.conversation_id})
+        _DELETE.execute(self._connection, {"conversation_id": self._own()})
 
     def enqueue(self, chat_id: str, *replies: Reply, kind: str = "reply") -> list[int]:
         """Queue ``replies`` for ``chat_id``, split to fit, sent after commit; the outbox ids."""
@@ -181,6 +189,12 @@ class SqlConversationTx:
         """The transaction's connection, for tables other modules add (same transaction)."""
         self._read_ahead = _NOT_READ  # the caller may write the record through it
         return self._connection
+
+    def _own(self) -> str:
+        """The conversation's id; a transaction that belongs to none has no record."""
+        if self.conversation_id is None:
+            raise ValueError("this transaction belongs to no conversation: it has no record")
+        return self.conversation_id
 
 
 def advisory_key(conversation_id: str) -> int:

@@ -27,6 +27,9 @@ from bot.storage.parts import split_reply
 from bot.storage.tables import is_pending, outbox
 
 MAX_ERROR_CHARS = 1000
+#: ``outbox.conversation_id`` of a message that belongs to no conversation (a moderators' chat
+#: listing, a flow reload notice); the column is ``NOT NULL``, so "none" is stored as empty text.
+NO_CONVERSATION = ""
 
 _ENQUEUE = Sql(
     "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, not_before) "
@@ -82,7 +85,7 @@ class OutboxMessage:
     """One claimed message: where it goes, what it says, and how often sending it failed."""
 
     id: int
-    conversation_id: str
+    conversation_id: str | None  # ``None``: it belongs to no conversation
     chat_id: str  # where to send, e.g. a Telegram chat id as text
     kind: str  # "reply", "alert", "notice"
     reply: Reply
@@ -112,7 +115,7 @@ def enqueue(
     chat_id: str,
     replies: Sequence[Reply],
     *,
-    conversation_id: str,
+    conversation_id: str | None,
     kind: str,
     now: float,
 ) -> list[int]:
@@ -121,13 +124,17 @@ def enqueue(
     The one way into the outbox, and the one place that splits: each reply becomes one row per
     part that fits a message (:func:`bot.storage.parts.split_reply`), so the sender sends rows as
     they are. A reply with no text to split is queued whole (the sender gives it up with a
-    reason).
+    reason). ``conversation_id`` is the conversation the messages belong to, ``None`` for none
+    (a message about a case is linked to it by :mod:`bot.moderation.alerts`).
     """
+    if conversation_id == NO_CONVERSATION:
+        raise ValueError("a conversation id cannot be empty; pass None for no conversation")
+    owner = NO_CONVERSATION if conversation_id is None else conversation_id
     ids: list[int] = []
     for reply in replies:
         for part in split_reply(reply) or (reply,):
             values = {
-                "conversation_id": conversation_id,
+                "conversation_id": owner,
                 "chat_id": chat_id,
                 "kind": kind,
                 "payload": reply_to_json(part),
@@ -224,7 +231,7 @@ def _message(row: tuple[Any, ...]) -> OutboxMessage:
     message_id, conversation_id, chat_id, kind, payload, attempts, created_at = row
     return OutboxMessage(
         id=int(message_id),
-        conversation_id=str(conversation_id),
+        conversation_id=None if conversation_id == NO_CONVERSATION else str(conversation_id),
         chat_id=str(chat_id),
         kind=str(kind),
         reply=reply_from_json(payload),
@@ -234,6 +241,7 @@ def _message(row: tuple[Any, ...]) -> OutboxMessage:
 
 
 __all__ = [
+    "NO_CONVERSATION",
     "Delivery",
     "OutboxMessage",
     "claim",

@@ -9,6 +9,7 @@ import pytest
 from bot.model import Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.storage import Storage
+from bot.storage.outbox import NO_CONVERSATION
 from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
@@ -257,6 +258,15 @@ def test_queue_lists_most_urgent_then_oldest_first(
         "CONCERN",
         "CONCERN",
     ]
+
+
+def test_the_queue_listing_belongs_to_no_conversation(
+    service: Any, desk: ModerationDesk, clock: Clock, storage: Storage
+) -> None:
+    Person(service, clock, chat="1").say(HIGH_TEXT)
+    [queued] = desk.act(actor_id=ALICE, action="queue", case_id=None).queued
+    [row] = [row for row in outbox_rows(storage) if row.id in queued.outbox_ids]
+    assert (row.chat_id, row.conversation_id) == (str(MOD_CHAT), NO_CONVERSATION)
 
 
 def test_an_unknown_action_is_a_programming_error(desk: ModerationDesk) -> None:

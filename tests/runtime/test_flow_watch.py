@@ -15,10 +15,10 @@ from sqlalchemy import select
 from bot.app import build_core
 from bot.config import load_config
 from bot.core.service import Service
-from bot.runtime.flow_watch import NOTICE_CONVERSATION, NOTICE_PROBLEMS, FlowWatch, rejected_notice
+from bot.runtime.flow_watch import NOTICE_PROBLEMS, FlowWatch, rejected_notice
 from bot.runtime.reload import FlowReloader, ReloadResult
 from bot.storage import Storage
-from bot.storage.outbox import reply_from_json
+from bot.storage.outbox import NO_CONVERSATION, reply_from_json
 from bot.storage.tables import outbox
 from tests.auxil.moderation_people import EXAMPLE_CONFIG, ROOT
 from tests.auxil.waiting import eventually
@@ -78,7 +78,7 @@ def test_a_rejected_edit_keeps_the_core_and_queues_a_notice_for_the_moderators(
     assert (result.changed, result.swapped) == (True, False)
     assert service.core is running
     [(chat, conversation, text)] = notices(sqlite_storage)
-    assert (chat, conversation) == (str(MOD_CHAT), NOTICE_CONVERSATION)
+    assert (chat, conversation) == (str(MOD_CHAT), NO_CONVERSATION)  # belongs to no one
     assert text.startswith("Flow reload rejected: the bot keeps answering")
     assert "how_it_workz" in text
     assert watch.announces(result)

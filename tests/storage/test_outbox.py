@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import StorageError
 from bot.model import MESSAGE_LIMIT, Button, Reply
-from bot.storage import OutboxMessage, Storage
+from bot.storage import OutboxMessage, Storage, outbox
 from bot.storage.outbox import Delivery
 from bot.storage.parts import split_reply, utf16_length
 
@@ -87,6 +87,21 @@ def test_a_reply_with_no_text_is_queued_whole(storage: Storage) -> None:
         [message_id] = tx.enqueue("8", Reply("   "))
     [message] = claim_all(storage)
     assert (message.id, message.reply) == (message_id, Reply("   "))
+
+
+def test_a_message_that_belongs_to_no_conversation_says_so(storage: Storage) -> None:
+    with storage.transaction() as connection:
+        [message_id] = outbox.enqueue(
+            connection, "-100", (Reply("a listing"),), conversation_id=None, kind="notice", now=1.0
+        )
+        with pytest.raises(ValueError, match="pass None"):
+            outbox.enqueue(connection, "-100", (Reply("x"),), conversation_id="", kind="n", now=1.0)
+    [message] = storage.claim_outbox(now=LATER)
+    assert (message.id, message.conversation_id, message.reply) == (
+        message_id,
+        None,
+        Reply("a listing"),
+    )
 
 
 def test_claim_gives_oldest_first_and_one_per_chat(storage: Storage) -> None:
