@@ -3,7 +3,7 @@
 The sender claims due messages (at most one per chat, oldest first, leased), sends each as one or
 more plain-text ``sendMessage`` calls, and records the result:
 
-- sent: marked sent with Telegram's message ids as ``sent_ref``;
+- sent: marked sent with Telegram's message id as ``sent_ref``;
 - ``RetryAfter`` (flood control): due again after the time Telegram asks for;
 - network errors, Telegram 5xx, other transient errors: due again after an exponential backoff
   with jitter, capped at :attr:`SenderSettings.backoff_cap`;
