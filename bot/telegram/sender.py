@@ -55,8 +55,9 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.model import Reply
+from bot.model import MESSAGE_LIMIT, Reply
 from bot.storage.outbox import Delivery
+from bot.storage.parts import split_reply
 from bot.telegram.outgoing import keyboard_for
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
@@ -243,7 +244,7 @@ class OutboxSender:
             chat_id = int(message.chat_id)
             if self._pacer is not None:
                 await self._pacer.wait_turn(chat_id)
-            sent_id = await self._send_one(chat_id, reply.text, keyboard_for(reply.buttons))
+            sent_ref = await self._send_row(chat_id, reply)
         except RetryAfter as error:
             wait = retry_after_seconds(error)
             await self._retry(message, wait, f"flood control: retry after {wait:g}s")
@@ -257,7 +258,25 @@ class OutboxSender:
         except ValueError as error:
             await self._give_up(message, f"cannot be sent: {error}")
         else:
-            await self._recorder.record(Delivery(message.id, sent_ref=str(sent_id)))
+            await self._recorder.record(Delivery(message.id, sent_ref=sent_ref))
+
+    async def _send_row(self, chat_id: int, reply: Reply) -> str:
+        """Send one outbox row; Telegram's id for it (ids joined by commas for several).
+
+        Rows are split where they are queued, so a row is one message. A row longer than a
+        message can only have been queued whole by an older crisisbot still running beside this
+        one during a rolling upgrade (its sender split at send time): it is sent in parts, as
+        that version would have, rather than refused by Telegram and lost. If a later part
+        fails, the whole row is tried again, so its first parts may arrive twice.
+        """
+        if len(reply.text) * 2 <= MESSAGE_LIMIT:  # within the limit in any UTF-16 count
+            return str(await self._send_one(chat_id, reply.text, keyboard_for(reply.buttons)))
+        ids: list[int] = []
+        for part in split_reply(reply):
+            if ids and self._pacer is not None:
+                await self._pacer.wait_turn(chat_id)
+            ids.append(await self._send_one(chat_id, part.text, keyboard_for(part.buttons)))
+        return ",".join(map(str, ids))
 
     async def _send_one(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None

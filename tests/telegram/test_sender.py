@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text as sql
 from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.model import Button, Reply
 from bot.storage import Storage
+from bot.storage.outbox import reply_to_json
 from bot.telegram.sender import (
     OutboxSender,
     SenderSettings,
@@ -221,4 +223,27 @@ async def test_send_directly_sends_from_a_worker_thread_without_the_outbox(
         sender.stop()
         await running
     assert [sent["text"] for sent in standin.sent_messages(17)] == [part.text for part in parts]
+    assert sqlite_storage.outbox_depth() == 0
+
+
+async def test_a_long_row_an_older_version_queued_whole_is_sent_in_parts_not_lost(
+    sender: OutboxSender, sqlite_storage: Storage, standin: BotApiStandIn
+) -> None:
+    """During a rolling upgrade a replica of the previous version may still queue a long
+    transcript as one row (its sender split at send time); this sender must not lose it."""
+    with sqlite_storage.transaction() as connection:
+        connection.execute(
+            sql(
+                "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at,"
+                " not_before) VALUES ('', '7', 'transcript', :payload, 0, 0)"
+            ),
+            {"payload": reply_to_json(Reply(LONG_TEXT, (Button("Claim", "mod:claim:1"),)))},
+        )
+    assert await sender.send_due() == 1
+    first, second = standin.sent_messages(7)
+    assert len(first["text"]) <= 4096
+    assert len(second["text"]) <= 4096
+    assert (first["text"] + second["text"]).replace(" ", "") == LONG_TEXT.replace(" ", "")
+    assert "reply_markup" not in first
+    assert "reply_markup" in second
     assert sqlite_storage.outbox_depth() == 0
