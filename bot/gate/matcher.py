@@ -198,6 +198,8 @@ class PhraseSet:
         found: set[str] = set()
         positions: list[dict[str, list[int]]] = []
         tokens = self._tokens
+        long_tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # for this text only: a long
+        # token (letters spaced over the whole message) recurs in its views and glued text
         for searched in (*text.views, text.glued):
             at: dict[str, list[int]] = {}
             position = 0
@@ -205,11 +207,15 @@ class PhraseSet:
                 if token:
                     inside = tokens.get(token)
                     if inside is None:
-                        inside = self._anchors_in(token)
                         if len(token) <= _CACHED_TOKEN_CHARS:
+                            inside = self._anchors_in(token)
                             if len(tokens) >= _TOKEN_CACHE_LIMIT:
                                 tokens.clear()
                             tokens[token] = inside
+                        else:
+                            inside = long_tokens.get(token)
+                            if inside is None:
+                                inside = long_tokens[token] = self._anchors_in(token)
                     for offset, anchor in inside:
                         found_at = at.get(anchor)
                         if found_at is None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import chain
 
 MAX_PIECES = 6
 MAX_PIECE_CHARS = 200
@@ -44,6 +45,8 @@ _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*·]){3,}\w(?!\w)")
 _SPACE = re.compile(r"\s+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _REPEATED = re.compile(r"(?<!\S)(\S.{0,39}?)(?:\s+\1){2,}(?!\S)", re.DOTALL)
+_ALNUM = re.compile(r"[^\W_]")
+"""A letter or digit: what ``str.isalnum`` accepts."""
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:؟۔।。！？；])\s*|\n+")
 
 
@@ -59,7 +62,7 @@ def tidy(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """The non-empty sentences of tidied ``text``, in order."""
     parts = (part.strip() for part in _SENTENCE_END.split(text))
-    return [part for part in parts if part and any(char.isalnum() for char in part)]
+    return [part for part in parts if _ALNUM.search(part)]
 
 
 def _cut(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> tuple[str, int]:
@@ -97,17 +100,26 @@ def select_pieces(
     parts = list(dict.fromkeys(sentences(tidied)))
     if len(parts) <= 1:
         return [_cut(tidied, count_tokens, MAX_PIECE_TOKENS)[0]]
-    order = [i for i, part in enumerate(parts) if urgent(part)]
-    # Then the last sentence, then the shortest first: the most sentences for the budget (a
-    # statement about oneself is short beside the questions around it).
-    order += [len(parts) - 1, *sorted(range(len(parts)), key=lambda i: len(parts[i]))]
+    # Urgent sentences first, then the last one, then the shortest first: the most sentences for
+    # the budget (a statement about oneself is short beside the questions around it). Sentences
+    # are tested for urgency only until the pieces are chosen.
+    order = chain(
+        (i for i, part in enumerate(parts) if urgent(part)),
+        (len(parts) - 1,),
+        sorted(range(len(parts)), key=lambda i: len(parts[i])),
+    )
     chosen: list[str] = []
     budget = MAX_LONG_TOKENS if len(tidied) > LONG_TEXT_CHARS else MAX_TOTAL_TOKENS
     whole, used = _cut(tidied, count_tokens, MAX_PIECE_TOKENS)
     budget -= used
-    for index in dict.fromkeys(order):
-        if len(chosen) == max_pieces - 1 or budget <= 4:
+    seen: set[int] = set()
+    while len(chosen) < max_pieces - 1 and budget > 4:
+        index = next(order, None)
+        if index is None:
             break
+        if index in seen:
+            continue
+        seen.add(index)
         piece, used = _cut(parts[index], count_tokens, min(MAX_PIECE_TOKENS, budget))
         if piece != whole:
             chosen.append(piece)
