@@ -15,7 +15,9 @@ Order of work for one message:
 7. read the message by meaning (:mod:`bot.gate.semantic`): a crisis score from the semantic
    detector is crisis too (lexicon OR semantic: the lexicon keeps the last word for recall); a
    score in the uncertain band, weak signals below accumulation, or safety-net vocabulary the
-   detector is not confidently benign about make a check-in: ask the person directly.
+   detector is not confidently benign about make a check-in: ask the person directly. A message
+   of more than ``DECIDED_UNREAD_CHARS`` whose route steps 2-6 decided is not read by meaning:
+   the read could add only a score, not change the route, risk or category.
 
 A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is clear.
 """
@@ -40,6 +42,9 @@ NEGATION_WINDOW_WORDS = 3
 """A negation cue counts when it ends within this many words before a negatable match."""
 MAX_SIGNALS_PER_RULE = 3
 """At most this many separate hits of one weak-signal rule count in a single message."""
+DECIDED_UNREAD_CHARS = 1000
+"""A message longer than this whose route the lexicon (or accumulation) has decided is not read
+by the semantic detector: its verdict reports the lexicon alone, with no score."""
 SEMANTIC_RISK = {
     "planning": Risk.IMMINENT,
     "farewell": Risk.IMMINENT,
@@ -147,9 +152,22 @@ class CrisisGate:
         findings = self._findings(gate_text)
         signals = self._signals_of(gate_text, findings, now)
         term = None if findings else self.terms.find(text)
-        # A lexicon crisis is decided: its sentences cannot change the route, so the detector
-        # reads only the whole message, for the score and the detectors that spoke.
-        meaning = self.semantic.assess(text, whole_only=bool(findings) or term is not None)
+        verdict = (
+            None
+            if findings or term is not None
+            else accumulate(history, signals, now, self.lexicon.accumulation)
+        )
+        if verdict is not None or findings or term is not None:
+            # The route, risk and category are decided; reading by meaning only adds the score
+            # and whether the detector spoke too. A long message skips that read (it costs as
+            # much as the lexicon's); a short one reads only the whole message when the lexicon
+            # matched, as its sentences cannot change the route.
+            if len(text) > DECIDED_UNREAD_CHARS:
+                meaning = self.semantic.unread(text)
+            else:
+                meaning = self.semantic.assess(text, whole_only=verdict is None)
+        else:
+            meaning = self.semantic.assess(text)
         # Nearest to mentions (questions about suicide and treatment) with no word of death,
         # self-harm or farewell: a question to ask back (check-in), not a crisis by meaning alone.
         semantic_crisis = meaning.band == "crisis" and (
@@ -164,7 +182,6 @@ class CrisisGate:
             signals = (*signals, found)
             spoke = {"lexicon", "semantic"} if semantic_crisis else {"lexicon"}
             return self._crisis(meaning, term.risk, term.category, term.id, signals, spoke)
-        verdict = accumulate(history, signals, now, self.lexicon.accumulation)
         if verdict is not None:
             spoke = {"accumulated", "semantic"} if semantic_crisis else {"accumulated"}
             return self._crisis(
@@ -293,6 +310,7 @@ def _distinct_hits(hits: list[Hit]) -> dict[str, int]:
 
 
 __all__ = [
+    "DECIDED_UNREAD_CHARS",
     "MAX_SIGNALS_PER_RULE",
     "NEGATION_WINDOW_WORDS",
     "SEMANTIC_RISK",

@@ -16,6 +16,7 @@ import pytest
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
 from bot.gate.advice import ADVICE_PATH, _load
 from bot.gate.fuzzy import TokenCorrector
+from bot.gate.gate import DECIDED_UNREAD_CHARS
 from bot.gate.matcher import WHOLE_VIEW_CHARS
 from bot.gate.phrases import compile_phrase
 from bot.gate.views import build_gate_text, draft
@@ -56,6 +57,28 @@ def test_dotted_and_glued_words_inside_long_text_are_caught(gate: CrisisGate) ->
 def test_figurative_idiom_inside_long_text_stays_clear(gate: CrisisGate) -> None:
     text = _noise(2000) + " this homework is killing me " + _noise(1500)
     assert not gate.assess(text).crisis
+
+
+def test_long_message_the_lexicon_decides_is_not_read_by_meaning(gate: CrisisGate) -> None:
+    statement = "i want to kill myself"
+    short = gate.assess(statement)
+    text = _noise(DECIDED_UNREAD_CHARS) + " " + statement
+    result = gate.assess(text)
+    assert (result.crisis, result.risk, result.category, result.rule) == (
+        short.crisis,
+        short.risk,
+        short.category,
+        short.rule,
+    )
+    assert result.detectors == frozenset({"lexicon"})
+    assert result.score is None
+    assert result.language == "en"
+
+
+def test_long_message_the_lexicon_leaves_open_is_read_by_meaning(gate: CrisisGate) -> None:
+    result = gate.assess(_noise(DECIDED_UNREAD_CHARS + 500))
+    assert not result.crisis
+    assert result.score is not None
 
 
 def _pathological() -> dict[str, str]:
