@@ -42,6 +42,7 @@ _INVISIBLE = re.compile(
 _RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _SYMBOL_RUN = re.compile(r"([^\w\s]{3})[^\w\s]+")
 _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*·]){3,}\w(?!\w)")
+_SPACED_MARK = re.compile(r"[ .\-_*·]")
 _SPACE = re.compile(r"\s+")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _REPEATED = re.compile(r"(?<!\S)(\S.{0,39}?)(?:\s+\1){2,}(?!\S)", re.DOTALL)
@@ -55,7 +56,7 @@ def tidy(text: str) -> str:
     text = _SURROGATE.sub("", _INVISIBLE.sub("", text[:MAX_SCAN_CHARS]))
     text = _RUN.sub(r"\1\1", text)
     text = _SYMBOL_RUN.sub(r"\1", text)
-    text = _SPACED.sub(lambda match: re.sub(r"[ .\-_*·]", "", match.group()), text)
+    text = _SPACED.sub(lambda match: _SPACED_MARK.sub("", match.group()), text)
     return _SPACE.sub(" ", text).strip()
 
 
