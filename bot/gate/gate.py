@@ -235,9 +235,19 @@ class CrisisGate:
 
     def _findings(self, gate_text: GateText) -> list[_Finding]:
         views = (*gate_text.views, gate_text.glued)
-        exempt = self._exemption_set.find(gate_text)
+        hits = self._rule_set.find(gate_text)
+        if not hits:
+            return []
+        # Exemptions only cancel rule hits: only those naming a rule that matched are searched.
+        hit_rules = {hit.entry_id for hit in hits}
+        wanted = frozenset(
+            exemption.id
+            for exemption in self._exemptions.values()
+            if any(exemption.covers(rule_id) for rule_id in hit_rules)
+        )
+        exempt = self._exemption_set.find(gate_text, entries=wanted) if wanted else []
         findings: list[_Finding] = []
-        for hit in self._rule_set.find(gate_text):
+        for hit in hits:
             if self._suppressed(hit, exempt):
                 continue
             rule = self._rules[hit.entry_id]

@@ -272,10 +272,16 @@ class PhraseSet:
                 hits.extend(_search(compiled.entry_id, glued, text.glued, glued_index))
         return hits
 
-    def find(self, text: GateText, anchors: Anchors | None = None) -> list[Hit]:
+    def find(
+        self,
+        text: GateText,
+        anchors: Anchors | None = None,
+        entries: frozenset[str] | None = None,
+    ) -> list[Hit]:
         """Every hit in the views of ``text``; the glued text, if any, is the last view index.
 
-        ``anchors`` may pass the result of :meth:`anchors` when the caller already has it.
+        ``anchors`` may pass the result of :meth:`anchors` when the caller already has it;
+        ``entries``, when given, limits the search to the entries with these ids.
         """
         if anchors is None:
             anchors = self.anchors(text)
@@ -287,6 +293,8 @@ class PhraseSet:
             searched.append((glued_index, text.glued))
         for index in self.candidates(found):
             compiled = self._compiled[index]
+            if entries is not None and compiled.entry_id not in entries:
+                continue
             if compiled.others and _missing(compiled.others, found):
                 continue  # a required word occurs nowhere
             entry_id = compiled.entry_id
