@@ -82,8 +82,11 @@ class AdviceGuard:
         # The gate read this text just before: its normalised tokens are reused (views.draft),
         # and only the typo repair with the guard's own key words is done again.
         gate_text = build_gate_text(text, self._corrector)
+        hits = self._rule_set.find(gate_text)
+        if not hits:
+            return None  # exemptions only cancel rule hits: none to search for
         exempt = self._exemption_set.find(gate_text)
-        hits = [hit for hit in self._rule_set.find(gate_text) if not self._exempt(hit, exempt)]
+        hits = [hit for hit in hits if not self._exempt(hit, exempt)]
         if not hits:
             return None
         first = min(hits, key=lambda hit: self._order[hit.entry_id])
