@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -213,14 +212,6 @@ async def test_webhook_app_serves_the_metrics(metrics: Metrics) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == CONTENT_TYPE
     assert 'crisisbot_updates_total{kind="text",result="handled"} 1.0' in response.text
-
-
-@pytest.fixture
-def sqlite_storage(tmp_path: Any) -> Iterator[Storage]:
-    storage = Storage.from_url(f"sqlite:///{tmp_path / 'metrics.db'}")
-    storage.ensure_schema()
-    yield storage
-    storage.close()
 
 
 def test_metrics_port_serves_the_same_page_and_closes(

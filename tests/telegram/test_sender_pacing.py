@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
@@ -28,14 +27,6 @@ async def bot(standin: BotApiStandIn, monkeypatch: pytest.MonkeyPatch) -> AsyncI
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     async with Bot(TOKEN, base_url=OFFLINE_BASE_URL, request=offline_request(standin)) as bot:
         yield bot
-
-
-@pytest.fixture
-def sqlite_storage(tmp_path: Path) -> Iterator[Storage]:
-    storage = Storage.from_url(f"sqlite:///{tmp_path / 'pacing.db'}")
-    storage.ensure_schema()
-    yield storage
-    storage.close()
 
 
 @pytest.fixture
