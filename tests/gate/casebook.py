@@ -79,4 +79,5 @@ CRISIS_FILES = (
     "variants",
     "languages_crisis",
     "terms_crisis",
+    "review9_crisis",
 )

@@ -20,7 +20,16 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
 
 @pytest.mark.parametrize(
     "case",
-    as_params(load_cases("figurative", "low_mood", "everyday", "languages_benign", "terms_benign")),
+    as_params(
+        load_cases(
+            "figurative",
+            "low_mood",
+            "everyday",
+            "languages_benign",
+            "terms_benign",
+            "review9_benign",
+        )
+    ),
 )
 def test_figurative_and_low_mood_are_not_crisis(gate: CrisisGate, case: Case) -> None:
     assessment = gate.assess(case.text)
