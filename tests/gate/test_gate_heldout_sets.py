@@ -29,10 +29,10 @@ class Floor:
 
 
 FLOORS = {
-    "heldout6.jsonl": Floor(crisis=298, crisis_or_check_in=352, false_crisis=5, benign_check_in=13),
-    "heldout7.jsonl": Floor(crisis=208, crisis_or_check_in=255, false_crisis=3, benign_check_in=23),
-    "heldout8.jsonl": Floor(crisis=356, crisis_or_check_in=401, false_crisis=4, benign_check_in=28),
-    "heldout9.jsonl": Floor(crisis=246, crisis_or_check_in=326, false_crisis=9, benign_check_in=19),
+    "heldout6.jsonl": Floor(crisis=303, crisis_or_check_in=353, false_crisis=5, benign_check_in=13),
+    "heldout7.jsonl": Floor(crisis=210, crisis_or_check_in=255, false_crisis=3, benign_check_in=23),
+    "heldout8.jsonl": Floor(crisis=360, crisis_or_check_in=401, false_crisis=4, benign_check_in=24),
+    "heldout9.jsonl": Floor(crisis=337, crisis_or_check_in=348, false_crisis=5, benign_check_in=21),
 }
 
 
