@@ -35,6 +35,9 @@ _SCRIPT_LOOKALIKES = _pairs(
     "ǫq ʀr ꜱs ᴛt ᴜu ᴠv ᴡw ʏy ᴢz ɐa ǝe ɟf ɥh ɯm ɹr ʇt ʌv ʍw ʎy"
 )
 
+# Ligatures NFKC leaves alone, written out as their letters ("sœur", "cœur", "Straße").
+LIGATURES: MappingProxyType[int, str] = MappingProxyType(_pairs("œoe Œoe æae Æae ßss ẞss"))
+
 # Letters in shapes that NFKC leaves alone: negative circled or squared, regional indicators.
 _SHAPED_LETTERS = {
     **_letter_block(0x1F150),  # negative circled capital letters
@@ -49,7 +52,7 @@ _PUNCTUATION = {
 }
 
 CONFUSABLES: MappingProxyType[int, str] = MappingProxyType(
-    {**_SCRIPT_LOOKALIKES, **_SHAPED_LETTERS, **_PUNCTUATION}
+    {**_SCRIPT_LOOKALIKES, **LIGATURES, **_SHAPED_LETTERS, **_PUNCTUATION}
 )
 """Code point -> Latin replacement, applied after NFKC by :func:`bot.gate.normalize.normalize`."""
 
@@ -85,4 +88,4 @@ EMOJI_WORDS: MappingProxyType[str, str] = MappingProxyType(
 )
 """Emoji whose meaning the crisis rules should see, as words (others become spaces)."""
 
-__all__ = ["CONFUSABLES", "EMOJI_WORDS", "LEET"]
+__all__ = ["CONFUSABLES", "EMOJI_WORDS", "LEET", "LIGATURES"]

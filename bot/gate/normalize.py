@@ -4,6 +4,7 @@
 
 * NFKC compatibility folding (full-width letters, styled mathematical letters, ligatures, circled
   and squared letters, superscripts);
+* ligatures NFKC leaves alone written out (``œ`` -> ``oe``, ``æ`` -> ``ae``, ``ß`` -> ``ss``);
 * lookalike letters from other scripts and small capitals mapped to Latin (``CONFUSABLES``);
 * zero-width and other invisible format characters removed, control characters made spaces;
 * accents and stacked combining marks (including "zalgo" text) stripped;

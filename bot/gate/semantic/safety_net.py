@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ModelError
+from bot.gate.confusables import LIGATURES
 from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
@@ -42,12 +43,13 @@ _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
 
 def fold(text: str) -> str:
     """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too),
-    with the Arabic stretching mark dropped and runs of three or more of a letter squeezed to one
-    ("ente7aaar", "انـتـحـار")."""
+    ligatures written out ("cœur" reads as "coeur"), the Arabic stretching mark dropped and runs
+    of three or more of a letter squeezed to one ("ente7aaar", "انـتـحـار")."""
     if text.isascii():
         folded = text.lower()  # the same as the general path for ASCII, without a loop per char
     else:
-        decomposed = unicodedata.normalize("NFKD", text.casefold().replace(_TATWEEL, ""))
+        plain = text.casefold().replace(_TATWEEL, "").translate(LIGATURES)
+        decomposed = unicodedata.normalize("NFKD", plain)
         folded = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _LONG_RUN.sub(r"\1", folded)
 
