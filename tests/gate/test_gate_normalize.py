@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gate import normalize
+from bot.gate import CrisisGate, normalize
 from bot.gate.fuzzy import TokenCorrector
+from bot.gate.semantic.safety_net import fold
 from bot.gate.views import build_gate_text
 
 
@@ -18,6 +19,8 @@ from bot.gate.views import build_gate_text
         pytest.param("ѕuісіdе", "suicide", id="cyrillic-lookalikes"),
         pytest.param("κιll", "kill", id="greek-lookalikes"),
         pytest.param("ᴋɪʟʟ", "kill", id="small-capitals"),
+        pytest.param("Ma SŒUR, mon cœur", "ma soeur, mon coeur", id="oe-ligature"),
+        pytest.param("Æther, Straße, STRAẞE", "aether, strasse, strasse", id="ae-and-sharp-s"),
         pytest.param("ⓚⓘⓛⓛ", "kill", id="circled"),
         pytest.param("🅺🅸🅻🅻", "kill", id="negative-squared"),
         pytest.param("ki\u200bll\u200d me\ufeff", "kill me", id="zero-width"),
@@ -130,3 +133,22 @@ def test_clause_marks_become_a_dot_token_but_ellipsis_does_not() -> None:
 def test_glued_text_holds_only_long_tokens() -> None:
     text = build_gate_text("ok iwanttodie now", CORRECTOR)
     assert text.glued == " iwanttodie "
+
+
+def test_a_ligature_reads_as_its_letters_in_the_gate(gate: CrisisGate) -> None:
+    """A farewell with "sœur" is the farewell written with "soeur"; the sister alone is not."""
+    farewell = gate.assess("prenez soin de ma sœur")
+    plain = gate.assess("prenez soin de ma soeur")
+    assert farewell.check_in
+    assert (farewell.crisis, farewell.check_in, farewell.signals) == (
+        plain.crisis,
+        plain.check_in,
+        plain.signals,
+    )
+    assert not gate.assess("prenez soin de ma sœur ce week-end").check_in
+    crisis = gate.assess("je veux mourir. prenez soin de ma sœur")
+    assert crisis.crisis
+
+
+def test_the_safety_net_folds_ligatures() -> None:
+    assert fold("CŒUR Æ ß") == "coeur ae ss"
