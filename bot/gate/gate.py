@@ -35,7 +35,7 @@ from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
 from bot.gate.terms import CrisisTerms, shipped_terms
-from bot.gate.views import GateText, build_gate_text
+from bot.gate.views import GateText, build_gate_text, main_spans
 from bot.model import GateOutcome, Risk, Signal
 
 NEGATION_WINDOW_WORDS = 3
@@ -248,7 +248,7 @@ class CrisisGate:
         exempt = self._exemption_set.find(gate_text, entries=wanted) if wanted else []
         findings: list[_Finding] = []
         for hit in hits:
-            if self._suppressed(hit, exempt):
+            if self._suppressed(hit, exempt, gate_text):
                 continue
             rule = self._rules[hit.entry_id]
             order = self._order[rule.id]
@@ -273,11 +273,24 @@ class CrisisGate:
             for other in plain
         )
 
-    def _suppressed(self, hit: Hit, exempt: list[Hit]) -> bool:
-        """Whether an exemption naming this rule covers some of the hit's text."""
-        return any(
-            _overlap(span, hit) and self._exemptions[span.entry_id].covers(hit.entry_id)
-            for span in exempt
+    def _suppressed(self, hit: Hit, exempt: list[Hit], gate_text: GateText) -> bool:
+        """Whether an exemption naming this rule covers some of the hit's text.
+
+        A hit in another view (letters joined, punctuation unread, the long words) is also
+        covered when every token it touches is a main-view token that such an exemption covers
+        there: "overdosed" read alone among the long words of "overdosed on netflix". Only that
+        token's match: another "overdosed" in the message is a token of its own.
+        """
+        covering = [s for s in exempt if self._exemptions[s.entry_id].covers(hit.entry_id)]
+        if any(_overlap(span, hit) for span in covering):
+            return True
+        in_main = [span for span in covering if span.view == 0]
+        if hit.view == 0 or not in_main:
+            return False
+        tokens = main_spans(gate_text, hit.view, hit.start, hit.end)
+        return tokens is not None and all(
+            any(span.start < last and first < span.end for span in in_main)
+            for first, last in tokens
         )
 
     def _negated(self, view: str, start: int) -> bool:

@@ -209,4 +209,70 @@ def build_gate_text(text: str, corrector: TokenCorrector) -> GateText:
     return GateText(tuple(views), glued)
 
 
-__all__ = ["DRAFT_CACHE_SIZE", "GLUED_MIN_LENGTH", "Draft", "GateText", "build_gate_text", "draft"]
+def _spans(view: str) -> list[tuple[str, int, int]]:
+    """Every token of a padded view with its start and end."""
+    spans: list[tuple[str, int, int]] = []
+    position = 1
+    for token in view[1:-1].split(" "):
+        spans.append((token, position, position + len(token)))
+        position += len(token) + 1
+    return spans
+
+
+def _occurrences(spans: list[tuple[str, int, int]]) -> list[int]:
+    """For each token, how many times the same token came before it."""
+    seen: dict[str, int] = {}
+    counts: list[int] = []
+    for token, _, _ in spans:
+        counts.append(seen.get(token, 0))
+        seen[token] = counts[-1] + 1
+    return counts
+
+
+def main_spans(
+    text: GateText, view_index: int, start: int, end: int
+) -> list[tuple[int, int]] | None:
+    """Where the tokens that ``[start, end)`` of a view touches are in the main view.
+
+    ``view_index`` counts the views, then the glued text. A token of another view is the main
+    view's token of the same spelling and the same rank among its repeats ("overdosed" in the
+    long words is the main view's "overdosed"); None when some touched token has no such
+    counterpart (letters joined or words unglued only in that view).
+    """
+    main = _spans(text.views[0])
+    where: dict[tuple[str, int], tuple[int, int]] = {
+        (token, rank): (first, last)
+        for (token, first, last), rank in zip(main, _occurrences(main), strict=True)
+    }
+    if view_index < len(text.views):
+        ranked = _spans(text.views[view_index])
+        ranks = _occurrences(ranked)
+    else:  # the glued text: the long tokens of each view in turn, ranked within their view
+        ranked = _spans(text.glued) if text.glued else []
+        ranks = []
+        for view in text.views:
+            spans = _spans(view)
+            ranks.extend(
+                rank
+                for (token, _, _), rank in zip(spans, _occurrences(spans), strict=True)
+                if len(token) >= GLUED_MIN_LENGTH
+            )
+    found: list[tuple[int, int]] = []
+    for (token, first, last), rank in zip(ranked, ranks, strict=True):
+        if first < end and start < last:
+            counterpart = where.get((token, rank))
+            if counterpart is None:
+                return None
+            found.append(counterpart)
+    return found or None
+
+
+__all__ = [
+    "DRAFT_CACHE_SIZE",
+    "GLUED_MIN_LENGTH",
+    "Draft",
+    "GateText",
+    "build_gate_text",
+    "draft",
+    "main_spans",
+]

@@ -8,6 +8,7 @@ import pytest
 
 import bot.gate
 from bot.gate import CrisisGate, default_gate
+from bot.gate.lexicon import Exemption
 from bot.model import GateOutcome, Risk
 
 
@@ -130,3 +131,27 @@ def test_default_gate_uses_only_the_built_in_lexicon() -> None:
     gate = default_gate()
     assert len(gate.lexicon.sources) == 1
     assert gate.lexicon.sources[0].endswith("lexicon.yaml")
+
+
+@pytest.fixture(scope="module")
+def netflix_gate(gate: CrisisGate) -> CrisisGate:
+    """The built-in gate with one invented exemption for a figurative overdose."""
+    figurative = Exemption(
+        "figurative.screen_overdose",
+        ("means.lethal_amount", "planning.in_progress"),
+        phrases=("(i|i ve|ive|i have|just)? overdosed on (netflix|tv|series)",),
+    )
+    lexicon = dataclasses.replace(gate.lexicon, exemptions=(*gate.lexicon.exemptions, figurative))
+    return CrisisGate(lexicon, gate.semantic, gate.terms)
+
+
+def test_an_exemption_covers_its_token_in_the_long_words_too(netflix_gate: CrisisGate) -> None:
+    """ "overdosed" is also read alone among the long words, where the idiom is not around it."""
+    assert not netflix_gate.assess("overdosed on netflix").crisis
+    assert not netflix_gate.assess("i overdosed on netflix last night").crisis
+
+
+def test_an_exemption_covers_only_its_own_token(netflix_gate: CrisisGate) -> None:
+    """Another "overdosed" in the same message is read as it stands, in every view."""
+    assert netflix_gate.assess("overdosed on netflix, then i overdosed on my pills").crisis
+    assert netflix_gate.assess("i overdosed on netflix. overdosed").crisis
