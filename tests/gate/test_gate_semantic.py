@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.embedding import shared_encoder
+from bot.embedding.encoder import _RememberingTokenizer
 from bot.errors import ModelError
 from bot.gate import CrisisGate
 from bot.gate.semantic import SafetyNet, SemanticDetector, shared_detector
@@ -279,3 +280,25 @@ def test_a_check_in_on_the_score_alone_is_meaning_only(gate: CrisisGate) -> None
         assert assessment.check_in, text
         assert not assessment.meaning_only, text
     assert not gate.assess("I want to kill myself").meaning_only
+
+
+def test_a_counted_piece_is_not_tokenized_again_to_encode_it() -> None:
+    """The model reads the tokens the count remembered (served from memory, moved last)."""
+    encoder = shared_encoder()
+    text = "a piece counted before it is encoded, 7 words or so"
+    remembering = encoder._model._sp
+    assert encoder._model._model.sp is remembering
+    assert encoder.token_count(text) == len(remembering._tokenizer.encode(text))
+    encoder.token_count("another piece counted after it")
+    encoder.encode([text], cache=False)
+    assert list(remembering._ids)[-1] == text
+
+
+def test_remembered_token_ids_are_bounded_and_exact() -> None:
+    inner = shared_encoder()._model._sp._tokenizer
+    remembering = _RememberingTokenizer(inner, size=2)
+    texts = ["one", "two words", "three more words", "two words"]
+    for text in texts:
+        assert remembering.encode(text) == inner.encode(text)
+        assert len(remembering._ids) <= 2
+    assert remembering.encode(["one", "two"]) == inner.encode(["one", "two"])
