@@ -37,6 +37,24 @@ _ANYWHERE_SCRIPT = re.compile(
 
 
 _TATWEEL = "\u0640"
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-z]")
+_CYRILLIC_WORD = re.compile(r"\w*[\u0400-\u04ff]\w*")
+_CYRILLIC_LOOKALIKE = frozenset("abcehikmoptxy")
+_TO_CYRILLIC = str.maketrans("abcehikmoptxy", "авсенікмортху")
+"""Latin letters that look like Cyrillic ones (lower case, as after folding), back to Cyrillic:
+the reverse of the normaliser's lookalikes, for words written mostly in Cyrillic."""
+_DEVANAGARI_MARKS = "\u0900-\u0903\u093a-\u094c\u094e\u094f\u0951-\u0957\u0962\u0963"
+_DEVANAGARI_SYLLABLE = (
+    f"[\u0904-\u0939\u0958-\u0961\u0972-\u097f][{_DEVANAGARI_MARKS}]*"
+    f"(?:\u094d[\u0915-\u0939\u0958-\u095f\u0978-\u097f][{_DEVANAGARI_MARKS}]*)*"
+)
+_SPACED_DEVANAGARI = re.compile(
+    rf"(?<![\w\u0900-\u097f]){_DEVANAGARI_SYLLABLE}(?: {_DEVANAGARI_SYLLABLE}){{2,}}"
+    r"(?![\w\u0900-\u097f])"
+)
+"""Three or more single Devanagari syllables (a letter with its marks, a conjunct written with
+a virama) separated by spaces: "आ त्म ह त्या"."""
 _LONG_RUN = re.compile(r"(\w)\1{2,}")
 _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
 
@@ -54,9 +72,51 @@ def fold(text: str) -> str:
     return _LONG_RUN.sub(r"\1", folded)
 
 
+def _cyrillic_lookalikes(folded: str) -> str:
+    """Latin lookalikes inside Cyrillic words read as Cyrillic ("xочу yмepеть").
+
+    A word with a Cyrillic letter is read so when each of its Latin letters has a Cyrillic
+    lookalike ("уmepetь"), or when it has at least as many Cyrillic letters as Latin ones; a
+    Latin word beside it ("iPhone") stays Latin.
+    """
+
+    def mapped(match: re.Match[str]) -> str:
+        word = match.group()
+        latin = _LATIN.findall(word)
+        if latin and (
+            all(letter in _CYRILLIC_LOOKALIKE for letter in latin)
+            or len(_CYRILLIC.findall(word)) >= len(latin)
+        ):
+            return word.translate(_TO_CYRILLIC)
+        return word
+
+    return _CYRILLIC_WORD.sub(mapped, folded)
+
+
 def _joined(folded: str) -> str:
     """``folded`` with words written one letter at a time joined ("с у ї ц и д")."""
     return _SPACED.sub(lambda match: match.group().replace(" ", ""), folded)
+
+
+def _variants(text: str) -> list[str]:
+    """The folded views of ``text`` to search: as written, with spaced letters joined, with Latin
+    lookalikes inside Cyrillic words read as Cyrillic, and with spaced Devanagari syllables
+    joined (before folding drops the virama that binds a conjunct)."""
+    text = text[:MAX_SCAN_CHARS]
+    folded = fold(text)
+    found = [folded]
+    joined = _joined(folded)
+    if joined != folded:
+        found.append(joined)
+    if _CYRILLIC.search(folded) and _LATIN.search(folded):
+        cyrillic = _cyrillic_lookalikes(joined)
+        if cyrillic not in found:
+            found.append(cyrillic)
+    if not text.isascii() and _SPACED_DEVANAGARI.search(text):
+        syllables = fold(_SPACED_DEVANAGARI.sub(lambda match: match.group().replace(" ", ""), text))
+        if syllables not in found:
+            found.append(syllables)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +190,7 @@ class SafetyNet:
 
     def hits(self, text: str) -> bool:
         """Whether ``text`` carries any of the vocabulary."""
-        folded = fold(text[:MAX_SCAN_CHARS])
-        joined = _joined(folded)
-        return self._hits_folded(folded) or (joined != folded and self._hits_folded(joined))
+        return any(self._hits_folded(folded) for folded in _variants(text))
 
     def _hits_folded(self, folded: str) -> bool:
         # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
@@ -155,11 +213,9 @@ class SafetyNet:
 
     def tags_in(self, text: str) -> set[int]:
         """The tags of every term found in ``text`` (one pass, however many groups)."""
-        folded = fold(text[:MAX_SCAN_CHARS])
-        joined = _joined(folded)
-        found = self._tags_folded(folded)
-        if joined != folded:
-            found |= self._tags_folded(joined)
+        found: set[int] = set()
+        for folded in _variants(text):
+            found |= self._tags_folded(folded)
         return found
 
     def _tags_folded(self, folded: str) -> set[int]:
