@@ -80,4 +80,5 @@ CRISIS_FILES = (
     "languages_crisis",
     "terms_crisis",
     "review9_crisis",
+    "review10_crisis",
 )

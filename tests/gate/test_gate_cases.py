@@ -28,6 +28,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "languages_benign",
             "terms_benign",
             "review9_benign",
+            "review10_benign",
         )
     ),
 )

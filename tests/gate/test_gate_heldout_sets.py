@@ -29,12 +29,12 @@ class Floor:
 
 
 FLOORS = {
-    "heldout6.jsonl": Floor(crisis=303, crisis_or_check_in=353, false_crisis=5, benign_check_in=13),
+    "heldout6.jsonl": Floor(crisis=306, crisis_or_check_in=354, false_crisis=5, benign_check_in=13),
     "heldout7.jsonl": Floor(crisis=210, crisis_or_check_in=255, false_crisis=3, benign_check_in=23),
     "heldout8.jsonl": Floor(crisis=360, crisis_or_check_in=401, false_crisis=4, benign_check_in=24),
     "heldout9.jsonl": Floor(crisis=337, crisis_or_check_in=348, false_crisis=5, benign_check_in=21),
     "heldout10.jsonl": Floor(
-        crisis=245, crisis_or_check_in=306, false_crisis=10, benign_check_in=27
+        crisis=303, crisis_or_check_in=326, false_crisis=10, benign_check_in=27
     ),
 }
 
