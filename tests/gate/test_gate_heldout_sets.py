@@ -34,7 +34,7 @@ FLOORS = {
     "heldout8.jsonl": Floor(crisis=360, crisis_or_check_in=401, false_crisis=4, benign_check_in=24),
     "heldout9.jsonl": Floor(crisis=337, crisis_or_check_in=348, false_crisis=5, benign_check_in=21),
     "heldout10.jsonl": Floor(
-        crisis=308, crisis_or_check_in=326, false_crisis=6, benign_check_in=27
+        crisis=313, crisis_or_check_in=328, false_crisis=6, benign_check_in=27
     ),
 }
 
