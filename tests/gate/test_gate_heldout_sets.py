@@ -32,7 +32,7 @@ FLOORS = {
     "heldout6.jsonl": Floor(crisis=306, crisis_or_check_in=354, false_crisis=5, benign_check_in=13),
     "heldout7.jsonl": Floor(crisis=210, crisis_or_check_in=255, false_crisis=3, benign_check_in=23),
     "heldout8.jsonl": Floor(crisis=360, crisis_or_check_in=401, false_crisis=4, benign_check_in=24),
-    "heldout9.jsonl": Floor(crisis=337, crisis_or_check_in=348, false_crisis=5, benign_check_in=21),
+    "heldout9.jsonl": Floor(crisis=340, crisis_or_check_in=350, false_crisis=5, benign_check_in=21),
     "heldout10.jsonl": Floor(
         crisis=313, crisis_or_check_in=328, false_crisis=6, benign_check_in=27
     ),
