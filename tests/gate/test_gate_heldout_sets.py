@@ -36,6 +36,9 @@ FLOORS = {
     "heldout10.jsonl": Floor(
         crisis=313, crisis_or_check_in=328, false_crisis=6, benign_check_in=27
     ),
+    "heldout11.jsonl": Floor(
+        crisis=259, crisis_or_check_in=328, false_crisis=10, benign_check_in=40
+    ),
 }
 
 
