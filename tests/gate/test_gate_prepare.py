@@ -36,17 +36,18 @@ def test_prepare_takes_empty_and_unreadable_messages(gate: CrisisGate) -> None:
 
 
 def test_prepared_messages_get_the_verdicts_they_get_alone(gate: CrisisGate) -> None:
-    """Preparing scores a whole batch at once; the bands and categories must not change."""
-    tag = uuid.uuid4().hex
+    """Preparing scores a whole batch against the exemplars in one product; the scores may
+    differ by float rounding only, and the bands and categories not at all."""
     texts = [
-        f"{tag} i keep hoping i won't wake up",
-        f"{tag} how many sessions are usual",
-        f"{tag} je suis mort de rire",
-        f"{tag} what is the lethal amount of my pills",
+        "i keep hoping i won't wake up",
+        "how many sessions are usual",
+        "je suis mort de rire",
+        "what is the lethal amount of my pills",
     ]
-    alone = [gate.semantic.assess(text) for text in texts]  # one message at a time
-    gate.prepare([f"{text} " for text in texts] + texts)  # new pieces, scored as one batch
-    prepared = [gate.semantic.assess(f"{text} ") for text in texts]  # the same words, tidied
+    gate.prepare([])  # nothing prepared: each message is scored on its own
+    alone = [gate.semantic.assess(text) for text in texts]
+    gate.prepare(texts)  # the same messages, scored as one batch
+    prepared = [gate.semantic.assess(text) for text in texts]
 
     assert [(v.band, v.category, v.language) for v in prepared] == [
         (v.band, v.category, v.language) for v in alone
