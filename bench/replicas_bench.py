@@ -6,6 +6,9 @@
 1. Real ``crisisbot run`` processes in webhook mode, a Bot API stand-in and a Telegram-like load
    generator (per chat in order, chats concurrently, 40 connections; each chat's messages
    alternate between the replicas): one replica on SQLite, one on PostgreSQL, two on PostgreSQL.
+   With ``--rates``, the same load is also offered at a steady arrival rate (an open load, as
+   Telegram delivers: a chat's next update still waits for the previous one's 200), which says
+   how fast a replica answers below its capacity rather than how much queues at its capacity.
    Reported: updates committed per second, p50/p99 of the webhook's answer (POST to 200, which
    comes only after the commit), when the last reply was out, and the replicas' CPU per update
    during the load (sending the replies included; PostgreSQL's own CPU not). Replies are sent
@@ -103,7 +106,9 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         yield url
 
 
-def cluster_run(backend: str, replicas: int, chats: int, messages: int) -> dict[str, float]:
+def cluster_run(
+    backend: str, replicas: int, chats: int, messages: int, rate: float | None = None
+) -> dict[str, float]:
     """Start the replicas, deliver the load, wait for every reply; return the figures."""
     with (
         tempfile.TemporaryDirectory(prefix="crisisbot-replicas-") as tmp,
@@ -130,7 +135,7 @@ def cluster_run(backend: str, replicas: int, chats: int, messages: int) -> dict[
             ]
             started = time.perf_counter()
             delivery = asyncio.run(
-                LoadGenerator(targets, SECRET).deliver(chat_updates(chats, messages))
+                LoadGenerator(targets, SECRET, rate=rate).deliver(chat_updates(chats, messages))
             )
             committed = time.perf_counter() - started
             wait_until(lambda: storage.outbox_depth() == 0, 600, "every reply sent")
@@ -237,6 +242,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--sizes", default="1000,100000", help="stored conversations, commas")
     parser.add_argument("--updates", type=int, default=1000, help="updates timed per size")
+    parser.add_argument(
+        "--rates",
+        default="",
+        help="also offer the load at these rates (updates/s, commas) instead of all at once",
+    )
+    parser.add_argument(
+        "--setups",
+        default="sqlite:1,postgres:1,postgres:2",
+        help="backend:replicas pairs, commas",
+    )
     args = parser.parse_args()
     total = args.chats * args.messages
     print(f"{args.chats} chats x {args.messages} messages = {total} updates per setup")
@@ -251,10 +266,13 @@ def main() -> None:
         "| replica CPU ms/update | harness CPU | ratio to CH |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for backend, replicas in (("sqlite", 1), ("postgres", 1), ("postgres", 2)):
-        row = cluster_run(backend, replicas, args.chats, args.messages)
+    setups = [(pair.split(":")[0], int(pair.split(":")[1])) for pair in args.setups.split(",")]
+    rates: list[float | None] = [None, *(float(r) for r in args.rates.split(",") if r)]
+    for (backend, replicas), rate in ((setup, rate) for setup in setups for rate in rates):
+        row = cluster_run(backend, replicas, args.chats, args.messages, rate)
+        offered = "all at once" if rate is None else f"{rate:g}/s offered"
         print(
-            f"| {replicas} replica{'s' if replicas > 1 else ''}, {backend} "
+            f"| {replicas} replica{'s' if replicas > 1 else ''}, {backend}, {offered} "
             f"| {row['updates_per_s']:,.0f} | {row['p50_ms']:.0f} | {row['p99_ms']:.0f} "
             f"| {row['drained_s']:.1f} s | {row['cpu_ms_per_update']:.1f} "
             f"| {row['harness_cores']:.0%} of a core "

@@ -6,6 +6,12 @@ different chats run concurrently, at most ``connections`` requests at a time (Te
 replica refuses, fails or is gone, the same update (same ``update_id``) goes again, to the next
 replica still alive, until one answers 200. A callback can run once a given number of updates has
 been acknowledged (the test kills a replica there).
+
+With ``rate`` set, the load is open: update ``n`` of the whole load (in ``update_id`` order, as
+Telegram numbers them) is released ``n / rate`` seconds after the start and goes as soon as it is
+released and its chat's previous update was acknowledged; without it, every chat sends its next
+update at once (the most the connections allow). The benchmarks use both: one says how many
+updates a replica takes, the other how fast it answers at a given arrival rate.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class LoadGenerator:
     secret: str
     connections: int = 40
     timeout: float = 300.0  # the whole delivery must finish within this many seconds
+    rate: float | None = None  # updates released per second, all chats together; None: at once
     delivery: Delivery = field(default_factory=Delivery)
     _trigger: tuple[int, Callable[[], None]] | None = None
 
@@ -62,15 +69,28 @@ class LoadGenerator:
         deadline = time.monotonic() + self.timeout
         limits = httpx.Limits(max_connections=self.connections)
         gate = asyncio.Semaphore(self.connections)
+        release = self._release_times(updates_by_chat)
         async with httpx.AsyncClient(limits=limits, timeout=60.0) as client:
+            began = time.monotonic()
 
             async def one_chat(updates: list[dict[str, Any]]) -> None:
                 for number, update in enumerate(updates):
+                    if release:  # open load: not before its place in the arrival schedule
+                        await asyncio.sleep(began + release[update["update_id"]] - time.monotonic())
                     async with gate:
                         await self._post(client, update, number, deadline)
 
             await asyncio.gather(*(one_chat(updates) for updates in updates_by_chat.values()))
         return self.delivery
+
+    def _release_times(self, updates_by_chat: dict[int, list[dict[str, Any]]]) -> dict[int, float]:
+        """Seconds after the start at which each update id is released (empty: all at once)."""
+        if self.rate is None:
+            return {}
+        ids = sorted(
+            update["update_id"] for updates in updates_by_chat.values() for update in updates
+        )
+        return {update_id: number / self.rate for number, update_id in enumerate(ids)}
 
     async def _post(
         self, client: httpx.AsyncClient, update: dict[str, Any], number: int, deadline: float
