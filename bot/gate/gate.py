@@ -14,10 +14,11 @@ Order of work for one message:
 
 7. read the message by meaning (:mod:`bot.gate.semantic`): a crisis score from the semantic
    detector is crisis too (lexicon OR semantic: the lexicon keeps the last word for recall); a
-   score in the uncertain band, weak signals below accumulation, or safety-net vocabulary the
-   detector is not confidently benign about make a check-in: ask the person directly. A message
-   of more than ``DECIDED_UNREAD_CHARS`` whose route steps 2-6 decided is not read by meaning:
-   the read could add only a score, not change the route, risk or category.
+   score in the uncertain band, weak signals below accumulation (but a loss alone in the message
+   and the window), or safety-net vocabulary the detector is not confidently benign about make a
+   check-in: ask the person directly. A message of more than ``DECIDED_UNREAD_CHARS`` whose route
+   steps 2-6 decided is not read by meaning: the read could add only a score, not change the
+   route, risk or category.
 
 A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is clear.
 """
@@ -33,7 +34,7 @@ from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
-from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate
+from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate, lone_loss
 from bot.gate.terms import CrisisTerms, shipped_terms
 from bot.gate.views import GateText, build_gate_text, main_spans
 from bot.model import GateOutcome, Risk, Signal
@@ -201,14 +202,19 @@ class CrisisGate:
             spoke.add("lexicon")  # weak signals below the accumulation threshold
         if meaning.safety_net and not meaning.confidently_benign:
             spoke.add("safety_net")
+        # A loss alone ("my grandmother died last week at 91"), with nothing else in the message
+        # or the window, is remembered for accumulation but asks nothing.
+        asks = bool(spoke) and not (
+            spoke == {"lexicon"} and lone_loss(history, signals, now, self.lexicon.accumulation)
+        )
         return Assessment(
             False,
             None,
             None,
             None,
             signals,
-            check_in=bool(spoke),
-            detectors=frozenset(spoke),
+            check_in=asks,
+            detectors=frozenset(spoke) if asks else frozenset(),
             language=meaning.language,
             score=meaning.score,
         )

@@ -12,6 +12,10 @@ enough to reach the threshold alone ("I know exactly how I'm going to do it").
 
 Crisis matches also leave a signal (kind ``crisis.<category>``, weight 1), so hopelessness soon
 after a crisis message crosses the threshold again.
+
+A weak signal below the threshold asks the check-in, except a loss alone (:func:`lone_loss`):
+"my grandmother died last week at 91" is remembered, so that hopelessness after it still reaches
+crisis, but is not asked "are you thinking about suicide?" on its own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from bot.gate.lexicon import Accumulation
 from bot.model import Risk, Signal
 
 MEANS_KIND = "means"
+LOSS_KIND = "loss"
 PREPARATION_KIND = "preparation"
 CRISIS_KIND_PREFIX = "crisis."
 MAX_HISTORY = 50
@@ -86,6 +91,24 @@ def accumulate(
     return Accumulated("accumulated", "accumulated.signals", Risk.CONCERN, total)
 
 
+def lone_loss(
+    history: Sequence[Signal], current: Sequence[Signal], now: float, settings: Accumulation
+) -> bool:
+    """Whether the only live signal of the message and the window is one loss.
+
+    Live as in :func:`accumulate`: a decayed weight above 0.05. A second loss (0.8 together,
+    a hair below the threshold), any other weak signal, a crisis or a "no" to a check-in keeps
+    the check-in.
+    """
+    recent = sorted(history, key=lambda signal: signal.at)[-MAX_HISTORY:]
+    alive = [
+        signal
+        for signal in (*recent, *current)
+        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
+    ]
+    return len(alive) == 1 and alive[0].kind == LOSS_KIND and alive[0] in current
+
+
 def _prepares(
     fresh: Sequence[Signal], recent: Sequence[Signal], now: float, settings: Accumulation
 ) -> bool:
@@ -105,10 +128,12 @@ def _prepares(
 
 __all__ = [
     "CRISIS_KIND_PREFIX",
+    "LOSS_KIND",
     "MAX_HISTORY",
     "MEANS_KIND",
     "PREPARATION_KIND",
     "Accumulated",
     "accumulate",
     "decayed_weight",
+    "lone_loss",
 ]

@@ -47,7 +47,7 @@ def test_report_per_language_and_detector_with_check_in_figures(tmp_path: Path) 
         {"text": "quiero matarme", "expect": "crisis", "lang": "es", "cat": "explicit"},
         {"text": "i want to kill myself", "expect": "crisis", "lang": "en", "cat": "explicit"},
         {"text": "I feel hopeless", "expect": "crisis", "lang": "en", "cat": "passive"},
-        {"text": "I lost my job", "expect": "benign", "lang": "en", "cat": "low_mood"},
+        {"text": "nothing matters anymore", "expect": "benign", "lang": "en", "cat": "low_mood"},
         {"text": "what is spravato", "expect": "benign", "lang": "en", "cat": "faq"},
     ]
     result = crisisbot("eval", str(write(tmp_path, rows)), "--config", str(EXAMPLE_CONFIG))
@@ -59,7 +59,7 @@ def test_report_per_language_and_detector_with_check_in_figures(tmp_path: Path) 
     assert english["either_route"] == "100.0%"
     assert english["lexicon"] == "100.0%"  # weak signals below accumulation name the lexicon
     assert english["semantic"] == "50.0%"  # "i want to kill myself" by meaning too
-    assert english["check"] == "50.0%"  # "I lost my job" gets a check-in
+    assert english["check"] == "50.0%"  # "nothing matters anymore" gets a check-in
     assert english["false"] == "0.0%"
     assert "crisis-or-check-in recall" in result.stdout
     assert "check-in on benign 50.0%" in result.stdout

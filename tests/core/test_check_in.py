@@ -270,14 +270,26 @@ def test_no_to_a_held_back_fallback_gets_the_fallback_with_the_lines(conversatio
 
 def test_no_counts_as_a_weak_signal_for_the_rest_of_the_window(conversation) -> None:
     answered = conversation("answered")
-    asked(answered, "I lost my job")
+    asked(answered, "I've been crying every night")
     answered.say("no")
     assert any(s.kind == check_in.SIGNAL_KIND for s in answered.record.signals)  # type: ignore[union-attr]
-    # A loss and a "no" plus a second loss reach the threshold; two losses alone do not.
+    # Crying and a "no" plus a loss reach the threshold; crying and a loss alone do not.
     assert answered.say("I got fired").route is Route.CRISIS
     other = conversation("other")
-    other.say("I lost my job")
+    asked(other, "I've been crying every night")
     assert other.say("I got fired").route is Route.CHECK_IN
+
+
+def test_a_loss_alone_asks_nothing_but_a_second_loss_or_hopelessness_does(conversation) -> None:
+    grief = conversation("grief")
+    outcome = grief.say("my grandmother died last week at 91")
+    assert outcome.route is not Route.CHECK_IN
+    assert outcome.record.check_in is None
+    assert [s.kind for s in outcome.record.signals] == ["loss"]  # remembered all the same
+    assert grief.say("nothing matters anymore").route is Route.CRISIS
+    losses = conversation("losses")
+    assert losses.say("I lost my job").route is not Route.CHECK_IN
+    assert losses.say("I got fired").route is Route.CHECK_IN  # two losses: 0.8, a hair below
 
 
 # -- out of order --------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import pytest
 
 from bot.gate import CrisisGate
 from bot.gate.lexicon import Accumulation
+from bot.gate.semantic import SemanticDetector, SemanticVerdict
 from bot.gate.signals import accumulate, decayed_weight
 from bot.model import Risk, Signal
 
@@ -150,3 +152,126 @@ def test_only_the_most_recent_signals_of_a_huge_history_are_used() -> None:
 
 def test_threshold_and_half_life_come_from_the_lexicon(gate: CrisisGate) -> None:
     assert gate.lexicon.accumulation == Accumulation(half_life_hours=6.0, threshold=0.85)
+
+
+# -- a loss alone --------------------------------------------------------------------------------
+
+
+class _FixedReading:
+    """A semantic detector that reads every message the same way (score, band, safety net)."""
+
+    def __init__(self, verdict: SemanticVerdict) -> None:
+        self.verdict = verdict
+
+    def prepare(self, texts: object) -> None:
+        del texts
+
+    def assess(self, text: str, whole_only: bool = False) -> SemanticVerdict:
+        del text, whole_only
+        return self.verdict
+
+    def unread(self, text: str) -> SemanticVerdict:
+        del text
+        return self.verdict
+
+
+def _reading(gate: CrisisGate, verdict: SemanticVerdict) -> CrisisGate:
+    return CrisisGate(gate.lexicon, cast(SemanticDetector, _FixedReading(verdict)), gate.terms)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my grandmother died last week at 91",
+        "our dog died this morning, he was 15",
+        "going to my uncle's funeral tomorrow",
+        "I lost my job today",
+    ],
+)
+def test_a_loss_alone_is_remembered_but_asks_nothing(gate: CrisisGate, text: str) -> None:
+    result = gate.assess(text, now=T0)
+    assert (result.crisis, result.check_in, result.detectors) == (False, False, frozenset())
+    assert result.signals == (Signal(at=T0, kind="loss", weight=0.4),)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["my grandmother died last week at 91", "nothing matters anymore"],
+        ["our dog died this morning", "i don't see a future for me"],
+        ["nothing matters anymore", "my grandmother died last week"],
+    ],
+)
+def test_a_loss_and_hopelessness_across_turns_still_reach_crisis(
+    gate: CrisisGate, texts: list[str]
+) -> None:
+    first, second = _turns(gate, texts)
+    assert not first.crisis
+    assert second.crisis
+    assert second.rule == "accumulated.signals"
+
+
+def test_a_second_loss_in_the_message_or_the_window_asks(gate: CrisisGate) -> None:
+    first, second = _turns(gate, ["I lost my job", "I got fired"])
+    assert not first.check_in
+    assert second.check_in
+    assert not second.crisis
+    both = gate.assess("lost my job, lost my house, what now", now=T0)
+    assert both.check_in
+    assert [s.kind for s in both.signals] == ["loss", "loss"]
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        Signal(at=T0 - HOUR, kind="distress", weight=0.3),  # crying every night
+        Signal(at=T0 - HOUR, kind="check_in", weight=0.3),  # a "no" to an earlier check-in
+        Signal(at=T0 - 10 * HOUR, kind="crisis.explicit", weight=1.0),  # a crisis, decayed
+    ],
+)
+def test_a_loss_after_another_live_signal_asks(gate: CrisisGate, earlier: Signal) -> None:
+    result = gate.assess("my grandmother died last week at 91", history=(earlier,), now=T0)
+    assert result.check_in
+    assert not result.crisis
+    assert result.detectors == frozenset({"lexicon"})
+
+
+def test_a_loss_after_signals_that_have_faded_asks_nothing(gate: CrisisGate) -> None:
+    faded = (  # 0.4 and 0.5 after 36 hours: 0.006 and 0.008, below what still counts
+        Signal(at=T0 - 36 * HOUR, kind="loss", weight=0.4),
+        Signal(at=T0 - 36 * HOUR, kind="hopelessness", weight=0.5),
+    )
+    result = gate.assess("my grandmother died last week at 91", history=faded, now=T0)
+    assert not result.check_in
+    assert [s.kind for s in result.signals] == ["loss"]
+
+
+@pytest.mark.parametrize(
+    ("verdict", "speaks"),
+    [
+        (SemanticVerdict(0.05, "check_in", "en", "passive", False, False), "semantic"),
+        (SemanticVerdict(-0.01, "clear", "en", None, False, True), "safety_net"),
+    ],
+)
+def test_a_loss_with_an_uncertain_score_or_a_safety_net_word_asks(
+    gate: CrisisGate, verdict: SemanticVerdict, speaks: str
+) -> None:
+    result = _reading(gate, verdict).assess("my grandmother died last week at 91", now=T0)
+    assert result.check_in
+    assert result.detectors == frozenset({"lexicon", speaks})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a wish to be with the dead is not yet a weak signal of its own; the loss asked alone",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wife died last month and i just want to be with her again",
+        "my mom died and i want to go to her",
+    ],
+)
+def test_a_wish_to_be_with_the_dead_after_a_loss_asks(gate: CrisisGate, text: str) -> None:
+    result = gate.assess(text, now=T0)
+    assert result.crisis or result.check_in
