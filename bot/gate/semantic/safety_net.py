@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ModelError
-from bot.gate.confusables import LIGATURES
+from bot.gate.confusables import CONFUSABLES, LIGATURES
 from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
@@ -44,6 +44,17 @@ _CYRILLIC_LOOKALIKE = frozenset("abcehikmoptxy")
 _TO_CYRILLIC = str.maketrans("abcehikmoptxy", "авсенікмортху")
 """Latin letters that look like Cyrillic ones (lower case, as after folding), back to Cyrillic:
 the reverse of the normaliser's lookalikes, for words written mostly in Cyrillic."""
+_LOOKALIKE_SCRIPTS = "\u0370-\u03ff\u0400-\u052f\u0530-\u058f"
+_OTHER_SCRIPT = re.compile(f"[{_LOOKALIKE_SCRIPTS}]")
+"""A Greek, Cyrillic or Armenian letter: the scripts whose lookalikes the normaliser maps."""
+_MIXED_WORD = re.compile(f"\\w*[{_LOOKALIKE_SCRIPTS}]\\w*")
+_TO_LATIN = {
+    code: latin
+    for code, latin in CONFUSABLES.items()
+    if _OTHER_SCRIPT.match(chr(code)) and len(latin) == 1 and "a" <= latin <= "z"
+}
+"""Greek, Cyrillic and Armenian letters that look like Latin ones, to Latin: the normaliser's
+lookalikes, for words written mostly in Latin ("kіll", "ѕuicide", "zаbić")."""
 _DEVANAGARI_MARKS = "\u0900-\u0903\u093a-\u094c\u094e\u094f\u0951-\u0957\u0962\u0963"
 _DEVANAGARI_SYLLABLE = (
     f"[\u0904-\u0939\u0958-\u0961\u0972-\u097f][{_DEVANAGARI_MARKS}]*"
@@ -93,6 +104,23 @@ def _cyrillic_lookalikes(folded: str) -> str:
     return _CYRILLIC_WORD.sub(mapped, folded)
 
 
+def _latin_lookalikes(folded: str) -> str:
+    """Greek, Cyrillic or Armenian lookalikes inside Latin words read as Latin ("kіll myѕelf").
+
+    A word with such a letter is read so when it has more Latin letters than letters of those
+    scripts; a Russian or Ukrainian word ("привет", "дoм" or "нi" with one Latin letter) stays as
+    it is.
+    """
+
+    def mapped(match: re.Match[str]) -> str:
+        word = match.group()
+        if len(_LATIN.findall(word)) > len(_OTHER_SCRIPT.findall(word)):
+            return word.translate(_TO_LATIN)
+        return word
+
+    return _MIXED_WORD.sub(mapped, folded)
+
+
 def _joined(folded: str) -> str:
     """``folded`` with words written one letter at a time joined ("с у ї ц и д")."""
     return _SPACED.sub(lambda match: match.group().replace(" ", ""), folded)
@@ -100,8 +128,9 @@ def _joined(folded: str) -> str:
 
 def _variants(text: str) -> list[str]:
     """The folded views of ``text`` to search: as written, with spaced letters joined, with Latin
-    lookalikes inside Cyrillic words read as Cyrillic, and with spaced Devanagari syllables
-    joined (before folding drops the virama that binds a conjunct)."""
+    lookalikes inside Cyrillic words read as Cyrillic, with Greek, Cyrillic or Armenian
+    lookalikes inside Latin words read as Latin, and with spaced Devanagari syllables joined
+    (before folding drops the virama that binds a conjunct)."""
     text = text[:MAX_SCAN_CHARS]
     folded = fold(text)
     found = [folded]
@@ -112,6 +141,10 @@ def _variants(text: str) -> list[str]:
         cyrillic = _cyrillic_lookalikes(joined)
         if cyrillic not in found:
             found.append(cyrillic)
+    if _OTHER_SCRIPT.search(folded) and _LATIN.search(folded):
+        latin = _latin_lookalikes(joined)
+        if latin not in found:
+            found.append(latin)
     if not text.isascii() and _SPACED_DEVANAGARI.search(text):
         syllables = fold(_SPACED_DEVANAGARI.sub(lambda match: match.group().replace(" ", ""), text))
         if syllables not in found:
