@@ -189,6 +189,9 @@ class _Parser:
         if not digit.isdigit() or digit == "0":
             raise self.fail("a gap is written ~1 to ~9")
         self.pos += 1
+        if self.peek().isdigit():
+            # "~10" would read as "~1" and then the word "0", which never matches.
+            raise self.fail("a gap is written ~1 to ~9; write two gaps for more")
         return _Fragment(f"{_GAP_WORD}{{0,{digit}}}", None, 0, int(digit) * _GAP_WORD_WIDTH)
 
     def word(self) -> _Fragment:

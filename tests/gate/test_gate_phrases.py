@@ -56,7 +56,9 @@ def test_phrase_does_not_match(phrase: str, view: str) -> None:
     assert not _matches(phrase, view)
 
 
-@pytest.mark.parametrize("phrase", ["", "(a|b", "a ~0", "a ~x", "kill @", "(|)", "$", "~3"])
+@pytest.mark.parametrize(
+    "phrase", ["", "(a|b", "a ~0", "a ~x", "a ~10 b", "kill @", "(|)", "$", "~3"]
+)
 def test_invalid_phrase_raises_syntax_error_with_position(phrase: str) -> None:
     with pytest.raises(PhraseSyntaxError):
         compile_phrase(phrase)
