@@ -81,4 +81,5 @@ CRISIS_FILES = (
     "terms_crisis",
     "review9_crisis",
     "review10_crisis",
+    "review11_crisis",
 )

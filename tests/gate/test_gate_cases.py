@@ -29,6 +29,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "terms_benign",
             "review9_benign",
             "review10_benign",
+            "review11_benign",
         )
     ),
 )
