@@ -37,7 +37,7 @@ FLOORS = {
         crisis=313, crisis_or_check_in=328, false_crisis=6, benign_check_in=27
     ),
     "heldout11.jsonl": Floor(
-        crisis=259, crisis_or_check_in=328, false_crisis=10, benign_check_in=40
+        crisis=336, crisis_or_check_in=341, false_crisis=4, benign_check_in=25
     ),
 }
 

@@ -272,7 +272,9 @@ def test_shipped_exemplars_cover_every_supported_language() -> None:
 
 
 def test_a_check_in_on_the_score_alone_is_meaning_only(gate: CrisisGate) -> None:
-    alone = gate.assess("how many mg of ketamine for someone who weighs 50 kg")
+    # A dose question with a body weight now reads as benign (set 11's review added such
+    # questions to the exemplars); one without a weight still sits in the uncertain band.
+    alone = gate.assess("how many milligrams of ketamine for a small woman")
     assert alone.check_in
     assert alone.meaning_only
     for text in ("is ketamine with alcohol dangerous, could i die", "I feel hopeless, how so"):
