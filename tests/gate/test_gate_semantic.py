@@ -22,7 +22,8 @@ from bot.gate import CrisisGate
 from bot.gate.semantic import SafetyNet, SemanticDetector, shared_detector
 from bot.gate.semantic.build import Rebuilt, rebuild
 from bot.gate.semantic.detector import DATA_DIR, META_FILE, VECTORS_FILE
-from bot.gate.semantic.exemplars import EXEMPLARS_DIR
+from bot.gate.semantic.exemplars import EXEMPLARS_DIR, load_exemplars
+from bot.gate.semantic.knn import grouped_fold_of
 from bot.gate.semantic.pieces import MAX_PIECES, MAX_TOTAL_TOKENS, select_pieces
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE
 
@@ -56,6 +57,41 @@ def test_out_of_fold_figures_stay_above_the_floor(shipped_rebuild: tuple[Path, R
     assert overall.benign_check_in <= 0.12
     for figures in result.figures:
         assert figures.crisis_or_check_in >= 0.6, figures.language
+
+
+def test_figures_with_translations_held_out_are_reported_and_sterner(
+    shipped_rebuild: tuple[Path, Rebuilt],
+) -> None:
+    out, result = shipped_rebuild
+    plain = next(f for f in result.figures if f.language == "*")
+    held_out = next(f for f in result.grouped_figures if f.language == "*")
+    assert held_out.crisis == plain.crisis
+    assert held_out.benign == plain.benign
+    # a line whose translations are out of the index finds fewer of its own meaning
+    assert result.grouped_recall < result.k_scores[result.k]
+    assert held_out.crisis_recall < plain.crisis_recall
+    stored = json.loads((out / META_FILE).read_text(encoding="utf-8"))["cross_validation"]
+    assert stored["translations_held_out"]["per_language"]["*"]["crisis"] == plain.crisis
+
+
+def test_translation_keys_pair_the_lines_of_translated_files() -> None:
+    exemplars = load_exemplars()
+    by_key = {(e.language, e.translation_key): e.text for e in exemplars}
+    assert all(e.translation_key for e in exemplars)
+    assert len(by_key) == len(exemplars)  # a key is one line's place within its language
+    spanish = [e for e in exemplars if e.language == "es" and e.label == "crisis"]
+    assert {e.translation_key.split("/")[0] for e in spanish} == {"", "more"}  # es.yaml, es-more
+    base = next(e for e in spanish if e.translation_key.startswith("/"))
+    assert ("de", base.translation_key) in by_key  # its German counterpart shares the key
+
+
+def test_grouped_folds_keep_a_group_in_one_fold_and_spread_the_groups() -> None:
+    groups = ["a", "b", "a", "c", "d", "b", "e", "f"]
+    strata = ["x", "x", "x", "x", "y", "x", "y", "y"]
+    folds = grouped_fold_of(groups, strata, 2)
+    for group in set(groups):
+        assert len({int(f) for g, f in zip(groups, folds, strict=True) if g == group}) == 1
+    assert folds.tolist() == [0, 1, 0, 0, 0, 1, 1, 0]
 
 
 def test_rebuild_is_deterministic(tmp_path: Path) -> None:

@@ -37,6 +37,9 @@ class Exemplar:
     label: str
     category: str
     language: str
+    translation_key: str = ""
+    """Its place among files of its kind (``more/crisis/passive/4``): the files of most languages
+    are line-for-line translations, so lines sharing a key are translations of one another."""
 
 
 def exemplar_files(directory: Path = EXEMPLARS_DIR) -> list[Path]:
@@ -76,6 +79,7 @@ def _load_file(path: Path) -> list[Exemplar]:
     if not isinstance(data, dict) or not isinstance(data.get("language"), str):
         raise ModelError(f"{path}:1:1: an exemplar file is a mapping with a 'language' key")
     language = data["language"]
+    kind = path.stem[len(language) :].lstrip("-") if path.stem.startswith(language) else path.stem
     found: list[Exemplar] = []
     for label in LABELS:
         sections = data.get(label) or {}
@@ -86,10 +90,10 @@ def _load_file(path: Path) -> list[Exemplar]:
             if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
                 place = place_in_file(path, (label, category))
                 raise ModelError(f"{place}: '{label}.{category}' must be a list of quoted lines")
+            kept = [line.strip() for line in lines if line.strip()]
             found.extend(
-                Exemplar(line.strip(), label, str(category), language)
-                for line in lines
-                if line.strip()
+                Exemplar(text, label, str(category), language, f"{kind}/{label}/{category}/{n}")
+                for n, text in enumerate(kept)
             )
     return found
 

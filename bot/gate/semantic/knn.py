@@ -80,6 +80,20 @@ def fold_of(groups: list[str], folds: int) -> npt.NDArray[np.int64]:
     return out
 
 
+def grouped_fold_of(groups: list[str], strata: list[str], folds: int) -> npt.NDArray[np.int64]:
+    """Folds that keep every member of a group together: the i-th group of a stratum (in order of
+    first appearance) goes to fold i mod folds. Used to hold translations out together."""
+    fold_of_group: dict[str, int] = {}
+    seen: Counter[str] = Counter()
+    out = np.empty(len(groups), dtype=np.int64)
+    for index, (group, stratum) in enumerate(zip(groups, strata, strict=True)):
+        if group not in fold_of_group:
+            fold_of_group[group] = seen[stratum] % folds
+            seen[stratum] += 1
+        out[index] = fold_of_group[group]
+    return out
+
+
 def out_of_fold_margins(index: ExemplarIndex, folds: npt.NDArray[np.int64]) -> Scores:
     """Each exemplar's margin against the exemplars of the other folds only."""
     scores = np.empty(len(folds))
@@ -89,4 +103,4 @@ def out_of_fold_margins(index: ExemplarIndex, folds: npt.NDArray[np.int64]) -> S
     return scores
 
 
-__all__ = ["ExemplarIndex", "fold_of", "out_of_fold_margins"]
+__all__ = ["ExemplarIndex", "fold_of", "grouped_fold_of", "out_of_fold_margins"]
