@@ -27,6 +27,8 @@ record: the gate needs only the text.
 Replies go into the outbox through the transaction's ``enqueue``, which cuts each into the parts
 that fit one Telegram message (:mod:`bot.storage.parts`), one outbox row each, so a crash between
 two parts never sends the earlier parts again; a direct (unstored) crisis reply is cut the same way.
+Crisis and check-in replies are queued with a high priority: they go out before other chats'
+ordinary replies waiting in the outbox (:mod:`bot.storage.outbox`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.pipeline import Core
 from bot.health.metrics import default_metrics
 from bot.model import Event, Inbound, Outcome, Reply, Route
+from bot.storage.outbox import Priority
 from bot.storage.parts import split_reply
 
 if TYPE_CHECKING:
@@ -68,6 +71,11 @@ class _Decided:
     deliver_to: str | None
     stored: str | None  # the record's JSON text as read
     outcome: Outcome
+
+
+def reply_priority(outcome: Outcome) -> Priority:
+    """Crisis replies and check-ins go out before other chats' ordinary replies."""
+    return Priority.HIGH if outcome.route in SAFETY_ROUTES else Priority.NORMAL
 
 
 class OutcomeListener(Protocol):
@@ -213,7 +221,7 @@ class Service:
         else:
             tx.save(outcome.record)
         if deliver_to is not None and outcome.replies:
-            tx.enqueue(deliver_to, *outcome.replies)
+            tx.enqueue(deliver_to, *outcome.replies, priority=reply_priority(outcome))
         for listener in self.listeners:
             listener.on_outcome(tx, inbound, outcome)
 

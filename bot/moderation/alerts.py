@@ -4,6 +4,10 @@ Every message about a case that goes to the moderators' chat is linked to its ca
 (``case_outbox``), so a moderator's reply to it finds the case again. An alert counts towards the
 case's ``alert_count`` and, while nobody has taken the case, (re)schedules its re-alert timer:
 ``moderation.realert_minutes.imminent`` for imminent cases, ``.other`` for the rest.
+
+Alerts about urgent cases (risk high or imminent), and the person's messages relayed when the
+crisis gate fired on them at that level, are queued with a high priority: they go out before
+ordinary messages waiting in the outbox (:mod:`bot.storage.outbox`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,17 @@ from bot.i18n import language_for_moderators
 from bot.model import ConversationRecord, Reply, Risk
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.models import Case, CaseStatus, Queued
-from bot.storage import ConversationTx
+from bot.storage import ConversationTx, Priority
+
+
+def is_urgent(risk: Risk | None) -> bool:
+    """Whether a case (or a message) at ``risk`` goes before ordinary messages: high or imminent."""
+    return risk is not None and risk.rank >= Risk.HIGH.rank
+
+
+def priority_of(risk: Risk | None) -> Priority:
+    """The outbox priority of a message about something at ``risk``."""
+    return Priority.HIGH if is_urgent(risk) else Priority.NORMAL
 
 
 class Announcer:
@@ -34,13 +48,19 @@ class Announcer:
         return 60.0 * (minutes.imminent if case.risk is Risk.IMMINENT else minutes.other)
 
     def post(
-        self, tx: ConversationTx, case_id: int | None, reply: Reply, *, kind: str = "notice"
+        self,
+        tx: ConversationTx,
+        case_id: int | None,
+        reply: Reply,
+        *,
+        kind: str = "notice",
+        priority: Priority = Priority.NORMAL,
     ) -> Queued | None:
         """Queue ``reply`` for the moderators' chat, linked to ``case_id`` when given."""
         chat = self.chat
         if chat is None:
             return None
-        outbox_ids = tuple(tx.enqueue(chat, reply, kind=kind))
+        outbox_ids = tuple(tx.enqueue(chat, reply, kind=kind, priority=priority))
         if case_id is not None:
             connection = tx.execute()
             for outbox_id in outbox_ids:  # a reply to any part of a long message finds the case
@@ -63,7 +83,7 @@ class Announcer:
         """
         language = language_for_moderators(record if record is not None else tx.load())
         message = texts.alert(case, reason=reason, excerpt=excerpt, now=now, language=language)
-        queued = self.post(tx, case.id, message, kind="alert")
+        queued = self.post(tx, case.id, message, kind="alert", priority=priority_of(case.risk))
         if queued is None:
             return None
         connection = tx.execute()
@@ -73,4 +93,4 @@ class Announcer:
         return queued
 
 
-__all__ = ["Announcer"]
+__all__ = ["Announcer", "is_urgent", "priority_of"]

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from bot.model import Event, Inbound, InboundKind, Outcome
 from bot.moderation import cases, journal, texts, timers
-from bot.moderation.alerts import Announcer
+from bot.moderation.alerts import Announcer, priority_of
 from bot.moderation.models import Case, Who
 from bot.storage import ConversationTx
 from bot.storage.tables import outbox
@@ -133,7 +133,11 @@ class ModerationListener:
             return
         gate_fired = outcome.risk if risky else None
         self._announcer.post(
-            tx, case.id, texts.relay(case, said, gate_fired=gate_fired), kind="relay"
+            tx,
+            case.id,
+            texts.relay(case, said, gate_fired=gate_fired),
+            kind="relay",
+            priority=priority_of(gate_fired),
         )
 
     def _forget(self, tx: ConversationTx, conversation_id: str, now: float) -> None:

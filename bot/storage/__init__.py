@@ -9,7 +9,7 @@
         if tx.stored() != seen.stored:
             ...  # written meanwhile: decide again on tx.load()
         tx.save(new_record)
-        tx.enqueue(chat_id, reply)
+        tx.enqueue(chat_id, reply)  # priority=Priority.HIGH: before other chats' messages
     # after commit, a sender calls storage.claim_outbox(...) and mark_sent/mark_retry/mark_dead
 
     # several chats' updates in one transaction (a group commit), read ahead by peek_many:
@@ -23,7 +23,7 @@ Modules: ``engine`` (URLs, SQLite pragmas), ``tables`` (the schema as Core table
 """
 
 from bot.storage.conversation import ConversationBatch, ConversationTx
-from bot.storage.outbox import OutboxMessage
+from bot.storage.outbox import OutboxMessage, Priority
 from bot.storage.storage import Storage
 
-__all__ = ["ConversationBatch", "ConversationTx", "OutboxMessage", "Storage"]
+__all__ = ["ConversationBatch", "ConversationTx", "OutboxMessage", "Priority", "Storage"]

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, text
 from bot.model import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
 from bot.storage.driver import ListSql, Sql
+from bot.storage.outbox import Priority
 
 _LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
 _PEEK = Sql(
@@ -109,10 +110,18 @@ class ConversationTx(Protocol):
         """Remove the conversation's record (``/forget``)."""
         ...
 
-    def enqueue(self, chat_id: str, *replies: Reply, kind: str = "reply") -> list[int]:
+    def enqueue(
+        self,
+        chat_id: str,
+        *replies: Reply,
+        kind: str = "reply",
+        priority: Priority = Priority.NORMAL,
+    ) -> list[int]:
         """Queue ``replies`` for ``chat_id``, sent after commit; return the outbox ids.
 
-        Each reply is split into the parts that fit a message, one outbox row each.
+        Each reply is split into the parts that fit a message, one outbox row each. A higher
+        ``priority`` goes out before other chats' ordinary messages (never before this chat's
+        earlier ones).
         """
         ...
 
@@ -174,7 +183,13 @@ class SqlConversationTx:
         self._read_ahead = _NOT_READ
         _DELETE.execute(self._connection, {"conversation_id": self._own()})
 
-    def enqueue(self, chat_id: str, *replies: Reply, kind: str = "reply") -> list[int]:
+    def enqueue(
+        self,
+        chat_id: str,
+        *replies: Reply,
+        kind: str = "reply",
+        priority: Priority = Priority.NORMAL,
+    ) -> list[int]:
         """Queue ``replies`` for ``chat_id``, split to fit, sent after commit; the outbox ids."""
         return outbox_queries.enqueue(
             self._connection,
@@ -183,6 +198,7 @@ class SqlConversationTx:
             conversation_id=self.conversation_id,
             kind=kind,
             now=time.time(),
+            priority=priority,
         )
 
     def execute(self) -> Connection:

@@ -6,9 +6,19 @@ before its ``not_before`` time. A claim leases the message for a while; a sender
 the lease run out and another sender (or replica) takes the message again, so delivery is at least
 once. Functions here run on a connection inside a transaction opened by :class:`Storage`.
 
+Urgent messages go first. Each row has a :class:`Priority`; the claim serves chats whose head
+message is most urgent first, then oldest first, so a crisis reply queued behind a backlog of
+ordinary replies to other chats is claimed in the next round. A chat's own messages are never
+reordered: only a chat's oldest pending message can be claimed, whatever the priorities. So that
+an urgent message does not wait behind its own chat's ordinary ones for the whole backlog,
+queuing it raises that chat's earlier pending messages to its priority (they go first, in their
+order, then it). A chat whose head waits for a retry (flood control, a network error) holds its
+urgent message back too: order within a chat comes first.
+
 The hot statements (enqueue, claim, recording a round of sends) are SQL written once; the claim
-is a single ``UPDATE ... RETURNING`` that walks the partial index of pending rows
-(``ix_outbox_pending``), so its cost does not grow with the sent rows kept for housekeeping.
+is a single ``UPDATE ... RETURNING`` that walks the partial index of pending rows by priority,
+then id (``ix_outbox_pending_priority``), so its cost does not grow with the sent rows kept for
+housekeeping.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import Connection, TextClause, func, select, text
@@ -31,9 +42,23 @@ MAX_ERROR_CHARS = 1000
 #: listing, a flow reload notice); the column is ``NOT NULL``, so "none" is stored as empty text.
 NO_CONVERSATION = ""
 
+
+class Priority(IntEnum):
+    """How soon a message goes out relative to other chats' messages; higher is sooner."""
+
+    NORMAL = 0  # ordinary replies, notices, listings
+    HIGH = 1  # crisis replies, check-ins, alerts about urgent cases
+
+
 _ENQUEUE = Sql(
-    "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, not_before) "
-    "VALUES (:conversation_id, :chat_id, :kind, :payload, :now, :now) RETURNING id"
+    "INSERT INTO outbox (conversation_id, chat_id, kind, payload, priority, created_at, "
+    "not_before) VALUES (:conversation_id, :chat_id, :kind, :payload, :priority, :now, :now) "
+    "RETURNING id"
+)
+# The chat's pending messages queued before an urgent one go no later than it (per-chat order).
+_PROMOTE = Sql(
+    "UPDATE outbox SET priority = :priority WHERE chat_id = :chat_id "
+    "AND sent_at IS NULL AND NOT dead AND priority < :priority"
 )
 _CLAIM = (
     "UPDATE outbox SET leased_until = :until, leased_by = :claimer WHERE id IN ("
@@ -41,14 +66,17 @@ _CLAIM = (
     " WHERE o.sent_at IS NULL AND NOT o.dead AND o.not_before <= :now"
     " AND (o.leased_until IS NULL OR o.leased_until <= :now)"
     " AND o.id = (SELECT min(h.id) FROM outbox AS h"
-    "  WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND NOT h.dead)"
-    " ORDER BY o.id LIMIT :limit{lock})"
-    " RETURNING id, conversation_id, chat_id, kind, payload, attempts, created_at"
+    "  WHERE h.chat_id = o.chat_id AND h.sent_at IS NULL AND {h_not_dead})"
+    " ORDER BY o.priority DESC, o.id LIMIT :limit{lock})"
+    " RETURNING id, conversation_id, chat_id, kind, payload, attempts, created_at, priority"
 )
-# PostgreSQL skips rows another replica is claiming; SQLite holds the write lock already.
+# PostgreSQL skips rows another replica is claiming; SQLite holds the write lock already. A chat's
+# head is found in ``ix_outbox_pending_by_chat``, whose condition SQLite wrote as ``dead = 0``:
+# SQLite uses a partial index only for a query worded as it is, so the head's subquery says so
+# there (with ``NOT h.dead`` it walked every kept sent row by id).
 _CLAIM_BY_DIALECT: dict[str, Sql] = {
-    "postgresql": Sql(_CLAIM.format(lock=" FOR UPDATE SKIP LOCKED")),
-    "sqlite": Sql(_CLAIM.format(lock="")),
+    "postgresql": Sql(_CLAIM.format(lock=" FOR UPDATE SKIP LOCKED", h_not_dead="NOT h.dead")),
+    "sqlite": Sql(_CLAIM.format(lock="", h_not_dead="h.dead = 0")),
 }
 _SENT = "UPDATE outbox SET sent_at = :now, sent_ref = :sent_ref, leased_until = NULL WHERE id = :id"
 _RETRY = (
@@ -91,6 +119,7 @@ class OutboxMessage:
     reply: Reply
     attempts: int
     created_at: float
+    priority: Priority = Priority.NORMAL
 
 
 def reply_to_json(reply: Reply) -> str:
@@ -118,6 +147,7 @@ def enqueue(
     conversation_id: str | None,
     kind: str,
     now: float,
+    priority: Priority = Priority.NORMAL,
 ) -> list[int]:
     """Queue ``replies`` for ``chat_id``, due at once; return the new rows' ids, in order.
 
@@ -125,11 +155,16 @@ def enqueue(
     part that fits a message (:func:`bot.storage.parts.split_reply`), so the sender sends rows as
     they are. A reply with no text to split is queued whole (the sender gives it up with a
     reason). ``conversation_id`` is the conversation the messages belong to, ``None`` for none
-    (a message about a case is linked to it by :mod:`bot.moderation.alerts`).
+    (a message about a case is linked to it by :mod:`bot.moderation.alerts`). ``priority``
+    orders them against other chats' messages; above :attr:`Priority.NORMAL` it also raises the
+    chat's earlier pending messages to it, so they do not hold it back (see the module).
     """
     if conversation_id == NO_CONVERSATION:
         raise ValueError("a conversation id cannot be empty; pass None for no conversation")
+    priority = Priority(priority)
     owner = NO_CONVERSATION if conversation_id is None else conversation_id
+    if priority > Priority.NORMAL:
+        _PROMOTE.execute(connection, {"chat_id": chat_id, "priority": int(priority)})
     ids: list[int] = []
     for reply in replies:
         for part in split_reply(reply) or (reply,):
@@ -138,6 +173,7 @@ def enqueue(
                 "chat_id": chat_id,
                 "kind": kind,
                 "payload": reply_to_json(part),
+                "priority": int(priority),
                 "now": now,
             }
             ids.append(int(_ENQUEUE.one_value(connection, values)))
@@ -152,11 +188,18 @@ def claim(
     lease_seconds: float,
     claimer: str | None = None,
 ) -> list[OutboxMessage]:
-    """Lease the due head message of up to ``limit`` chats, oldest first, to ``claimer``."""
+    """Lease the due head message of up to ``limit`` chats to ``claimer``.
+
+    Most urgent first, then oldest first: the order to send them in.
+    """
     statement = _CLAIM_BY_DIALECT[connection.dialect.name]
     values = {"now": now, "until": now + lease_seconds, "limit": limit, "claimer": claimer}
     rows = statement.all(connection, values)
-    return sorted((_message(row) for row in rows), key=lambda message: message.id)
+    return sorted((_message(row) for row in rows), key=_send_order)
+
+
+def _send_order(message: OutboxMessage) -> tuple[int, int]:
+    return (-message.priority, message.id)
 
 
 def mark_sent(connection: Connection, message_id: int, *, now: float, sent_ref: str | None) -> None:
@@ -227,8 +270,8 @@ def _update_one(connection: Connection, statement: TextClause, values: dict[str,
 
 
 def _message(row: tuple[Any, ...]) -> OutboxMessage:
-    """A claimed row: id, conversation_id, chat_id, kind, payload, attempts, created_at."""
-    message_id, conversation_id, chat_id, kind, payload, attempts, created_at = row
+    """A claimed row: the columns ``_CLAIM`` returns, in their order."""
+    message_id, conversation_id, chat_id, kind, payload, attempts, created_at, priority = row
     return OutboxMessage(
         id=int(message_id),
         conversation_id=None if conversation_id == NO_CONVERSATION else str(conversation_id),
@@ -237,6 +280,7 @@ def _message(row: tuple[Any, ...]) -> OutboxMessage:
         reply=reply_from_json(payload),
         attempts=int(attempts),
         created_at=float(created_at),
+        priority=Priority(int(priority)),
     )
 
 
@@ -244,6 +288,7 @@ __all__ = [
     "NO_CONVERSATION",
     "Delivery",
     "OutboxMessage",
+    "Priority",
     "claim",
     "depth",
     "enqueue",

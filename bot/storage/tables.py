@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     and_,
@@ -74,6 +75,8 @@ outbox = Table(
     Column("sent_at", Double, nullable=True),
     Column("sent_ref", Text, nullable=True),
     Column("dead", Boolean, nullable=False, server_default=false()),
+    # 0 ordinary, higher more urgent: claimed first, a chat's own order kept (see v0006)
+    Column("priority", SmallInteger, nullable=False, server_default=text("0")),
 )
 
 
@@ -93,9 +96,19 @@ Index(
     sqlite_where=is_pending(outbox),
     postgresql_where=is_pending(outbox),
 )
-#: The claim's walk over pending rows, oldest first, whatever number of sent rows is kept.
+#: The claim's walk over pending rows, oldest first, as the previous version claimed (v0005);
+#: kept while replicas of that version may still run during a rolling upgrade.
 Index(
     "ix_outbox_pending",
+    outbox.c.id,
+    sqlite_where=text("sent_at IS NULL AND NOT dead"),
+    postgresql_where=text("sent_at IS NULL AND NOT dead"),
+)
+#: The claim's walk over pending rows, most urgent first, then oldest, whatever number of sent
+#: rows is kept (v0006).
+Index(
+    "ix_outbox_pending_priority",
+    outbox.c.priority.desc(),
     outbox.c.id,
     sqlite_where=text("sent_at IS NULL AND NOT dead"),
     postgresql_where=text("sent_at IS NULL AND NOT dead"),

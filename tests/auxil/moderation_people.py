@@ -83,6 +83,7 @@ class Row:
     kind: str
     reply: Reply
     conversation_id: str
+    priority: int  # bot.storage.Priority
 
 
 def outbox_rows(storage: Storage, *, chat: str | int | None = None) -> list[Row]:
@@ -98,6 +99,7 @@ def outbox_rows(storage: Storage, *, chat: str | int | None = None) -> list[Row]
                 str(row.kind),
                 reply_from_json(row.payload),
                 str(row.conversation_id),
+                int(row.priority),
             )
             for row in connection.execute(statement)
         ]

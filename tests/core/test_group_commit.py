@@ -4,7 +4,8 @@ Each result is that update's own: its outcome, ``None`` for an update seen befor
 that kept it from being stored. When the shared transaction fails, the others are still stored
 one by one, and a crisis update that cannot be stored is sent directly (safety before
 consistency), as with ``Service.handle``. Crisis replies get the lowest outbox ids of their
-batch, so a sender's claim takes them first. Real SQLite files and the real PostgreSQL.
+batch and a high priority, so a sender's claim takes them first, even before a backlog queued by
+earlier batches. Real SQLite files and the real PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.model import ConversationRecord, Inbound, InboundKind, Outcome, Reply, Route
-from bot.storage import ConversationTx, Storage
+from bot.storage import ConversationTx, Priority, Storage
 from bot.storage.outbox import OutboxMessage
 from tests.auxil.postgres import StorageFactory
 
@@ -105,6 +106,21 @@ def test_crisis_replies_get_the_first_outbox_rows_of_their_batch(
     chats = [message.chat_id for message in claimed(storage)]
     assert chats[0] == "6"
     assert {"5", "7"} <= set(chats)
+
+
+def test_a_crisis_reply_goes_before_a_backlog_of_ordinary_replies(
+    core: Core, storage: Storage
+) -> None:
+    service = Service(core, storage)
+    ordinary = [(said(str(chat), "hello", 100 + chat), str(chat)) for chat in range(60)]
+    assert all(isinstance(result, Outcome) for result in service.handle_many(ordinary))
+    [outcome] = service.handle_many([(said("crisis", CRISIS_TEXT, 1), "crisis")])
+    assert isinstance(outcome, Outcome)
+    assert outcome.route is Route.CRISIS
+    first_round = storage.claim_outbox(now=2e9, limit=50)
+    assert first_round[0].chat_id == "crisis"
+    assert first_round[0].priority is Priority.HIGH
+    assert {message.priority for message in first_round[1:]} == {Priority.NORMAL}
 
 
 def test_one_failing_update_fails_alone_and_its_crisis_reply_is_sent_directly(

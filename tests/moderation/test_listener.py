@@ -11,7 +11,7 @@ from bot.core.service import Service
 from bot.model import Inbound, Outcome, Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.moderation.texts import risk_label
-from bot.storage import ConversationTx, Storage
+from bot.storage import ConversationTx, Priority, Storage
 from tests.auxil.moderation_people import (
     CONCERN_TEXT,
     HIGH_TEXT,
@@ -64,6 +64,31 @@ def test_crisis_message_opens_a_case_and_alerts_with_buttons(
         f"mod:resolve:{case.id}",
     ]
     assert [row.kind for row in outbox_rows(storage, chat=person.chat)] == ["reply"]
+
+
+@pytest.mark.parametrize(
+    ("text", "alert_priority"),
+    [
+        (IMMINENT_TEXT, Priority.HIGH),
+        (HIGH_TEXT, Priority.HIGH),
+        (CONCERN_TEXT, Priority.NORMAL),
+    ],
+)
+def test_alerts_about_urgent_cases_and_every_crisis_reply_go_out_first(
+    storage: Storage, person: Person, text: str, alert_priority: Priority
+) -> None:
+    person.say(text)
+    [alert] = alerts(storage)
+    assert alert.priority == alert_priority
+    [reply] = outbox_rows(storage, chat=person.chat)
+    assert reply.priority == Priority.HIGH
+
+
+def test_ordinary_replies_and_notices_keep_the_normal_priority(
+    storage: Storage, person: Person
+) -> None:
+    person.say(PLAIN_TEXT)
+    assert [row.priority for row in outbox_rows(storage)] == [Priority.NORMAL]
 
 
 def test_imminent_is_marked_as_such(storage: Storage, person: Person) -> None:

@@ -61,7 +61,7 @@ def test_partial_indexes_exist(storage: Storage) -> None:
         inspector = inspect(connection)
         outbox_indexes = {index["name"] for index in inspector.get_indexes("outbox")}
         conversation_indexes = {index["name"] for index in inspector.get_indexes("conversations")}
-    assert "ix_outbox_pending_by_chat" in outbox_indexes
+    assert {"ix_outbox_pending_by_chat", "ix_outbox_pending_priority"} <= outbox_indexes
     assert "ix_conversations_in_crisis" in conversation_indexes
 
 
@@ -94,3 +94,54 @@ def test_new_revision_follows_the_current_head(migrations_copy: Path) -> None:
     assert f"revision = '{following}'" in written
     assert f"down_revision = '{head}'" in written
     assert schema.head_revision() == following
+
+
+def _outbox_rows(storage: Storage) -> list[tuple[object, ...]]:
+    with storage.transaction(write=False) as connection:
+        rows = connection.execute(
+            text("SELECT id, chat_id, payload, sent_at IS NULL FROM outbox ORDER BY id")
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_outbox_priority_migration_keeps_queued_rows_both_ways(storage: Storage) -> None:
+    with storage.transaction(write=True) as connection:
+        command.downgrade(schema.alembic_config(connection), "0005")
+    with storage.transaction(write=True) as connection:  # what a 0005 crisisbot had queued
+        for chat, sent_at in [("1", None), ("2", 5.0), ("1", None), ("3", None)]:
+            connection.execute(
+                text(
+                    "INSERT INTO outbox (conversation_id, chat_id, kind, payload, created_at, "
+                    "not_before, sent_at) VALUES ('', :chat, 'reply', :payload, 1, 1, :sent_at)"
+                ),
+                {"chat": chat, "payload": f'{{"text":"to {chat}"}}', "sent_at": sent_at},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, conversation_id, status, opened_at, updated_at) "
+                "VALUES (1, 'conv-1', 'open', 1, 1)"
+            )
+        )
+        connection.execute(text("INSERT INTO case_outbox (outbox_id, case_id) VALUES (1, 1)"))
+    before = _outbox_rows(storage)
+    storage.upgrade()
+    storage.check_schema()
+    assert _outbox_rows(storage) == before
+    with storage.transaction(write=False) as connection:
+        priorities = connection.execute(text("SELECT DISTINCT priority FROM outbox")).all()
+    assert priorities == [(0,)]
+    claimed = storage.claim_outbox(now=2.0)
+    assert [(m.chat_id, m.priority) for m in claimed] == [("1", 0), ("3", 0)]
+    with storage.transaction(write=True) as connection:
+        command.downgrade(schema.alembic_config(connection), "0005")
+        names = {index["name"] for index in inspect(connection).get_indexes("outbox")}
+        columns = {column["name"] for column in inspect(connection).get_columns("outbox")}
+    assert "ix_outbox_pending" in names
+    assert "ix_outbox_pending_priority" not in names
+    assert "priority" not in columns
+    assert _outbox_rows(storage) == before
+    with storage.transaction(write=False) as connection:  # no table copy cascaded the links away
+        links = connection.execute(text("SELECT outbox_id, case_id FROM case_outbox")).all()
+    assert links == [(1, 1)]
+    storage.upgrade()
+    storage.check_schema()
