@@ -24,7 +24,7 @@ be stored, for any reason, its replies are still sent at once through :attr:`Ser
 again and its state can still be stored. If even reading the record fails, the core decides on no
 record: the gate needs only the text.
 
-Replies go into the outbox through the transaction's ``enqueue``, which cuts each into the parts
+Replies go into the outbox through the transaction's ``queue``, which cuts each into the parts
 that fit one Telegram message (:mod:`bot.storage.parts`), one outbox row each, so a crash between
 two parts never sends the earlier parts again; a direct (unstored) crisis reply is cut the same way.
 Crisis and check-in replies are queued with a high priority: they go out before other chats'
@@ -221,7 +221,7 @@ class Service:
         else:
             tx.save(outcome.record)
         if deliver_to is not None and outcome.replies:
-            tx.enqueue(deliver_to, *outcome.replies, priority=reply_priority(outcome))
+            tx.queue(deliver_to, *outcome.replies, priority=reply_priority(outcome))
         for listener in self.listeners:
             listener.on_outcome(tx, inbound, outcome)
 

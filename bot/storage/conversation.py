@@ -10,6 +10,15 @@ run through the driver (:mod:`bot.storage.driver`), so an update pays for no sta
 :func:`peek` reads a conversation outside any write transaction; the service decides on what it
 read and then, in the short write transaction, checks with :meth:`ConversationTx.stored` that the
 record did not change meanwhile (it compares the stored JSON text).
+
+Round trips: on PostgreSQL every statement waits for the server. A transaction opened by
+:class:`~bot.storage.Storage` therefore holds back saved records and messages queued with
+:meth:`ConversationTx.queue` and writes them together (:class:`Writes`), in one pipeline, just
+before anything else touches the database in that transaction and before it commits: the same
+statements in the same order, only not waited for one by one. A group commit
+(:class:`ConversationBatch`) also sends its lock, its update claims and its record read in one
+pipeline. It commits in three round trips however many updates it holds (when no listener
+writes in it).
 """
 
 from __future__ import annotations
@@ -19,14 +28,14 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
 from bot.model import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
-from bot.storage.driver import ListSql, Sql
-from bot.storage.outbox import Priority
+from bot.storage.driver import ListSql, Sql, pipelined, rows_of
+from bot.storage.outbox import Outgoing, Priority
 
 _LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
 _PEEK = Sql(
@@ -125,9 +134,65 @@ class ConversationTx(Protocol):
         """
         ...
 
+    def queue(
+        self,
+        chat_id: str,
+        *replies: Reply,
+        kind: str = "reply",
+        priority: Priority = Priority.NORMAL,
+    ) -> None:
+        """:meth:`enqueue` without the ids: the rows may be written later in the transaction.
+
+        Before anything else reads or writes in it, and before it commits, in the order queued.
+        """
+        ...
+
     def execute(self) -> Connection:
         """The transaction's connection, for tables other modules add (same transaction)."""
         ...
+
+
+class Writes:
+    """Records saved and messages queued in one transaction, written together when due.
+
+    :meth:`flush` writes them, the saves first (each record once, the last saved), then the
+    messages in the order queued; call it before any other statement of the transaction and
+    before it commits. Nothing is written if the transaction rolls back first.
+    """
+
+    __slots__ = ("_connection", "_items", "_saves")
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._saves: dict[str, dict[str, object]] = {}
+        self._items: list[Outgoing] = []
+
+    def save(self, values: dict[str, object]) -> None:
+        """Hold a record's row (``_SAVE``'s values); a later save of it replaces this one."""
+        self._saves.pop(str(values["conversation_id"]), None)
+        self._saves[str(values["conversation_id"])] = values
+
+    def queue(self, item: Outgoing) -> None:
+        """Hold messages to queue."""
+        self._items.append(item)
+
+    def flush(self, then: Outgoing | None = None) -> list[int]:
+        """Write what is held (and ``then``, queued after it); ``then``'s ids, if given.
+
+        On PostgreSQL the whole write waits for the server once.
+        """
+        saves = list(self._saves.values())
+        items = [*self._items, *((then,) if then is not None else ())]
+        self._saves.clear()
+        self._items.clear()
+        if not saves and not items:
+            return []
+        with pipelined(self._connection):  # one round trip for all of it
+            if saves:
+                _SAVE.execute_many(self._connection, saves)
+            queued = outbox_queries.send_many(self._connection, items) if items else None
+        ids = queued.ids() if queued is not None else []
+        return ids[-1] if then is not None else []
 
 
 class SqlConversationTx:
@@ -143,11 +208,14 @@ class SqlConversationTx:
         conversation_id: str | None,
         *,
         read_ahead: object = _NOT_READ,
+        writes: Writes | None = None,
     ) -> None:
         self._connection = connection
         self.conversation_id = conversation_id
         # The record's text as a batch read it in this transaction, until anything may change it.
         self._read_ahead = read_ahead
+        # Saves and queued messages held until due; ``None``: each is written at once.
+        self._writes = writes
 
     def load(self) -> ConversationRecord | None:
         """The conversation's record, or ``None`` if it has none (new, or forgotten)."""
@@ -157,6 +225,7 @@ class SqlConversationTx:
         """The record's JSON text as stored, or ``None``."""
         if self._read_ahead is not _NOT_READ:
             return None if self._read_ahead is None else str(self._read_ahead)
+        self._flush()
         found = _LOAD.one_value(self._connection, {"conversation_id": self._own()})
         return None if found is None else str(found)
 
@@ -176,11 +245,15 @@ class SqlConversationTx:
             "updated_at": record.updated_at,
             "in_crisis": record.crisis is not None,
         }
-        _SAVE.execute(self._connection, values)
+        if self._writes is None:
+            _SAVE.execute(self._connection, values)
+        else:
+            self._writes.save(values)
 
     def delete(self) -> None:
         """Remove the conversation's record (``/forget``); queued messages stay queued."""
         self._read_ahead = _NOT_READ
+        self._flush()
         _DELETE.execute(self._connection, {"conversation_id": self._own()})
 
     def enqueue(
@@ -191,20 +264,42 @@ class SqlConversationTx:
         priority: Priority = Priority.NORMAL,
     ) -> list[int]:
         """Queue ``replies`` for ``chat_id``, split to fit, sent after commit; the outbox ids."""
-        return outbox_queries.enqueue(
-            self._connection,
-            chat_id,
-            replies,
-            conversation_id=self.conversation_id,
-            kind=kind,
-            now=time.time(),
-            priority=priority,
-        )
+        item = self._outgoing(chat_id, replies, kind, priority)
+        if self._writes is None:
+            return outbox_queries.enqueue_many(self._connection, [item])[0]
+        return self._writes.flush(then=item)
+
+    def queue(
+        self,
+        chat_id: str,
+        *replies: Reply,
+        kind: str = "reply",
+        priority: Priority = Priority.NORMAL,
+    ) -> None:
+        """:meth:`enqueue` without the ids, written with the transaction's other held writes."""
+        item = self._outgoing(chat_id, replies, kind, priority)
+        if self._writes is None:
+            outbox_queries.enqueue_many(self._connection, [item])
+        else:
+            self._writes.queue(item)
+
+    def _outgoing(
+        self, chat_id: str, replies: Sequence[Reply], kind: str, priority: Priority
+    ) -> Outgoing:
+        conversation_id = self.conversation_id
+        if conversation_id == outbox_queries.NO_CONVERSATION:
+            raise ValueError("a conversation id cannot be empty; pass None for no conversation")
+        return Outgoing(chat_id, tuple(replies), conversation_id, kind, time.time(), priority)
 
     def execute(self) -> Connection:
         """The transaction's connection, for tables other modules add (same transaction)."""
         self._read_ahead = _NOT_READ  # the caller may write the record through it
+        self._flush()  # and read what this transaction wrote
         return self._connection
+
+    def _flush(self) -> None:
+        if self._writes is not None:
+            self._writes.flush()
 
     def _own(self) -> str:
         """The conversation's id; a transaction that belongs to none has no record."""
@@ -234,22 +329,34 @@ def lock_conversations(connection: Connection, conversation_ids: Iterable[str]) 
     Two replicas locking overlapping sets take the locks in ascending key order, so neither
     holds one the other waits for while waiting for one the other holds (no deadlock).
     """
+    rows_of(connection, _lock_cursor(connection, conversation_ids))
+
+
+def _lock_cursor(connection: Connection, conversation_ids: Iterable[str]) -> Any:
+    """Send the locks of :func:`lock_conversations`; the cursor to read (``None``: nothing sent).
+
+    In a pipeline, the statements sent after it run once the locks are held.
+    """
     if connection.dialect.name != "postgresql":
-        return
+        return None
     keys = sorted({advisory_key(conversation_id) for conversation_id in conversation_ids})
     if len(keys) == 1:
-        _ADVISORY_LOCK.row(connection, {"key": keys[0]})
-    elif keys:
-        _LOCK_MANY.all(connection, {"values": keys})  # taken in the array's order
+        return _ADVISORY_LOCK.run(connection, {"key": keys[0]})
+    if keys:
+        return _LOCK_MANY.run(connection, {"values": keys})  # taken in the array's order
+    return None
 
 
 class ConversationBatch:
     """Several conversations' work in one write transaction (a group commit).
 
-    :meth:`Storage.conversations` locks every conversation of the batch, claims every update
-    and reads every record, one statement each; :meth:`open` then hands out one conversation's
-    :class:`ConversationTx`, whose :meth:`~ConversationTx.stored` answers from what was read
-    (until the transaction writes that record). All of it commits together or not at all.
+    It locks every conversation of the batch, claims every update and reads every record, one
+    statement each, sent together (one round trip on PostgreSQL: the lock is taken before the
+    claim and the read start, and each statement reads what was committed when it started);
+    :meth:`open` then hands out one conversation's :class:`ConversationTx`, whose
+    :meth:`~ConversationTx.stored` answers from what was read (until the transaction writes that
+    record). Their saves and queued messages are held in one :class:`Writes`; :meth:`flush`
+    writes what is still held. All of it commits together or not at all.
     """
 
     def __init__(
@@ -257,9 +364,16 @@ class ConversationBatch:
     ) -> None:
         self._connection = connection
         updates = [update_id for _, update_id in wanted if update_id is not None]
-        self._claimed = set(claim_updates(connection, updates, now=now)) if updates else set()
-        self._records = read_records(connection, [conversation for conversation, _ in wanted])
+        conversation_ids = [conversation for conversation, _ in wanted]
+        with pipelined(connection):  # one round trip for the three
+            locked = _lock_cursor(connection, conversation_ids)
+            claimed = _claim_updates_cursor(connection, updates, now=now) if updates else None
+            records = _read_records_cursor(connection, conversation_ids)
+        rows_of(connection, locked)
+        self._claimed = {int(row[0]) for row in rows_of(connection, claimed)}
+        self._records = {str(key): str(record) for key, record in rows_of(connection, records)}
         self._opened: set[str] = set()
+        self._writes = Writes(connection)
 
     def open(self, conversation_id: str, *, update_id: int | None = None) -> ConversationTx | None:
         """The conversation's part of the batch; ``None`` if ``update_id`` was processed before."""
@@ -268,10 +382,28 @@ class ConversationBatch:
                 return None
             self._claimed.discard(update_id)  # the same update twice: the second is a duplicate
         if conversation_id in self._opened:  # written earlier in this batch: read it again
-            return SqlConversationTx(self._connection, conversation_id)
+            return SqlConversationTx(self._connection, conversation_id, writes=self._writes)
         self._opened.add(conversation_id)
         read = self._records.get(conversation_id)
-        return SqlConversationTx(self._connection, conversation_id, read_ahead=read)
+        return SqlConversationTx(
+            self._connection, conversation_id, read_ahead=read, writes=self._writes
+        )
+
+    def flush(self) -> None:
+        """Write the saves and messages still held (before the transaction commits)."""
+        self._writes.flush()
+
+
+def _read_records_cursor(connection: Connection, conversation_ids: Sequence[str]) -> Any:
+    statement = _RECORDS.on(connection)
+    return statement.run(connection, {"values": _RECORDS.bind(connection, conversation_ids)})
+
+
+def _claim_updates_cursor(connection: Connection, update_ids: Sequence[int], *, now: float) -> Any:
+    statement = _CLAIM_UPDATES.on(connection)
+    return statement.run(
+        connection, {"values": _CLAIM_UPDATES.bind(connection, update_ids), "now": now}
+    )
 
 
 def read_records(connection: Connection, conversation_ids: Sequence[str]) -> dict[str, str]:
@@ -303,8 +435,18 @@ def peek_many(connection: Connection, wanted: Sequence[tuple[str, int | None]]) 
     """:func:`peek` for several ``(conversation_id, update_id)`` pairs, in two statements."""
     if len(wanted) == 1:
         return [peek(connection, *wanted[0])]  # one statement
-    records = read_records(connection, [conversation for conversation, _ in wanted])
-    seen = seen_updates(connection, [update for _, update in wanted if update is not None])
+    updates = [update for _, update in wanted if update is not None]
+    with pipelined(connection):  # both statements sent before either answer is read
+        records_cursor = _read_records_cursor(
+            connection, [conversation for conversation, _ in wanted]
+        )
+        seen_cursor = (
+            _SEEN.on(connection).run(connection, {"values": _SEEN.bind(connection, updates)})
+            if updates
+            else None
+        )
+    records = {str(key): str(record) for key, record in rows_of(connection, records_cursor)}
+    seen = {int(row[0]) for row in rows_of(connection, seen_cursor)}
     return [
         Peek(stored=records.get(conversation), seen=update is not None and update in seen)
         for conversation, update in wanted
@@ -334,6 +476,7 @@ __all__ = [
     "ConversationTx",
     "Peek",
     "SqlConversationTx",
+    "Writes",
     "advisory_key",
     "claim_update",
     "claim_updates",

@@ -9,13 +9,20 @@ transaction already holds, so it commits or rolls back with everything else.
 Driver errors are raised as SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), and a
 connection the server dropped is invalidated, exactly as SQLAlchemy does for its own statements:
 callers handle one exception tree either way.
+
+On PostgreSQL each statement waits for its answer, a round trip to the server. :func:`pipelined`
+sends several statements of one transaction without waiting (psycopg's pipeline mode): the
+server still runs them one after the other, each with its own snapshot, and the client waits
+once, when it first reads a result or at the end of the block. SQLite runs in-process: there it
+changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Connection
@@ -55,19 +62,7 @@ class Sql:
             else:
                 cursor.execute(statement, parameters)
         except connection.dialect.loaded_dbapi.Error as error:
-            dropped = connection.dialect.is_disconnect(error, raw, cursor)
-            cursor.close()
-            if dropped:
-                connection.invalidate(error)
-            raise DBAPIError.instance(
-                statement,
-                None,
-                error,
-                connection.dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                connection_invalidated=dropped,
-                dialect=connection.dialect,
-            ) from error
+            raise _translated(connection, error, statement, cursor) from error
         return cursor
 
     def one_value(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:
@@ -108,6 +103,67 @@ class Sql:
             cursor.close()
 
 
+def rows_of(connection: Connection, cursor: Any) -> list[Any]:
+    """Every row of a cursor :meth:`Sql.run` returned (``None``: nothing ran), closing it.
+
+    After a :func:`pipelined` block, this reads the answer its sync brought.
+    """
+    if cursor is None:
+        return []
+    try:
+        return list(cursor.fetchall())
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, error, None, cursor) from error
+    finally:
+        cursor.close()
+
+
+def _translated(
+    connection: Connection, error: Any, statement: str | None, cursor: Any = None
+) -> Exception:
+    """``error`` from the driver as SQLAlchemy raises it; a dropped connection is invalidated."""
+    raw = connection.connection
+    dropped = connection.dialect.is_disconnect(error, raw, cursor)
+    if cursor is not None:
+        # a cursor of a broken pipeline or connection: nothing left to close
+        with suppress(connection.dialect.loaded_dbapi.Error):
+            cursor.close()
+    if dropped:
+        connection.invalidate(error)
+    translated: Exception = DBAPIError.instance(
+        statement,
+        None,
+        error,
+        connection.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=dropped,
+        dialect=connection.dialect,
+    )
+    return translated
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[None]:
+    """Send the block's statements without waiting for each answer (PostgreSQL only).
+
+    Read the statements' rows after the block (:func:`rows_of`): the block's
+    end waits once for every answer, and reading inside it would wait there too. An error of any
+    of them is raised, as SQLAlchemy's, at the latest when the block ends; the statements after
+    it did not run, and the transaction is to be rolled back, as after any failed statement.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    try:
+        with driver.pipeline():  # type: ignore[union-attr]
+            yield
+    except DBAPIError:
+        raise
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, error, None) from error
+
+
 class ListSql:
     """One statement over a list of values, written for each dialect.
 
@@ -133,4 +189,4 @@ class ListSql:
         return json.dumps(list(values), ensure_ascii=False)
 
 
-__all__ = ["ListSql", "Sql"]
+__all__ = ["ListSql", "Sql", "pipelined", "rows_of"]

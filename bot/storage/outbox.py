@@ -33,7 +33,7 @@ from sqlalchemy import Connection, TextClause, func, select, text
 
 from bot.errors import StorageError
 from bot.model import Button, Reply
-from bot.storage.driver import Sql
+from bot.storage.driver import Sql, rows_of
 from bot.storage.parts import split_reply
 from bot.storage.tables import is_pending, outbox
 
@@ -54,6 +54,15 @@ _ENQUEUE = Sql(
     "INSERT INTO outbox (conversation_id, chat_id, kind, payload, priority, created_at, "
     "not_before) VALUES (:conversation_id, :chat_id, :kind, :payload, :priority, :now, :now) "
     "RETURNING id"
+)
+# Several rows in one statement (PostgreSQL): ids are taken in the order the rows are selected,
+# which is the order given (``ORDINALITY``), so ascending ids are the rows in order.
+_ENQUEUE_ROWS = Sql(
+    "INSERT INTO outbox (conversation_id, chat_id, kind, payload, priority, created_at, "
+    "not_before) SELECT c, h, k, p, r, t, t FROM unnest(CAST(:conversation_ids AS text[]), "
+    "CAST(:chat_ids AS text[]), CAST(:kinds AS text[]), CAST(:payloads AS text[]), "
+    "CAST(:priorities AS smallint[]), CAST(:times AS double precision[])) "
+    "WITH ORDINALITY AS q(c, h, k, p, r, t, n) ORDER BY n RETURNING id"
 )
 # The chat's pending messages queued before an urgent one go no later than it (per-chat order).
 _PROMOTE = Sql(
@@ -139,6 +148,18 @@ def reply_from_json(payload: str) -> Reply:
     return Reply(text=str(data["text"]), buttons=buttons)
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Replies to queue for one chat: what :func:`enqueue_many` takes."""
+
+    chat_id: str  # where to send, e.g. a Telegram chat id as text
+    replies: tuple[Reply, ...]
+    conversation_id: str | None  # the conversation they belong to, ``None`` for none
+    kind: str  # "reply", "alert", "notice", ...
+    now: float  # when queued: the rows' ``created_at`` and ``not_before``
+    priority: Priority = Priority.NORMAL
+
+
 def enqueue(
     connection: Connection,
     chat_id: str,
@@ -151,33 +172,107 @@ def enqueue(
 ) -> list[int]:
     """Queue ``replies`` for ``chat_id``, due at once; return the new rows' ids, in order.
 
-    The one way into the outbox, and the one place that splits: each reply becomes one row per
-    part that fits a message (:func:`bot.storage.parts.split_reply`), so the sender sends rows as
-    they are. A reply with no text to split is queued whole (the sender gives it up with a
-    reason). ``conversation_id`` is the conversation the messages belong to, ``None`` for none
-    (a message about a case is linked to it by :mod:`bot.moderation.alerts`). ``priority``
-    orders them against other chats' messages; above :attr:`Priority.NORMAL` it also raises the
-    chat's earlier pending messages to it, so they do not hold it back (see the module).
+    The one way into the outbox (with :func:`enqueue_many`, which it calls), and the one place
+    that splits: each reply becomes one row per part that fits a message
+    (:func:`bot.storage.parts.split_reply`), so the sender sends rows as they are. A reply with
+    no text to split is queued whole (the sender gives it up with a reason). ``conversation_id``
+    is the conversation the messages belong to, ``None`` for none (a message about a case is
+    linked to it by :mod:`bot.moderation.alerts`). ``priority`` orders them against other chats'
+    messages; above :attr:`Priority.NORMAL` it also raises the chat's earlier pending messages
+    to it, so they do not hold it back (see the module).
     """
-    if conversation_id == NO_CONVERSATION:
-        raise ValueError("a conversation id cannot be empty; pass None for no conversation")
-    priority = Priority(priority)
-    owner = NO_CONVERSATION if conversation_id is None else conversation_id
-    if priority > Priority.NORMAL:
-        _PROMOTE.execute(connection, {"chat_id": chat_id, "priority": int(priority)})
-    ids: list[int] = []
-    for reply in replies:
-        for part in split_reply(reply) or (reply,):
-            values = {
+    item = Outgoing(chat_id, tuple(replies), conversation_id, kind, now, Priority(priority))
+    return enqueue_many(connection, [item])[0]
+
+
+def enqueue_many(connection: Connection, items: Sequence[Outgoing]) -> list[list[int]]:
+    """:func:`enqueue` for several chats' replies, in order; each item's new ids."""
+    return send_many(connection, items).ids()
+
+
+def send_many(connection: Connection, items: Sequence[Outgoing]) -> _Queued:
+    """Send :func:`enqueue_many`'s statements; read the ids with ``.ids()``.
+
+    The same rows as one :func:`enqueue` per item, in that order: on PostgreSQL one statement
+    for all of them (and one per urgent chat, see :func:`enqueue`), which in a
+    :func:`bot.storage.driver.pipelined` block costs no round trip of its own (read the ids
+    after the block); on SQLite one statement per row.
+    """
+    for item in items:
+        if item.conversation_id == NO_CONVERSATION:
+            raise ValueError("a conversation id cannot be empty; pass None for no conversation")
+    # An urgent item raises its chat's earlier rows: those already stored (one statement per
+    # chat, before any row of this call is inserted) and those of earlier items here (given the
+    # raised priority as they are inserted). Rows after it in its chat keep their own.
+    raised: dict[str, Priority] = {}
+    priorities: list[Priority] = []
+    for item in reversed(items):
+        priority = max(Priority(item.priority), raised.get(item.chat_id, Priority.NORMAL))
+        raised[item.chat_id] = priority
+        priorities.append(priority)
+    priorities.reverse()
+    promotions = [
+        {"chat_id": chat_id, "priority": int(priority)}
+        for chat_id, priority in raised.items()
+        if priority > Priority.NORMAL
+    ]
+    if promotions:
+        _PROMOTE.execute_many(connection, promotions)
+    rows: list[dict[str, Any]] = []
+    counts: list[int] = []
+    for item, priority in zip(items, priorities, strict=True):
+        owner = NO_CONVERSATION if item.conversation_id is None else item.conversation_id
+        parts = [part for reply in item.replies for part in split_reply(reply) or (reply,)]
+        counts.append(len(parts))
+        rows.extend(
+            {
                 "conversation_id": owner,
-                "chat_id": chat_id,
-                "kind": kind,
+                "chat_id": item.chat_id,
+                "kind": item.kind,
                 "payload": reply_to_json(part),
                 "priority": int(priority),
-                "now": now,
+                "now": item.now,
             }
-            ids.append(int(_ENQUEUE.one_value(connection, values)))
-    return ids
+            for part in parts
+        )
+    if not rows:
+        return _Queued(connection, [], None, counts)
+    if connection.dialect.name != "postgresql":  # in-process: a statement per row costs little
+        return _Queued(
+            connection, [int(_ENQUEUE.one_value(connection, row)) for row in rows], None, counts
+        )
+    values = {
+        "conversation_ids": [row["conversation_id"] for row in rows],
+        "chat_ids": [row["chat_id"] for row in rows],
+        "kinds": [row["kind"] for row in rows],
+        "payloads": [row["payload"] for row in rows],
+        "priorities": [row["priority"] for row in rows],
+        "times": [row["now"] for row in rows],
+    }
+    return _Queued(connection, [], _ENQUEUE_ROWS.run(connection, values), counts)
+
+
+class _Queued:
+    """Rows sent by :func:`send_many`, their ids read by :meth:`ids`."""
+
+    __slots__ = ("_connection", "_counts", "_cursor", "_ids")
+
+    def __init__(
+        self, connection: Connection, ids: list[int], cursor: Any, counts: list[int]
+    ) -> None:
+        self._connection, self._ids, self._cursor, self._counts = connection, ids, cursor, counts
+
+    def ids(self) -> list[list[int]]:
+        """Each item's new ids, in order (after the pipeline the rows were sent in)."""
+        ids = self._ids
+        if self._cursor is not None:
+            ids = sorted(int(row[0]) for row in rows_of(self._connection, self._cursor))
+        grouped: list[list[int]] = []
+        start = 0
+        for count in self._counts:
+            grouped.append(ids[start : start + count])
+            start += count
+        return grouped
 
 
 def claim(
@@ -288,10 +383,12 @@ __all__ = [
     "NO_CONVERSATION",
     "Delivery",
     "OutboxMessage",
+    "Outgoing",
     "Priority",
     "claim",
     "depth",
     "enqueue",
+    "enqueue_many",
     "forget_sent",
     "mark_dead",
     "mark_retry",
@@ -300,4 +397,5 @@ __all__ = [
     "release",
     "reply_from_json",
     "reply_to_json",
+    "send_many",
 ]
