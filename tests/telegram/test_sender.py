@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.model import Button, Reply
-from bot.storage import Storage
+from bot.storage import Priority, Storage
 from bot.storage.outbox import reply_to_json
 from bot.telegram.sender import (
     OutboxSender,
@@ -247,3 +247,17 @@ async def test_a_long_row_an_older_version_queued_whole_is_sent_in_parts_not_los
     assert "reply_markup" not in first
     assert "reply_markup" in second
     assert sqlite_storage.outbox_depth() == 0
+
+
+async def test_a_crisis_reply_goes_out_in_the_first_round_ahead_of_a_backlog(
+    bot: Bot, sqlite_storage: Storage, clock: Clock, standin: BotApiStandIn
+) -> None:
+    for chat_id in range(100, 130):
+        enqueue(sqlite_storage, chat_id, Reply(f"ordinary answer for {chat_id}"))
+    with sqlite_storage.conversation("tg:7") as tx:
+        assert tx is not None
+        tx.enqueue("7", Reply("crisis lines"), priority=Priority.HIGH)
+    sender = OutboxSender(bot, sqlite_storage, SenderSettings(batch_size=10), clock=clock)
+    assert await sender.send_due() == 10
+    assert standin.sent_texts(7) == ["crisis lines"]
+    assert sum(1 for chat_id in range(100, 130) if standin.sent_texts(chat_id)) == 9
