@@ -10,6 +10,8 @@
             ...  # written meanwhile: decide again on tx.load()
         tx.save(new_record)
         tx.enqueue(chat_id, reply)  # priority=Priority.HIGH: before other chats' messages
+        # tx.queue(...) does the same without returning the ids, written with the other
+        # held writes of the transaction (one round trip on PostgreSQL)
     # after commit, a sender calls storage.claim_outbox(...) and mark_sent/mark_retry/mark_dead
 
     # several chats' updates in one transaction (a group commit), read ahead by peek_many:

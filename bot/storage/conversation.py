@@ -13,12 +13,12 @@ record did not change meanwhile (it compares the stored JSON text).
 
 Round trips: on PostgreSQL every statement waits for the server. A transaction opened by
 :class:`~bot.storage.Storage` therefore holds back saved records and messages queued with
-:meth:`ConversationTx.queue` and writes them together (:class:`Writes`), in one pipeline, just
-before anything else touches the database in that transaction and before it commits: the same
-statements in the same order, only not waited for one by one. A group commit
-(:class:`ConversationBatch`) also sends its lock, its update claims and its record read in one
-pipeline. It commits in three round trips however many updates it holds (when no listener
-writes in it).
+:meth:`ConversationTx.queue` and writes them together (:class:`Writes`), in one pipeline
+(:func:`~bot.storage.driver.pipelined`), just before anything else touches the database in that
+transaction and before it commits: the saves, then the messages in the order queued. A group
+commit (:class:`ConversationBatch`) also sends its lock, its update claims and its record read
+in one pipeline. Its write waits for the server four times however many updates it holds (BEGIN,
+those two pipelines, COMMIT), when no listener touches the database in it.
 """
 
 from __future__ import annotations
