@@ -79,7 +79,13 @@ def reply_priority(outcome: Outcome) -> Priority:
 
 
 class OutcomeListener(Protocol):
-    """Something that acts on an outcome inside the same transaction (for example, moderation)."""
+    """Something that acts on an outcome inside the same transaction (for example, moderation).
+
+    A listener may also have ``before_batch(batch, conversation_ids)``, called once per group
+    commit before any ``on_outcome`` of it, with the :class:`~bot.storage.ConversationBatch`
+    (locked): to read for the whole batch in one statement what it would otherwise read per
+    update, keeping it in ``batch.shared`` (each transaction's ``tx.shared``).
+    """
 
     def on_outcome(self, tx: ConversationTx, inbound: Inbound, outcome: Outcome) -> None:
         """Record what ``outcome`` means for this listener; raise to roll everything back."""
@@ -196,6 +202,10 @@ class Service:
         written: list[Outcome | None] = []
         wanted = [(item.inbound.conversation_id, item.inbound.update_id) for item in pending]
         with self.storage.conversations(wanted) as batch:
+            for listener in self.listeners:
+                before = getattr(listener, "before_batch", None)
+                if before is not None:
+                    before(batch, [conversation for conversation, _ in wanted])
             for item in pending:
                 inbound = item.inbound
                 tx = batch.open(inbound.conversation_id, update_id=inbound.update_id)

@@ -7,6 +7,7 @@ so the listener and a moderator never race on one person's case.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -63,6 +64,18 @@ def unresolved_of(connection: Connection, conversation_id: str) -> Case | None:
         select(cases).where(cases.c.conversation_id == conversation_id, _UNRESOLVED)
     ).first()
     return Case.from_row(row) if row is not None else None
+
+
+def with_unresolved(connection: Connection, conversation_ids: Sequence[str]) -> set[str]:
+    """Which of ``conversation_ids`` have an unresolved case, in one statement."""
+    if not conversation_ids:
+        return set()
+    rows = connection.execute(
+        select(cases.c.conversation_id)
+        .where(cases.c.conversation_id.in_(sorted(set(conversation_ids))), _UNRESOLVED)
+        .distinct()
+    )
+    return {str(conversation_id) for (conversation_id,) in rows}
 
 
 def queue(connection: Connection, *, include_resolved: bool = False) -> list[Case]:
@@ -137,4 +150,5 @@ __all__ = [
     "open_case",
     "queue",
     "unresolved_of",
+    "with_unresolved",
 ]

@@ -16,7 +16,7 @@ everything, the crisis reply included, so the update is offered again: nothing i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, select
 
@@ -24,10 +24,12 @@ from bot.model import Event, Inbound, InboundKind, Outcome
 from bot.moderation import cases, journal, texts, timers
 from bot.moderation.alerts import Announcer, priority_of
 from bot.moderation.models import Case, Who
-from bot.storage import ConversationTx
+from bot.storage import ConversationBatch, ConversationTx
 from bot.storage.tables import outbox
 
 RISK_EVENTS = frozenset({Event.CRISIS_OPENED, Event.CRISIS_RAISED, Event.CRISIS_SIGNAL})
+#: ``tx.shared`` key: the batch's conversations known to have no unresolved case.
+_WITHOUT_CASE = "moderation.without_case"
 BOT_LINE_CHARS = 300
 
 
@@ -37,6 +39,17 @@ class ModerationListener:
     def __init__(self, announcer: Announcer, clock: Callable[[], float] = time.time) -> None:
         self._announcer = announcer
         self._clock = clock
+
+    def before_batch(self, batch: ConversationBatch, conversation_ids: Sequence[str]) -> None:
+        """Read once which of a group commit's conversations have an unresolved case.
+
+        The batch holds their locks, and only this listener opens cases, under the same lock:
+        a conversation without one keeps having none until this listener opens one.
+        """
+        if self._announcer.chat is None:
+            return
+        having = cases.with_unresolved(batch.execute(), conversation_ids)
+        batch.shared[_WITHOUT_CASE] = set(conversation_ids) - having
 
     def on_outcome(self, tx: ConversationTx, inbound: Inbound, outcome: Outcome) -> None:
         """Record what ``outcome`` means for the person's case; see the module docstring."""
@@ -48,9 +61,14 @@ class ModerationListener:
             return
         if self._announcer.chat is None:
             return
-        connection = tx.execute()
         risky = bool(events & RISK_EVENTS)
         human = Event.HUMAN_REQUESTED in events
+        without_case: set[str] | None = tx.shared.get(_WITHOUT_CASE)
+        if without_case is not None and record.conversation_id in without_case:
+            if not (risky or human or Event.RELAY in events):
+                return  # no case to write down, none to open, nothing to relay
+            without_case.discard(record.conversation_id)  # it may get one now: read it again
+        connection = tx.execute()
         said = person_text(inbound)
         case = cases.unresolved_of(connection, record.conversation_id)
         if case is None and (risky or human):

@@ -151,6 +151,15 @@ class ConversationTx(Protocol):
         """The transaction's connection, for tables other modules add (same transaction)."""
         ...
 
+    @property
+    def shared(self) -> dict[str, Any]:
+        """Notes kept for the whole transaction, shared by a batch's conversations.
+
+        What a listener read once for a whole batch (:meth:`ConversationBatch.shared`), by a key
+        of its own; empty in a transaction of one conversation.
+        """
+        ...
+
 
 class Writes:
     """Records saved and messages queued in one transaction, written together when due.
@@ -209,8 +218,10 @@ class SqlConversationTx:
         *,
         read_ahead: object = _NOT_READ,
         writes: Writes | None = None,
+        shared: dict[str, Any] | None = None,
     ) -> None:
         self._connection = connection
+        self._shared = {} if shared is None else shared
         self.conversation_id = conversation_id
         # The record's text as a batch read it in this transaction, until anything may change it.
         self._read_ahead = read_ahead
@@ -297,6 +308,11 @@ class SqlConversationTx:
         self._flush()  # and read what this transaction wrote
         return self._connection
 
+    @property
+    def shared(self) -> dict[str, Any]:
+        """Notes kept for the whole transaction (see :attr:`ConversationTx.shared`)."""
+        return self._shared
+
     def _flush(self) -> None:
         if self._writes is not None:
             self._writes.flush()
@@ -374,6 +390,8 @@ class ConversationBatch:
         self._records = {str(key): str(record) for key, record in rows_of(connection, records)}
         self._opened: set[str] = set()
         self._writes = Writes(connection)
+        #: Notes for the whole batch, by a key of their owner's (see ConversationTx.shared).
+        self.shared: dict[str, Any] = {}
 
     def open(self, conversation_id: str, *, update_id: int | None = None) -> ConversationTx | None:
         """The conversation's part of the batch; ``None`` if ``update_id`` was processed before."""
@@ -382,12 +400,23 @@ class ConversationBatch:
                 return None
             self._claimed.discard(update_id)  # the same update twice: the second is a duplicate
         if conversation_id in self._opened:  # written earlier in this batch: read it again
-            return SqlConversationTx(self._connection, conversation_id, writes=self._writes)
+            return SqlConversationTx(
+                self._connection, conversation_id, writes=self._writes, shared=self.shared
+            )
         self._opened.add(conversation_id)
         read = self._records.get(conversation_id)
         return SqlConversationTx(
-            self._connection, conversation_id, read_ahead=read, writes=self._writes
+            self._connection,
+            conversation_id,
+            read_ahead=read,
+            writes=self._writes,
+            shared=self.shared,
         )
+
+    def execute(self) -> Connection:
+        """The batch's connection, for a listener's read of the whole batch (after the locks)."""
+        self._writes.flush()
+        return self._connection
 
     def flush(self) -> None:
         """Write the saves and messages still held (before the transaction commits)."""

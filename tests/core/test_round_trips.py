@@ -95,6 +95,24 @@ def test_a_group_commit_waits_as_often_for_two_updates_as_for_forty(
     assert forty == 5
 
 
+@pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
+def test_with_a_moderators_chat_a_group_commit_still_waits_a_fixed_number_of_times(
+    storage: Storage, tmp_path: Path
+) -> None:
+    # The moderation listener reads the batch's unresolved cases once, not once per update.
+    from bot.config import ModerationConfig
+    from bot.moderation import ModerationDesk
+
+    desk = ModerationDesk(storage, OneReply(), ModerationConfig(chat_id=-100, moderators=(1,)))  # type: ignore[arg-type]
+    service = Service(OneReply(), storage, listeners=[desk.listener()])  # type: ignore[arg-type]
+    for warm_up in range(6):
+        service.handle_many(requests(2, 10_000 + 100 * warm_up))
+        service.handle_many(requests(40, 20_000 + 100 * warm_up))
+    two = waits(storage, tmp_path, lambda: service.handle_many(requests(2, 3000)))
+    forty = waits(storage, tmp_path, lambda: service.handle_many(requests(40, 4000)))
+    assert two == forty == 6  # one more than without: the read of the batch's cases
+
+
 def drop_pooled_connection(storage: Storage) -> None:
     with storage.transaction(write=False) as connection:
         pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import ModerationConfig
 from bot.core.service import Service
-from bot.model import Inbound, Outcome, Risk, Route
+from bot.model import Inbound, InboundKind, Outcome, Risk, Route
 from bot.moderation import CaseStatus, ModerationDesk, Who
 from bot.moderation.texts import risk_label
 from bot.storage import ConversationTx, Priority, Storage
@@ -194,3 +194,39 @@ def test_two_people_get_two_cases(
     Person(service, clock, chat="222").say(CONCERN_TEXT)
     assert sorted(case.chat_id or "" for case in desk.book.cases()) == ["111", "222"]
     assert len(alerts(storage)) == 2
+
+
+def test_a_case_opened_early_in_a_group_commit_gets_the_same_chats_later_message(
+    service: Any, desk: ModerationDesk, clock: Clock
+) -> None:
+    # The batch read "no case" for this conversation before its first update opened one; the
+    # second update must still be written down in it.
+    other = Person(service, clock, chat="333")
+    other.say(PLAIN_TEXT)
+    requests = [
+        (Inbound("person:4242", InboundKind.TEXT, text=HIGH_TEXT, received_at=clock()), "4242"),
+        (Inbound("person:333", InboundKind.TEXT, text=PLAIN_TEXT, received_at=clock()), "333"),
+        (Inbound("person:4242", InboundKind.TEXT, text="still here", received_at=clock()), "4242"),
+    ]
+    results = service.handle_many(requests)
+    assert all(isinstance(result, Outcome) for result in results)
+    case = only_case(desk)
+    assert case.conversation_id == "person:4242"
+    said = [
+        line.text for line in desk.book.transcript(case.id, viewer="test") if line.who is Who.PERSON
+    ]
+    assert said == [HIGH_TEXT, "still here"]
+
+
+def test_messages_of_a_person_with_a_case_are_written_down_in_a_group_commit(
+    service: Any, desk: ModerationDesk, person: Person, clock: Clock
+) -> None:
+    person.say(HIGH_TEXT)
+    requests = [
+        (Inbound("person:555", InboundKind.TEXT, text=PLAIN_TEXT, received_at=clock()), "555"),
+        (Inbound(person.id, InboundKind.TEXT, text="one more line", received_at=clock()), "4242"),
+    ]
+    service.handle_many(requests)
+    case = only_case(desk)
+    lines = [line.text for line in desk.book.transcript(case.id, viewer="test")]
+    assert "one more line" in lines
