@@ -5,6 +5,7 @@
     .venv/bin/python bench/machinery_bench.py --claim           # outbox claim at 0/10k/1M rows
     .venv/bin/python bench/machinery_bench.py --claim --pg-url postgresql://postgres@127.0.0.1/test
     .venv/bin/python bench/machinery_bench.py --service         # group commit, both backends
+    .venv/bin/python bench/machinery_bench.py --service --moderation  # ... with moderators' desk
     .venv/bin/python bench/machinery_bench.py --distinct        # no text repeats
 
 Everything runs offline in one process, the four variants interleaved round by round so that a
@@ -21,7 +22,8 @@ CPU time (all threads) per update, median over the rounds:
 ``--claim`` times one outbox claim (50 chats due) with 0, 10,000 and 1,000,000 sent rows kept.
 
 ``--service`` times ``Service.handle_many`` with the stub core on each backend, 64 chats' updates
-in one transaction (a group commit) and one update per transaction.
+in one transaction (a group commit) and one update per transaction; ``--moderation`` adds the
+moderators' desk as its listener, as ``crisisbot run`` has it with a moderators' chat.
 
 ``--threads 6`` calls ``Service.handle`` with the real core from six threads at once on one SQLite
 file (each thread its own chats, in order), as the Telegram layer's worker threads do, and prints
@@ -335,13 +337,26 @@ class FreshStorage:
         self._cleanup()
 
 
-def bench_service(backends: list[str], pg_url: str, rounds: int = 20) -> None:
-    """CPU and wall µs per update of ``Service.handle_many`` (stub core), by batch size."""
+def bench_service(
+    backends: list[str], pg_url: str, rounds: int = 20, *, moderation: bool = False
+) -> None:
+    """CPU and wall µs per update of ``Service.handle_many`` (stub core), by batch size.
+
+    With ``moderation``, the moderators' desk listens as in ``crisisbot run`` with a
+    moderators' chat (the stub core's replies open no case).
+    """
     print("| backend | updates per transaction | CPU µs/update | wall µs/update |")
     print("|---|---:|---:|---:|")
     for backend in backends:
         with FreshStorage(backend, pg_url) as storage:
-            service = Service(StubCore(), storage)
+            listeners = []
+            if moderation:
+                from bot.config import ModerationConfig
+                from bot.moderation import ModerationDesk
+
+                config = ModerationConfig(chat_id=-100, moderators=(1,))
+                listeners = [ModerationDesk(storage, StubCore(), config).listener()]  # type: ignore[arg-type]
+            service = Service(StubCore(), storage, listeners)
             update_id = 0
             for size in (64, 1):
                 cpu, wall = [], []
@@ -421,6 +436,9 @@ def main() -> None:
     parser.add_argument(
         "--service", action="store_true", help="time Service.handle_many by batch size instead"
     )
+    parser.add_argument(
+        "--moderation", action="store_true", help="with --service: the moderators' desk listens"
+    )
     parser.add_argument("--thread-updates", type=int, default=1200)
     parser.add_argument(
         "--distinct", action="store_true", help="never repeat a text to the core or the bot"
@@ -432,7 +450,7 @@ def main() -> None:
     if args.threads:
         bench_threads(args.threads, args.thread_updates)
     elif args.service:
-        bench_service(args.backends.split(","), args.pg_url)
+        bench_service(args.backends.split(","), args.pg_url, moderation=args.moderation)
     elif args.claim:
         bench_claims(args.backends.split(","), args.pg_url)
     else:
