@@ -80,3 +80,22 @@ def test_held_writes_roll_back_with_the_transaction(storage: Storage) -> None:
         pass
     assert storage.peek("conv-5").stored is None
     assert storage.outbox_depth() == 0
+
+
+def test_a_write_after_a_read_outside_a_transaction_is_still_atomic(storage: Storage) -> None:
+    # On PostgreSQL peeks run in autocommit; the pooled connection must not stay in it.
+    class Stop(Exception):
+        pass
+
+    for attempt in range(3):
+        storage.peek_many([("conv-6", attempt + 1), ("conv-7", attempt + 100)])
+        storage.peek("conv-6", update_id=attempt + 1)
+        try:
+            with storage.conversation("conv-6", update_id=attempt + 1) as tx:
+                assert tx is not None
+                tx.save(record("conv-6", 1))
+                tx.execute()  # the save is written now, inside the transaction
+                raise Stop
+        except Stop:
+            pass
+        assert storage.peek("conv-6", update_id=attempt + 1) == storage.peek("conv-none")
