@@ -261,17 +261,28 @@ def test_a_loss_with_an_uncertain_score_or_a_safety_net_word_asks(
     assert result.detectors == frozenset({"lexicon", speaks})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a wish to be with the dead is not yet a weak signal of its own; the loss asked alone",
-)
 @pytest.mark.parametrize(
     "text",
     [
         "my wife died last month and i just want to be with her again",
         "my mom died and i want to go to her",
+        "since dad passed i keep thinking i wanna go be with him",
+        "i just want to join my brother up there",
     ],
 )
-def test_a_wish_to_be_with_the_dead_after_a_loss_asks(gate: CrisisGate, text: str) -> None:
+def test_a_wish_to_be_with_the_dead_is_crisis(gate: CrisisGate, text: str) -> None:
     result = gate.assess(text, now=T0)
-    assert result.crisis or result.check_in
+    assert result.crisis
+    assert result.category in {"passive", "coded"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i just want to be with him, is that so wrong",
+        "she moved to berlin and i want to go to her for christmas",
+        "my grandmother died last week at 91",
+    ],
+)
+def test_wanting_to_be_with_someone_living_is_not_crisis(gate: CrisisGate, text: str) -> None:
+    assert not gate.assess(text, now=T0).crisis
