@@ -37,3 +37,11 @@ def require_postgres() -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{problem}. CI must provide PostgreSQL.")
     pytest.skip(problem)
+
+
+def drop_pooled_connection(storage: Storage) -> None:
+    """End the server side of the pool's connection, as a restart or a network cut would."""
+    with storage.transaction(write=False) as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))

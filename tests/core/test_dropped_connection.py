@@ -6,23 +6,15 @@ next outbox claim still succeed, on a fresh connection, and nothing is stored tw
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from bot.core.pipeline import Core
 from bot.core.service import Service
 from bot.model import Inbound, InboundKind
 from bot.storage import Storage
-from tests.auxil.postgres import POSTGRES_CONNINFO
+from tests.auxil.postgres import drop_pooled_connection
 
 pytestmark = pytest.mark.postgres
-
-
-def drop_pooled_connection(storage: Storage) -> None:
-    with storage.transaction(write=False) as connection:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-    with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
 @pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)

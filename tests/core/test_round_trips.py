@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import event
 
 from bot.core.service import Service
 from bot.model import ConversationRecord, Inbound, InboundKind, Outcome, Reply, Route
 from bot.storage import Storage
-from tests.auxil.postgres import POSTGRES_CONNINFO
+from tests.auxil.postgres import drop_pooled_connection
 
 pytestmark = pytest.mark.postgres
 
@@ -111,13 +110,6 @@ def test_with_a_moderators_chat_a_group_commit_still_waits_a_fixed_number_of_tim
     two = waits(storage, tmp_path, lambda: service.handle_many(requests(2, 3000)))
     forty = waits(storage, tmp_path, lambda: service.handle_many(requests(40, 4000)))
     assert two == forty == 6  # one more than without: the read of the batch's cases
-
-
-def drop_pooled_connection(storage: Storage) -> None:
-    with storage.transaction(write=False) as connection:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-    with psycopg.connect(POSTGRES_CONNINFO, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
 @pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
