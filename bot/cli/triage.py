@@ -12,6 +12,12 @@ Each line goes through the same wiring as ``crisisbot run`` and ``chat``
 (``"\ud83d"``) or NUL is cleaned the way the Telegram adapter cleans it (:mod:`bot.clean_text`)
 and then triaged; the output's ``text`` is the cleaned text. A line that still cannot be triaged
 gets an ``{"error": ...}`` line naming the kind of failure, and the run goes on.
+
+A pipe or a terminal is read a line at a time, so each answer comes as soon as its line. A file
+is read ahead :data:`READ_AHEAD_LINES` lines at a time: the group's texts are encoded in one
+batch, then its lines are decided in waves (the first line of each conversation in the group,
+then the second, ...), each wave read and written in one transaction. A conversation's lines keep
+their order and conversations share nothing, so the output is the same as a line at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import time
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, NamedTuple, TextIO
 
 from bot.app import build_service
 from bot.clean_text import clean_text
@@ -33,10 +39,20 @@ from bot.core.service import Service
 from bot.model import Inbound, InboundKind, Outcome
 
 MAX_LINE_CHARS = 1_000_000
-READ_AHEAD_LINES = 64
+READ_AHEAD_LINES = 256
 """Lines read ahead from a file so the gate encodes their sentences in one batch."""
 IN_MEMORY = "sqlite:///:memory:"
 _LOGGER = logging.getLogger(__name__)
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class _Line(NamedTuple):
+    """A line that was read: where it is in its group, its number, its user, its inbound."""
+
+    place: int
+    number: int
+    user: object
+    inbound: Inbound
 
 
 class TriageRun:
@@ -45,59 +61,87 @@ class TriageRun:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.clock = time.time()
+        self.number = 0  # lines read so far
 
-    def prepare(self, raws: list[bytes]) -> None:
+    def lines(self, raws: list[bytes]) -> list[dict[str, Any]]:
+        """The output objects for the next lines of the input, in order.
+
+        Each line is parsed once. With more than one line, their texts are prepared (encoded)
+        in one batch, and the lines are decided in waves of at most one line per conversation,
+        each wave through :meth:`Service.handle_many` (one read, one transaction).
+        """
+        results: list[dict[str, Any]] = [{} for _ in raws]
+        read: list[_Line] = []
+        for place, data in enumerate(raws):
+            self.number += 1
+            line = self._read(place, self.number, data)
+            if isinstance(line, _Line):
+                read.append(line)
+            else:
+                results[place] = line
+        if len(read) > 1:
+            self._prepare([line.inbound.gate_text() for line in read])
+        for wave in _waves(read):
+            outcomes = self.service.handle_many(
+                [(line.inbound, None) for line in wave], prepare=False
+            )
+            for line, outcome in zip(wave, outcomes, strict=True):
+                results[line.place] = _result(line, outcome)
+        return results
+
+    def _prepare(self, texts: list[str]) -> None:
         """Encode the texts of lines about to be triaged in one batch (a cache: no effect on
-        the results). A line that cannot be read is left for :meth:`line` to report."""
-        texts = []
-        for data in raws:
-            try:
-                texts.append(clean_text(_parse(data.decode("utf-8"))["text"]))
-            except (UnicodeDecodeError, ValueError):
-                continue
+        the results)."""
         try:
             self.service.prepare(texts)
         except Exception as error:  # only a cache: each line is still triaged on its own
             _LOGGER.warning("could not prepare lines ahead: %s", type(error).__name__)
 
-    def line(self, number: int, raw: str) -> dict[str, Any]:
-        """The output object for one input line."""
+    def _read(self, place: int, number: int, data: bytes) -> _Line | dict[str, Any]:
+        """The line as read, or the error object of a line that cannot be read."""
         try:
-            item = _parse(raw)
+            item = _parse(data.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            return {"error": f"line {number}: not UTF-8 text ({error.reason})"}
         except ValueError as error:
             return {"error": f"line {number}: {error}"}
         user = item.get("user")
         key = clean_text(f"triage:{user}" if user is not None else f"triage:line:{number}")
         self.clock += 1.0  # each line is a new turn, a second apart
-        text = clean_text(item["text"])
         country = item.get("country")
         inbound = Inbound(
             key,
             InboundKind.TEXT,
-            text=text,
+            text=clean_text(item["text"]),
             country=clean_text(country) if country is not None else None,
             received_at=self.clock,
         )
-        try:
-            outcome = self.service.handle(inbound)
-        except Exception as error:  # one line's failure must not end the run
-            _LOGGER.error("line %d could not be triaged: %s", number, type(error).__name__)
-            return {"error": f"line {number}: could not be triaged ({type(error).__name__})"}
-        assert outcome is not None  # only an update id makes a duplicate, and triage has none
-        return _result(user if not isinstance(user, str) else clean_text(user), text, outcome)
+        shown = user if not isinstance(user, str) else clean_text(user)
+        return _Line(place, number, shown, inbound)
 
 
-def _lines(stdin: BinaryIO, run: TriageRun) -> Iterator[bytes]:
-    """The lines of ``stdin``; from a file, read ahead in groups that ``run`` prepares at once.
+def _waves(lines: list[_Line]) -> list[list[_Line]]:
+    """``lines`` in waves: the first line of each conversation, then the second, and so on."""
+    waves: list[list[_Line]] = []
+    seen: dict[str, int] = {}
+    for line in lines:
+        key = line.inbound.conversation_id
+        wave = seen.get(key, 0)
+        seen[key] = wave + 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append(line)
+    return waves
 
-    A pipe or a terminal is read a line at a time, so each answer comes as soon as its line.
-    """
+
+def _chunks(stdin: BinaryIO) -> Iterator[list[bytes]]:
+    """The lines of ``stdin`` in groups: read ahead from a file, one at a time otherwise."""
     if not _is_regular_file(stdin):
-        yield from stdin
+        for data in stdin:
+            yield [data]
         return
     while chunk := list(islice(stdin, READ_AHEAD_LINES)):
-        run.prepare(chunk)
-        yield from chunk
+        yield chunk
 
 
 def _is_regular_file(stream: BinaryIO) -> bool:
@@ -129,10 +173,15 @@ def _parse(raw: str) -> dict[str, Any]:
     return item
 
 
-def _result(user: object, text: str, outcome: Outcome) -> dict[str, Any]:
+def _result(line: _Line, outcome: Outcome | Exception | None) -> dict[str, Any]:
+    if isinstance(outcome, Exception):  # one line's failure must not end the run
+        name = type(outcome).__name__
+        _LOGGER.error("line %d could not be triaged: %s", line.number, name)
+        return {"error": f"line {line.number}: could not be triaged ({name})"}
+    assert outcome is not None  # only an update id makes a duplicate, and triage has none
     return {
-        "user": user,
-        "text": text,
+        "user": line.user,
+        "text": line.inbound.text,
         "route": outcome.route.value,
         "risk": outcome.risk.value if outcome.risk else None,
         "category": outcome.category,
@@ -146,16 +195,8 @@ def run_triage(config_path: Path | None, stdin: BinaryIO, stdout: TextIO) -> int
     service, storage, _desk = build_service(load_config(config_path), storage_url=IN_MEMORY)
     run = TriageRun(service)
     try:
-        for number, data in enumerate(_lines(stdin, run), 1):
-            try:
-                raw = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                result: dict[str, Any] = {
-                    "error": f"line {number}: not UTF-8 text ({error.reason})"
-                }
-            else:
-                result = run.line(number, raw)
-            stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        for chunk in _chunks(stdin):
+            stdout.write("".join(_TO_JSON(result) + "\n" for result in run.lines(chunk)))
         stdout.flush()
     finally:
         storage.close()

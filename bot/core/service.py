@@ -129,7 +129,9 @@ class Service:
             raise result
         return result
 
-    def handle_many(self, requests: Sequence[Request]) -> list[Outcome | Exception | None]:
+    def handle_many(
+        self, requests: Sequence[Request], *, prepare: bool = True
+    ) -> list[Outcome | Exception | None]:
         """:meth:`handle` for the updates of several chats, written in one transaction.
 
         Returns one result per request, in order: the outcome, ``None`` for an update processed
@@ -139,7 +141,8 @@ class Service:
         group commit), crisis and check-in updates first. If that transaction fails, each update
         is written again in a transaction of its own, and an update that still fails is rescued
         as :meth:`handle` rescues it. Give at most one update per conversation, or several in
-        the order they arrived.
+        the order they arrived. ``prepare=False``: the caller has already prepared these texts
+        (:meth:`prepare`, with more texts around them), so they are not prepared again.
         """
         core = self.core  # read once: a flow reload swaps it between batches, never within
         results: list[Outcome | Exception | None] = [None] * len(requests)
@@ -153,7 +156,7 @@ class Service:
                 results[index] = error
             return results
         fresh = [inbound for index, (inbound, _) in enumerate(requests) if not seen[index].seen]
-        if len(fresh) > 1:
+        if prepare and len(fresh) > 1:
             try:  # encode the batch's texts together: a quarter of the CPU of one at a time
                 core.prepare([inbound.gate_text() for inbound in fresh])
             except Exception as error:  # only a cache: each update is still decided alone

@@ -38,8 +38,8 @@ PINNED_SHA256 = {
 CACHE_SIZE = 4096
 """Recently encoded texts kept per process (repeated greetings and button labels are common)."""
 
-TOKEN_CACHE_SIZE = 256
-"""Recently tokenized texts whose token ids are kept (the pieces of the last few messages)."""
+TOKEN_CACHE_SIZE = 2048
+"""Recently tokenized texts whose token ids are kept (the pieces of a read-ahead batch of lines)."""
 
 Vectors = npt.NDArray[np.float32]
 

@@ -122,15 +122,27 @@ def test_a_lone_surrogate_or_nul_is_cleaned_and_triaged_and_the_run_goes_on() ->
 
 
 def test_a_file_read_ahead_in_batches_triages_exactly_as_a_pipe_line_by_line(tmp_path) -> None:
-    """From a file, lines are read ahead and their sentences encoded in one batch (a cache);
-    the output must be the same, line for line, as a pipe read a line at a time."""
+    """From a file, lines are read ahead, their sentences encoded in one batch (a cache) and
+    decided in waves of one line per conversation, each wave in one transaction; the output
+    must be the same, line for line, as a pipe read a line at a time."""
+    from bot.cli.triage import READ_AHEAD_LINES
+
     texts = [
         "what is spravato", "i want to end it all", "this exam is killing me",
         "how much ketamine should i take", "me muero de hambre", "ich will nicht mehr leben",
-        "je suis mort de rire", "no quiero despertar mañana", "ok thanks, bye",
+        "je suis mort de rire", "no quiero despertar mañana", "ok thanks, bye", "not sure",
+        "I feel hopeless", "no",
     ]  # fmt: skip
-    lines = [json.dumps({"text": text, "user": index % 7}) for index, text in enumerate(texts * 9)]
+    lines = []
+    for index, text in enumerate(texts * 25):
+        if index % 5 == 4:
+            lines.append(json.dumps({"text": text}))  # a conversation of its own
+        elif index % 40 < 12:
+            lines.append(json.dumps({"text": text, "user": "run"}))  # one person, line after line
+        else:
+            lines.append(json.dumps({"text": text, "user": index % 7}))
     lines[5], lines[70] = "not json", '{"text": 3}'  # errors inside a read-ahead group
+    lines[READ_AHEAD_LINES - 1] = '{"text": "hi", "user": [1]}'  # and at a group's end
     data = ("\n".join(lines) + "\n").encode()
     source = tmp_path / "lines.jsonl"
     source.write_bytes(data)
@@ -139,5 +151,7 @@ def test_a_file_read_ahead_in_batches_triages_exactly_as_a_pipe_line_by_line(tmp
     from_pipe = crisisbot("triage", "--config", str(EXAMPLE_CONFIG), stdin=data)
 
     assert from_file.returncode == from_pipe.returncode == 0, from_file.stderr
-    assert len(from_file.stdout.splitlines()) == len(lines) > 64
+    assert len(from_file.stdout.splitlines()) == len(lines) > READ_AHEAD_LINES
     assert from_file.stdout == from_pipe.stdout
+    routes = {json.loads(line).get("route") for line in from_file.stdout.splitlines()}
+    assert {"crisis", "check_in", "answer", "medical_advice", None} <= routes
