@@ -7,8 +7,9 @@ closing from short lists, so no two lines are the same and the encoder's cache c
 them), ten lines per person as in ``telegram_bench.py``'s 1,000 chats x 10 messages. Then, with
 rounds alternating:
 
-1. ``crisisbot triage < file``: the real process, reading the file ahead and encoding each group
-   of lines' sentences in one batch;
+1. ``crisisbot triage < file``: the real process, reading the file ahead, encoding each group
+   of lines' sentences in one batch and deciding the group in waves of one line per
+   conversation, one transaction per wave;
 2. ``cat file | crisisbot triage``: the same through a pipe, read and encoded a line at a time;
 3. ``crisisbot triage`` of one line: start-up until the first answer (loading the gate's model
    included), subtracted from 1 and 2 for the per-line figures;
