@@ -82,4 +82,5 @@ CRISIS_FILES = (
     "review9_crisis",
     "review10_crisis",
     "review11_crisis",
+    "review12_crisis",
 )

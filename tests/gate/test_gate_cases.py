@@ -30,6 +30,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "review9_benign",
             "review10_benign",
             "review11_benign",
+            "review12_benign",
         )
     ),
 )
