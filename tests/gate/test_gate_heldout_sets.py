@@ -40,7 +40,7 @@ FLOORS = {
         crisis=336, crisis_or_check_in=341, false_crisis=4, benign_check_in=25
     ),
     "heldout12.jsonl": Floor(
-        crisis=277, crisis_or_check_in=284, false_crisis=7, benign_check_in=25
+        crisis=280, crisis_or_check_in=284, false_crisis=7, benign_check_in=25
     ),
     "heldout13.jsonl": Floor(
         crisis=197, crisis_or_check_in=261, false_crisis=13, benign_check_in=38
