@@ -43,7 +43,7 @@ FLOORS = {
         crisis=280, crisis_or_check_in=284, false_crisis=7, benign_check_in=25
     ),
     "heldout13.jsonl": Floor(
-        crisis=197, crisis_or_check_in=261, false_crisis=13, benign_check_in=38
+        crisis=205, crisis_or_check_in=265, false_crisis=13, benign_check_in=38
     ),
 }
 
