@@ -6,6 +6,7 @@ triage, Telegram) calls it, so all of them run the same gate, guard and flows.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -115,6 +116,32 @@ def build_service(
     desk = ModerationDesk(storage, lambda: service.core, config.moderation)
     service = Service(core, storage, listeners=[desk.listener()])
     return Wiring(service, storage, desk)
+
+
+def build_lasting_service(
+    config: Config,
+    *,
+    storage_url: str | None = None,
+    upgrade: bool = True,
+) -> Wiring:
+    """:func:`build_service` for a command that keeps the service until the process ends.
+
+    What start-up builds (the gate's lexicon and model, the flows, the wiring) all lives as long
+    as the process, so the cyclic collector is paused while it is built: its passes over that
+    growing heap freed a few hundred objects and cost about half a second of CPU before the first
+    line. What was built is then frozen (:func:`gc.freeze`, as ``crisisbot run`` does once
+    started) so later collections walk only what the lines make; the caller calls
+    :func:`gc.unfreeze` when it is done with the service.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        wiring = build_service(config, storage_url=storage_url, upgrade=upgrade)
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return wiring
 
 
 def open_storage(

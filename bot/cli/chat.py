@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_service
+from bot.app import build_lasting_service
 from bot.clean_text import clean_text
 from bot.config import load_config
 from bot.model import Button, Inbound, InboundKind, Outcome, Reply
@@ -75,7 +76,7 @@ def run_chat(
 ) -> int:
     """Read lines until end of input or /quit; every line goes through the service."""
     config = load_config(config_path)
-    service, storage, _desk = build_service(config)
+    service, storage, _desk = build_lasting_service(config)
     conversation_id = f"cli:{user}"
     print(BANNER, file=stdout)
     buttons: tuple[Button, ...] = ()
@@ -97,4 +98,5 @@ def run_chat(
             print(f"\nbot {text}", file=stdout, flush=True)
     finally:
         storage.close()
+        gc.unfreeze()
     return 0

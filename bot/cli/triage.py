@@ -22,6 +22,7 @@ their order and conversations share nothing, so the output is the same as a line
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TextIO
 
-from bot.app import build_service
+from bot.app import build_lasting_service
 from bot.clean_text import clean_text
 from bot.config import load_config
 from bot.core.service import Service
@@ -192,7 +193,7 @@ def _result(line: _Line, outcome: Outcome | Exception | None) -> dict[str, Any]:
 
 def run_triage(config_path: Path | None, stdin: BinaryIO, stdout: TextIO) -> int:
     """Process every line of ``stdin``, one output line each (errors included). Exits 0."""
-    service, storage, _desk = build_service(load_config(config_path), storage_url=IN_MEMORY)
+    service, storage, _desk = build_lasting_service(load_config(config_path), storage_url=IN_MEMORY)
     run = TriageRun(service)
     try:
         for chunk in _chunks(stdin):
@@ -200,4 +201,5 @@ def run_triage(config_path: Path | None, stdin: BinaryIO, stdout: TextIO) -> int
         stdout.flush()
     finally:
         storage.close()
+        gc.unfreeze()
     return 0
