@@ -9,7 +9,8 @@ messages with a model nobody measured. Vectors are L2-normalised, so a dot produ
 The gate counts the tokens of each piece it will encode (to bound the cost) just before encoding
 it, so the model's tokenizer remembers the token ids of the last texts it read
 (:data:`TOKEN_CACHE_SIZE`): the encoder then reuses the count's tokens instead of tokenizing the
-same piece a second time.
+same piece a second time. The tokenizer itself is the package's, read from its model file in less
+CPU (:mod:`bot.embedding.tokenizer`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,10 @@ cheaper:
   winning, and every other proper prefix of a piece to 0), built a character shorter at a time
   with set operations instead of one slice and lookup per prefix of every piece.
 
-Tokenizing is the package's code, unchanged, so the token ids are the package's:
+It reads the package's private names (``_parse_fields``, ``_Normalizer``, the tokenizer's
+attributes), which is safe only because the encoder refuses any release but the pinned one
+(:data:`bot.embedding.encoder.MODEL_VERSION`). Tokenizing is the package's code, unchanged, so the
+token ids are the package's:
 ``tests/embedding/test_tokenizer.py`` compares the state and the ids with the package's own
 tokenizer.
 """
