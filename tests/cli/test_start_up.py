@@ -1,4 +1,4 @@
-"""``chat`` and ``triage`` build their service with the cyclic collector paused, then frozen.
+"""``chat`` and ``triage`` import and build with the cyclic collector paused, then frozen.
 
 The collector is on again once the service is built (unless it was off before), what was built is
 frozen while the command runs, and the command leaves nothing frozen when it returns.
@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import build_lasting_service
 from bot.cli.chat import run_chat
+from bot.cli.main import _lasting_imports
 from bot.cli.triage import run_triage
 from bot.config import load_config
 from tests.auxil.cli_runs import EXAMPLE_CONFIG, ROOT
@@ -76,3 +77,16 @@ def test_chat_and_triage_leave_nothing_frozen(tmp_path: Path) -> None:
     assert '"route": "answer"' in written.getvalue()
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("collector")
+def test_the_commands_imports_are_made_with_the_collector_paused_then_frozen() -> None:
+    with _lasting_imports():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+    gc.disable()
+    with _lasting_imports():
+        pass
+    assert not gc.isenabled()
