@@ -131,3 +131,25 @@ def test_everyday_russian_and_ukrainian_stay_as_they_are(gate: CrisisGate, text:
     assert (result.crisis, result.check_in) == (False, False)
     assert not gate.semantic.safety_net.hits(text)
     assert gate.terms.find(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chcę się zabić", "chce sie zabic", "zabiję się dzisiaj", "zabije sie dzis w nocy"],
+)
+def test_polish_first_person_without_its_letters_is_not_a_third_party(
+    gate: CrisisGate, text: str
+) -> None:
+    result = gate.assess(text)
+    assert result.crisis
+    assert result.category == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mój brat chce się zabić", "ona chce sie zabic", "kolega mówi, że się zabije"],
+)
+def test_polish_third_party_with_a_subject_stays_a_third_party(gate: CrisisGate, text: str) -> None:
+    result = gate.assess(text)
+    assert result.crisis
+    assert result.category == "third_party"
