@@ -6,7 +6,6 @@ triage, Telegram) calls it, so all of them run the same gate, guard and flows.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +26,7 @@ from bot.errors import ConfigError, FlowError, StorageError
 from bot.gate import AdviceGuard, CrisisGate, load_lexicon
 from bot.health.storage_check import check_ready, classified, verify_sqlite
 from bot.i18n import Languages, load_languages
+from bot.lasting import lasting
 from bot.moderation import ModerationDesk
 from bot.storage import Storage
 from bot.storage.engine import redact_url
@@ -124,24 +124,11 @@ def build_lasting_service(
     storage_url: str | None = None,
     upgrade: bool = True,
 ) -> Wiring:
-    """:func:`build_service` for a command that keeps the service until the process ends.
-
-    What start-up builds (the gate's lexicon and model, the flows, the wiring) all lives as long
-    as the process, so the cyclic collector is paused while it is built: its passes over that
-    growing heap freed a few hundred objects and cost about half a second of CPU before the first
-    line. What was built is then frozen (:func:`gc.freeze`, as ``crisisbot run`` does once
-    started) so later collections walk only what the lines make; the caller calls
-    :func:`gc.unfreeze` when it is done with the service.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        wiring = build_service(config, storage_url=storage_url, upgrade=upgrade)
-    finally:
-        if enabled:
-            gc.enable()
-    gc.freeze()
-    return wiring
+    """:func:`build_service` for a command that keeps the service until the process ends: built
+    with the cyclic collector paused, then frozen (:func:`bot.lasting.lasting`); the caller calls
+    :func:`gc.unfreeze` when it is done with the service."""
+    with lasting():
+        return build_service(config, storage_url=storage_url, upgrade=upgrade)
 
 
 def open_storage(

@@ -24,7 +24,7 @@ BOT = ROOT / "bot"
 #: Bottom first. ``bot`` is the top package's own ``__init__``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"bot", "errors", "model"}),
-    frozenset({"safe_yaml", "clean_text", "config"}),
+    frozenset({"safe_yaml", "clean_text", "config", "lasting"}),
     frozenset({"embedding"}),
     frozenset({"gate", "crisis", "engine"}),
     frozenset({"i18n"}),

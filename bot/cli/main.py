@@ -4,17 +4,15 @@ Exit codes: 0 success; 1 a check, evaluation or flow test found problems; 2 the 
 a flow file, the storage or the Telegram token is unusable (the message says which and what to do).
 """
 
-import gc
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.errors import CrisisbotError
+from bot.lasting import lasting
 
 app = typer.Typer(
     name="crisisbot",
@@ -62,31 +60,13 @@ def _options(
     """Options that apply before any command."""
 
 
-@contextmanager
-def _lasting_imports() -> Iterator[None]:
-    """Imports for ``chat`` and ``triage`` with the cyclic collector paused, then frozen.
-
-    The modules live as long as the process, so the collector's passes over them while they load
-    find nothing to free (about 0.06 s of CPU); they are frozen with the service
-    (:func:`bot.app.build_lasting_service`) and unfrozen when the command returns.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 @app.command()
 def chat(
     config: ConfigOption = None,
     user: Annotated[str, typer.Option(help="Conversation name, to keep several apart.")] = "local",
 ) -> None:
     """Talk to the bot in the terminal; buttons are numbered choices."""
-    with _lasting_imports():
+    with lasting():  # modules kept until the process ends
         from bot.cli.chat import run_chat
 
     raise typer.Exit(run_chat(config, user))
@@ -95,7 +75,7 @@ def chat(
 @app.command()
 def triage(config: ConfigOption = None) -> None:
     """JSON lines in (text, user, country), JSON lines out (route, risk, category, state, reply)."""
-    with _lasting_imports():
+    with lasting():  # modules kept until the process ends
         from bot.cli.triage import run_triage
 
     raise typer.Exit(run_triage(config, sys.stdin.buffer, sys.stdout))

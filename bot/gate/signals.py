@@ -34,6 +34,7 @@ CRISIS_KIND_PREFIX = "crisis."
 MAX_HISTORY = 50
 """Only the most recent signals of a history are considered, however many are passed."""
 _MAX_WEIGHT = 2.0
+_LIVE_WEIGHT = 0.05  # a decayed weight at or below this no longer counts as live
 _DISTRESS_KINDS = frozenset(
     {"loss", "hopelessness", "burden", "isolation", "distress", "preparation"}
 )
@@ -68,17 +69,13 @@ def accumulate(
     fresh = list(current)
     if not fresh:
         return None
-    recent = sorted(history, key=lambda signal: signal.at)[-MAX_HISTORY:]
+    recent = _recent(history)
     past = sum(decayed_weight(signal, now, settings.half_life_hours) for signal in recent)
     total = past + sum(decayed_weight(signal, now, settings.half_life_hours) for signal in fresh)
     if total < settings.threshold:
         return None
     kinds = {signal.kind for signal in fresh}
-    kinds.update(
-        signal.kind
-        for signal in recent
-        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
-    )
+    kinds.update(signal.kind for signal in _alive(recent, now, settings))
     asks_means = any(signal.kind == MEANS_KIND for signal in fresh)
     if _prepares(fresh, recent, now, settings):
         return Accumulated("planning", "accumulated.preparation", Risk.IMMINENT, total)
@@ -100,13 +97,18 @@ def lone_loss(
     a hair below the threshold), any other weak signal, a crisis or a "no" to a check-in keeps
     the check-in.
     """
-    recent = sorted(history, key=lambda signal: signal.at)[-MAX_HISTORY:]
-    alive = [
-        signal
-        for signal in (*recent, *current)
-        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
-    ]
+    alive = _alive((*_recent(history), *current), now, settings)
     return len(alive) == 1 and alive[0].kind == LOSS_KIND and alive[0] in current
+
+
+def _recent(history: Sequence[Signal]) -> list[Signal]:
+    """The last :data:`MAX_HISTORY` signals of ``history``, oldest first."""
+    return sorted(history, key=lambda signal: signal.at)[-MAX_HISTORY:]
+
+
+def _alive(signals: Iterable[Signal], now: float, settings: Accumulation) -> list[Signal]:
+    """The signals whose decayed weight still counts (above 0.05)."""
+    return [s for s in signals if decayed_weight(s, now, settings.half_life_hours) > _LIVE_WEIGHT]
 
 
 def _prepares(
@@ -118,11 +120,7 @@ def _prepares(
         return False
     if any(signal.weight >= settings.threshold for signal in preparing):
         return True  # "I know how I'm going to do it": crisis on its own, and imminent
-    alive = [
-        signal
-        for signal in (*recent, *fresh)
-        if decayed_weight(signal, now, settings.half_life_hours) > 0.05
-    ]
+    alive = _alive((*recent, *fresh), now, settings)
     return sum(signal.kind in (PREPARATION_KIND, MEANS_KIND) for signal in alive) >= 2
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from bot.app import build_lasting_service
 from bot.cli.chat import run_chat
-from bot.cli.main import _lasting_imports
 from bot.cli.triage import run_triage
 from bot.config import load_config
+from bot.lasting import lasting
 from tests.auxil.cli_runs import EXAMPLE_CONFIG, ROOT
 
 
@@ -81,12 +81,12 @@ def test_chat_and_triage_leave_nothing_frozen(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("collector")
 def test_the_commands_imports_are_made_with_the_collector_paused_then_frozen() -> None:
-    with _lasting_imports():
+    with lasting():
         assert not gc.isenabled()
     assert gc.isenabled()
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
     gc.disable()
-    with _lasting_imports():
+    with lasting():
         pass
     assert not gc.isenabled()
