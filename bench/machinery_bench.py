@@ -19,6 +19,13 @@ CPU time (all threads) per update, median over the rounds:
 3. core alone: ``Core.process`` on in-memory records, no Telegram, no storage;
 4. whole bot: the real core in the machinery.
 
+Rows 2 and 4 hand each update straight to the processor (``TelegramBot.process``), as the bot did
+before the inbox. Two more rows take the path ``crisisbot run`` takes: the updates handed to
+``TelegramBot.accept`` in the poller's batches of up to 100 (stored in the inbox, acknowledged),
+the inbox's decider running beside them as a task and deciding through the same processor,
+handlers and group commit, then the sender drains: "machinery through the inbox" (stub core)
+and "whole bot through the inbox" (real core).
+
 ``--claim`` times one outbox claim (50 chats due) with 0, 10,000 and 1,000,000 sent rows kept.
 
 ``--service`` times ``Service.handle_many`` with the stub core on each backend, 64 chats' updates
@@ -161,6 +168,32 @@ async def run_ch(application: AnyApplication, payloads: list[dict[str, Any]]) ->
     return time.process_time() - started
 
 
+#: The most updates one getUpdates call returns (the poller stores a call's updates together).
+POLL_BATCH = 100
+
+
+async def run_inbox(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
+    """CPU seconds to acknowledge ``payloads`` through the inbox, decide them, send every reply.
+
+    The bot's decider runs as a task (:func:`bench_updates` starts it), as in ``crisisbot run``.
+    Reading each update (``Update.de_json``) is left out, as for the ConversationHandler; the
+    JSON the poller keeps of it is counted.
+    """
+    updates = [Update.de_json(p, bot.application.bot) for p in payloads]
+    started = time.process_time()
+    for first in range(0, len(updates), POLL_BATCH):
+        batch = range(first, min(first + POLL_BATCH, len(updates)))
+        # the poller keeps each update's JSON as it reads it, and the inbox stores that
+        raws = [json.dumps(payloads[n], separators=(",", ":")) for n in batch]
+        stored = await asyncio.gather(
+            *(bot.accept(updates[n], raw) for n, raw in zip(batch, raws, strict=True))
+        )
+        assert all(stored), "every update must be stored"
+    await bot.decider.until_idle()
+    await bot.sender.flush(timeout=3600)
+    return time.process_time() - started
+
+
 async def run_bot(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
     """CPU seconds to process and commit ``payloads`` concurrently, then send every reply."""
     updates = [Update.de_json(p, bot.application.bot) for p in payloads]
@@ -203,54 +236,77 @@ async def bench_updates(
     texts = distinct_texts() if distinct else None
     core = build_core(load_config(ROOT / "config.example.yaml"))
     per_round = chats * messages
-    cpu: dict[str, list[float]] = {"ch": [], "machinery": [], "core": [], "bot": []}
+    names = ("ch", "machinery", "machinery_inbox", "core", "bot", "bot_inbox")
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as folder:
-        stores = []
-        for name in ("machinery", "bot"):
-            storage = Storage.from_url(f"sqlite:///{Path(folder) / name}.db")
-            storage.ensure_schema()
-            stores.append(storage)
-        machinery = crisisbot_app(StubCore(), stores[0])
-        whole = crisisbot_app(core, stores[1])
+        stores = {}
+        for name in ("machinery", "machinery_inbox", "bot", "bot_inbox"):
+            stores[name] = Storage.from_url(f"sqlite:///{Path(folder) / name}.db")
+            stores[name].ensure_schema()
+        machinery = crisisbot_app(StubCore(), stores["machinery"])
+        machinery_inbox = crisisbot_app(StubCore(), stores["machinery_inbox"])
+        whole = crisisbot_app(core, stores["bot"])
+        whole_inbox = crisisbot_app(core, stores["bot_inbox"])
         ch = conversation_handler_app(InstantRequest())
+        bots = (machinery, machinery_inbox, whole, whole_inbox)
         async with AsyncExitStack() as stack:
-            for application in (ch, machinery.application, whole.application):
+            for application in (ch, *(bot.application for bot in bots)):
                 await stack.enter_async_context(application)
+            deciders = [
+                asyncio.create_task(bot.decider.run()) for bot in (machinery_inbox, whole_inbox)
+            ]
             if freeze:  # as ``crisisbot run`` does once started
                 gc.freeze()
             for number in range(rounds + 1):  # round 0 warms up and is not counted
                 payloads = round_updates(number, chats, messages)
                 core_payloads = round_updates(number, chats, messages, texts) if texts else payloads
                 bot_payloads = round_updates(number, chats, messages, texts) if texts else payloads
+                inbox_payloads = (
+                    round_updates(number, chats, messages, texts) if texts else payloads
+                )
                 figures = {
                     "ch": await run_ch(ch, payloads),
                     "machinery": await run_bot(machinery, payloads),
+                    "machinery_inbox": await run_inbox(machinery_inbox, payloads),
                     "core": run_core(core, core_payloads),
                     "bot": await run_bot(whole, bot_payloads),
+                    "bot_inbox": await run_inbox(whole_inbox, inbox_payloads),
                 }
                 if number:
                     for name, seconds in figures.items():
                         cpu[name].append(seconds / per_round * 1e6)
-        for storage in stores:
+            for bot in (machinery_inbox, whole_inbox):
+                bot.decider.stop()
+            await asyncio.gather(*deciders)
+        for name in ("machinery_inbox", "bot_inbox"):
+            left = stores[name].inbox_figures()
+            assert (left.waiting, left.dead) == (0, 0), f"{name}: {left}"
+        for storage in stores.values():
             storage.close()
     median = {name: statistics.median(values) for name, values in cpu.items()}
     print(f"{rounds} rounds x {per_round} updates ({chats} chats x {messages} messages), offline")
     if distinct:
         print("texts: distinct for the core and the whole bot (none repeats)")
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}\n")
-    print("| what | CPU µs/update (median) | min-max | ratio to ConversationHandler |")
-    print("|---|---:|---:|---:|")
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.machine()}")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print(
+        "| what | CPU µs/update (median) | min-max | ratio to ConversationHandler "
+        "| updates/s per core |"
+    )
+    print("|---|---:|---:|---:|---:|")
     labels = {
         "ch": "python-telegram-bot ConversationHandler, reply sent",
         "machinery": "machinery with a stub core (dispatch, SQLite, outbox, send)",
+        "machinery_inbox": "machinery with a stub core through the inbox (as crisisbot run)",
         "core": "core alone (gate, advice guard, flows)",
         "bot": "whole bot (machinery and the real core)",
+        "bot_inbox": "whole bot through the inbox (as crisisbot run)",
     }
     for name, label in labels.items():
         values = cpu[name]
         print(
             f"| {label} | {median[name]:,.0f} | {min(values):,.0f}-{max(values):,.0f} | "
-            f"{median[name] / median['ch']:.2f} |"
+            f"{median[name] / median['ch']:.2f} | {1e6 / median[name]:,.0f} |"
         )
 
 

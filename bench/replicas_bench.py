@@ -9,10 +9,12 @@
    With ``--rates``, the same load is also offered at a steady arrival rate (an open load, as
    Telegram delivers: a chat's next update still waits for the previous one's 200), which says
    how fast a replica answers below its capacity rather than how much queues at its capacity.
-   Reported: updates committed per second, p50/p99 of the webhook's answer (POST to 200, which
-   comes only after the commit), when the last reply was out, and the replicas' CPU per update
-   during the load (sending the replies included; PostgreSQL's own CPU not). Replies are sent
-   meanwhile (send budget 1,000/s).
+   Reported: updates acknowledged per second, p50/p99 of the webhook's answer (POST to 200,
+   which comes once the update is committed to the inbox), p50/p99 of what a person waits for
+   (from the update's first POST to its first reply reaching the Bot API stand-in), when the
+   last reply was out, and the replicas' CPU per update during the load (their webhook processes
+   and sending the replies included; PostgreSQL's own CPU not). Replies are sent meanwhile
+   (send budget 1,000/s).
 2. python-telegram-bot's bare ``ConversationHandler`` on the same messages, in the same run
    (``bench/telegram_bench.py``'s baseline): the ratio of each setup to it.
 3. The full service (gate, flows, storage, outbox) called in-process on a database already
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import random
@@ -43,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' stand-in, cluster helpers and load generator
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from bench.storage_bench import percentile, table_bytes  # noqa: E402
 from bench.telegram_bench import bench_conversation_handler, interleaved_updates  # noqa: E402
@@ -52,6 +55,7 @@ from bot.config import load_config  # noqa: E402
 from bot.model import ConversationRecord, Inbound, InboundKind  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.storage.conversation import SqlConversationTx  # noqa: E402
+from bot.storage.tables import outbox  # noqa: E402
 from tests.auxil.botapi_standin import BotApiStandIn  # noqa: E402
 from tests.replicas.cluster import (  # noqa: E402
     fresh_database,
@@ -59,41 +63,17 @@ from tests.replicas.cluster import (  # noqa: E402
     start_replicas,
     wait_until,
 )
-from tests.replicas.loadgen import LoadGenerator, Replica  # noqa: E402
+from tests.replicas.loadgen import (  # noqa: E402
+    QUESTIONS,
+    Delivery,
+    LoadGenerator,
+    Replica,
+    chat_updates,
+)
 
 TOKEN = "123:abc"
 SECRET = "bench-secret"
 MOD_CHAT = -100_900_900
-QUESTIONS = (
-    "what is ketamine therapy",
-    "how does ketamine work in the brain",
-    "what side effects can it have",
-    "how quickly do people notice a change",
-    "is esketamine the same thing",
-    "what does the research say",
-)
-
-
-def chat_updates(chats: int, messages: int) -> dict[int, list[dict[str, Any]]]:
-    """Invented questions, update ids interleaved across chats as Telegram's are."""
-    load: dict[int, list[dict[str, Any]]] = {}
-    update_id = 1_000_000
-    for turn in range(messages):
-        for chat in range(1, chats + 1):
-            update_id += 1
-            load.setdefault(chat, []).append(
-                {
-                    "update_id": update_id,
-                    "message": {
-                        "message_id": turn + 1,
-                        "date": 1_700_000_000,
-                        "chat": {"id": chat, "type": "private"},
-                        "from": {"id": chat, "is_bot": False, "first_name": "P"},
-                        "text": QUESTIONS[(chat + turn) % len(QUESTIONS)],
-                    },
-                }
-            )
-    return load
 
 
 @contextmanager
@@ -138,12 +118,18 @@ def cluster_run(
                 LoadGenerator(targets, SECRET, rate=rate).deliver(chat_updates(chats, messages))
             )
             committed = time.perf_counter() - started
-            wait_until(lambda: storage.outbox_depth() == 0, 600, "every reply sent")
+            wait_until(
+                # the inbox first: once empty, every decision and its replies are committed
+                lambda: storage.inbox_figures().waiting == 0 and storage.outbox_depth() == 0,
+                600,
+                "every update decided and every reply sent",
+            )
             drained = time.perf_counter() - started
             cpu = children_cpu_seconds() - cpu_before  # the replicas' work on this load
             harness = time.process_time() - harness_before  # load generator and stand-in
             for process in processes:
                 process.stop()
+            answers = reply_times(storage, standin, chat_updates(chats, messages), delivery)
         finally:
             for process in processes:
                 process.ensure_stopped()
@@ -153,23 +139,71 @@ def cluster_run(
         "updates_per_s": delivery.acked / committed,
         "p50_ms": statistics.median(latencies),
         "p99_ms": percentile(latencies, 0.99),
+        "reply_p50_ms": statistics.median(answers) if answers else float("nan"),
+        "reply_p99_ms": percentile(answers, 0.99) if answers else float("nan"),
+        "replies_matched": len(answers),
         "drained_s": drained,
         "cpu_ms_per_update": cpu * 1000 / delivery.acked,
         "harness_cores": harness / drained,
     }
 
 
+def reply_times(
+    storage: Storage,
+    standin: BotApiStandIn,
+    load: dict[int, list[dict[str, Any]]],
+    delivery: Delivery,
+) -> list[float]:
+    """Milliseconds from each update's first POST to its first reply reaching the stand-in.
+
+    A decision queues its replies in one call, so they share ``created_at``: per chat, the k-th
+    group of outbox rows (in id order) answers the chat's k-th update, and the chat's sends at
+    the stand-in arrive in outbox order. A chat whose counts do not line up is left out.
+    """
+    rows: dict[int, list[float]] = {}
+    with storage.transaction(write=False) as connection:
+        for chat, created in connection.execute(
+            select(outbox.c.chat_id, outbox.c.created_at).order_by(outbox.c.id)
+        ):
+            rows.setdefault(int(chat), []).append(float(created))
+    sends: dict[int, list[float]] = {}
+    for call in standin.calls("sendMessage"):
+        if "_failed" not in call.params:
+            sends.setdefault(int(call.params["chat_id"]), []).append(call.at)
+    times: list[float] = []
+    for chat, updates in load.items():
+        created, sent = rows.get(chat, []), sends.get(chat, [])
+        if len(created) != len(sent):
+            continue
+        firsts = [n for n, at in enumerate(created) if n == 0 or at != created[n - 1]]
+        if len(firsts) != len(updates):
+            continue
+        for update, first in zip(updates, firsts, strict=True):
+            tried = delivery.first_tried.get(int(update["update_id"]))
+            if tried is not None:
+                times.append((sent[first] - tried) * 1000)
+    return times
+
+
 def children_cpu_seconds() -> float:
-    """User and system CPU so far of this process's running children (the replicas; Linux)."""
+    """User and system CPU so far of this process's running descendants (the replicas and their
+    webhook processes; Linux)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for listing in Path("/proc/self/task").glob("*/children"):
-        for pid in listing.read_text().split():
+    parents = ["self"]
+    while parents:
+        children: list[str] = []
+        for parent in parents:
+            for listing in Path(f"/proc/{parent}/task").glob("*/children"):
+                with contextlib.suppress(OSError):  # exited meanwhile
+                    children += listing.read_text().split()
+        for pid in children:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:  # exited meanwhile
                 continue
             total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        parents = children
     return total
 
 
@@ -240,7 +274,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--messages", type=int, default=10)
-    parser.add_argument("--sizes", default="1000,100000", help="stored conversations, commas")
+    parser.add_argument(
+        "--sizes", default="1000,100000", help="stored conversations, commas ('': skip)"
+    )
     parser.add_argument("--updates", type=int, default=1000, help="updates timed per size")
     parser.add_argument(
         "--rates",
@@ -262,10 +298,10 @@ def main() -> None:
     )
     baseline_rate = baseline["updates"] / baseline["process_s"]
     print(
-        "| setup | updates/s | p50 ms | p99 ms | all replies sent after "
-        "| replica CPU ms/update | harness CPU | ratio to CH |"
+        "| setup | updates/s | webhook p50 ms | webhook p99 ms | reply p50 ms | reply p99 ms "
+        "| all replies sent after | replica CPU ms/update | harness CPU | ratio to CH |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     setups = [(pair.split(":")[0], int(pair.split(":")[1])) for pair in args.setups.split(",")]
     rates: list[float | None] = [None, *(float(r) for r in args.rates.split(",") if r)]
     for (backend, replicas), rate in ((setup, rate) for setup in setups for rate in rates):
@@ -274,11 +310,17 @@ def main() -> None:
         print(
             f"| {replicas} replica{'s' if replicas > 1 else ''}, {backend}, {offered} "
             f"| {row['updates_per_s']:,.0f} | {row['p50_ms']:.0f} | {row['p99_ms']:.0f} "
+            f"| {row['reply_p50_ms']:.0f} | {row['reply_p99_ms']:.0f} "
+            f"({row['replies_matched']:.0f} matched) "
             f"| {row['drained_s']:.1f} s | {row['cpu_ms_per_update']:.1f} "
             f"| {row['harness_cores']:.0%} of a core "
             f"| {row['updates_per_s'] / baseline_rate:.3f} |"
         )
-    print(f"| ConversationHandler, in memory, in-process | {baseline_rate:,.0f} | | | | | | 1 |\n")
+    print(
+        f"| ConversationHandler, in memory, in-process | {baseline_rate:,.0f} | | | | | | | | 1 |\n"
+    )
+    if not args.sizes:
+        return
 
     print("| backend | stored | update p50 ms | p99 ms | disk bytes/conv. | RSS growth |")
     print("|---|---:|---:|---:|---:|---:|")

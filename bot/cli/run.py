@@ -7,7 +7,6 @@ configuration or storage is unusable.
 """
 
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -39,17 +38,15 @@ ENVIRONMENT_VARIABLES = (
 ENVIRONMENT_HELP = "Environment variables:\n\n" + "\n\n".join(
     f"{name}: {meaning}" for name, meaning in ENVIRONMENT_VARIABLES
 )
-_OWN_LOGGERS = "bot"
-_QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request URLs (the token)
 
 
 def run_command(config_path: Path | None) -> int:
     """Run the bot with the configuration at ``config_path``; return the exit code."""
     from bot.config import load_config, telegram_token, use_timedelta_periods
-    from bot.telegram.logs import keep_text_out_of_logs
+    from bot.telegram.logs import configure_logging, keep_text_out_of_logs
     from bot.telegram.runner import require_token, serve
 
-    _configure_logging()
+    configure_logging()
     try:
         config = load_config(config_path)
         keep_text_out_of_logs(config.telegram.log_text)
@@ -60,14 +57,6 @@ def run_command(config_path: Path | None) -> int:
         print(f"crisisbot: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-def _configure_logging() -> None:
-    """Per-update lines and start/stop lines at INFO; HTTP client internals stay quiet."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger(_OWN_LOGGERS).setLevel(logging.INFO)
-    for name in _QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def register(app: typer.Typer) -> None:

@@ -75,6 +75,11 @@ class Metrics:
             "Updates python-telegram-bot could not read; skipped so the rest are answered.",
             registry=on,
         )
+        self.inbox_dead = Counter(
+            "crisisbot_inbox_dead",
+            "Acknowledged updates moved aside undecided (unreadable, or failing again and again).",
+            registry=on,
+        )
         self.crisis_unstored = Counter(
             "crisisbot_crisis_unstored",
             "Crisis or check-in decisions that could not be stored; replies sent directly.",
@@ -82,6 +87,10 @@ class Metrics:
         )
         self._watched: StorageCollector | None = None
         self._lock = threading.Lock()
+        self._series: dict[
+            tuple[str, str, str | None, str | None],
+            tuple[Counter, Histogram, Counter | None, Counter | None],
+        ] = {}
 
     def observe_update(
         self,
@@ -93,12 +102,25 @@ class Metrics:
         risk: str | None = None,
     ) -> None:
         """Count one update; ``route`` and ``risk`` are the core's outcome, when there was one."""
-        self.updates.labels(kind=kind, result=result).inc()
-        self.latency.labels(kind=kind).observe(latency_seconds)
-        if route is not None:
-            self.routes.labels(route=route).inc()
-            if route == "crisis":
-                self.crisis.labels(risk=risk or "none").inc()
+        # The labelled series, found once each: ``labels()`` checks and joins its arguments on
+        # every call, about 1.2 µs of CPU each, three times per update.
+        key = (kind, result, route, risk)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.updates.labels(kind=kind, result=result),
+                self.latency.labels(kind=kind),
+                None if route is None else self.routes.labels(route=route),
+                self.crisis.labels(risk=risk or "none") if route == "crisis" else None,
+            )
+            self._series[key] = series
+        updates, latency, routes, crisis = series
+        updates.inc()
+        latency.observe(latency_seconds)
+        if routes is not None:
+            routes.inc()
+        if crisis is not None:
+            crisis.inc()
 
     def observe_send_wait(self, seconds: float) -> None:
         """Record the wait of one message for the shared send budget."""

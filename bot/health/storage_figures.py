@@ -7,6 +7,9 @@
   it" alerts read;
 - ``crisisbot_outbox_depth`` and ``crisisbot_outbox_oldest_age_seconds``: messages waiting to be
   sent, and how long the oldest has waited;
+- ``crisisbot_inbox_depth`` and ``crisisbot_inbox_oldest_age_seconds``: updates acknowledged to
+  Telegram and not yet decided, and how long the oldest has waited (rows moved aside not
+  counted; ``crisisbot_inbox_dead`` counts those);
 - ``crisisbot_time_to_claim_seconds``: per case, from its opening to the first moderator who took
   it (``claim`` or ``talk`` in the audit log), over every claimed case (histogram);
 - ``crisisbot_storage_up``: 1 when those queries answered.
@@ -29,6 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Connection, and_, func, select
 
 from bot.moderation.tables import audit_log, cases
+from bot.storage import inbox
 from bot.storage.tables import is_pending, outbox
 
 if TYPE_CHECKING:
@@ -51,6 +55,9 @@ class Snapshot:
     outbox_depth: int
     outbox_oldest_age: float
     claim_waits: tuple[float, ...]
+    inbox_depth: int = 0
+    inbox_oldest_age: float = 0.0
+    inbox_dead: int = 0
 
 
 def read_snapshot(connection: Connection, *, now: float) -> Snapshot:
@@ -80,6 +87,7 @@ def read_snapshot(connection: Connection, *, now: float) -> Snapshot:
         .group_by(audit_log.c.case_id)
         .subquery()
     )
+    waiting = inbox.figures(connection)
     waits = connection.execute(
         select(first_claim.c.at - cases.c.opened_at).join_from(
             first_claim, cases, cases.c.id == first_claim.c.case_id
@@ -91,6 +99,13 @@ def read_snapshot(connection: Connection, *, now: float) -> Snapshot:
         outbox_depth=int(depth),
         outbox_oldest_age=max(0.0, now - float(oldest)) if oldest is not None else 0.0,
         claim_waits=tuple(max(0.0, float(wait)) for wait in waits),
+        inbox_depth=waiting.waiting,
+        inbox_oldest_age=(
+            max(0.0, now - waiting.oldest_received_at)
+            if waiting.oldest_received_at is not None
+            else 0.0
+        ),
+        inbox_dead=waiting.dead,
     )
 
 
@@ -150,6 +165,16 @@ def _families(snapshot: Snapshot | None) -> Iterator[Metric]:
     oldest = GaugeMetricFamily(
         "crisisbot_outbox_oldest_age_seconds", "How long the oldest waiting message has waited."
     )
+    inbox_depth = GaugeMetricFamily(
+        "crisisbot_inbox_depth", "Updates acknowledged to Telegram and not yet decided."
+    )
+    inbox_oldest = GaugeMetricFamily(
+        "crisisbot_inbox_oldest_age_seconds",
+        "How long the oldest acknowledged, undecided update has waited.",
+    )
+    inbox_aside = GaugeMetricFamily(
+        "crisisbot_inbox_moved_aside", "Acknowledged updates moved aside undecided, kept."
+    )
     claim = HistogramMetricFamily(
         "crisisbot_time_to_claim_seconds", "From a case's opening to its first moderator."
     )
@@ -160,10 +185,13 @@ def _families(snapshot: Snapshot | None) -> Iterator[Metric]:
             unclaimed.add_metric([risk], age)
         depth.add_metric([], snapshot.outbox_depth)
         oldest.add_metric([], snapshot.outbox_oldest_age)
+        inbox_depth.add_metric([], snapshot.inbox_depth)
+        inbox_oldest.add_metric([], snapshot.inbox_oldest_age)
+        inbox_aside.add_metric([], snapshot.inbox_dead)
         claim.add_metric(
             [], _buckets(snapshot.claim_waits, CLAIM_BUCKETS), sum(snapshot.claim_waits)
         )
-    yield from (open_cases, unclaimed, depth, oldest, claim)
+    yield from (open_cases, unclaimed, depth, oldest, inbox_depth, inbox_oldest, inbox_aside, claim)
 
 
 def _buckets(values: Sequence[float], bounds: Sequence[float]) -> list[tuple[str, float]]:

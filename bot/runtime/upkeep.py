@@ -8,7 +8,9 @@ alert was queued. At start-up and then daily: housekeeping, which removes
   ``moderation.retention_days``;
 - processed-update marks older than :data:`PROCESSED_UPDATES_KEEP_SECONDS` (Telegram stops
   re-sending an update long before that);
-- sent messages older than ``moderation.retention_days``.
+- sent messages older than ``moderation.retention_days``;
+- updates moved aside in the inbox (dead letters, which keep the person's words) that arrived
+  more than ``moderation.retention_days`` ago.
 
 A failure (storage briefly unreachable) is logged and the work is tried again later; it never
 stops the bot.
@@ -48,6 +50,7 @@ class Housekept:
     transcript_lines: int
     processed_updates: int
     sent_messages: int
+    dead_updates: int = 0
 
 
 class Upkeep:
@@ -84,12 +87,15 @@ class Upkeep:
             older_than=now - PROCESSED_UPDATES_KEEP_SECONDS
         )
         sent = self._storage.forget_sent_messages(older_than=now - self._retention_seconds)
-        done = Housekept(lines, updates, sent)
+        dead = self._storage.forget_dead_updates(older_than=now - self._retention_seconds)
+        done = Housekept(lines, updates, sent, dead)
         _LOGGER.info(
-            "housekeeping removed %d transcript lines, %d processed-update marks, %d sent messages",
+            "housekeeping removed %d transcript lines, %d processed-update marks, %d sent "
+            "messages, %d dead updates",
             done.transcript_lines,
             done.processed_updates,
             done.sent_messages,
+            done.dead_updates,
         )
         return done
 

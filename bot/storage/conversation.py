@@ -19,6 +19,10 @@ transaction and before it commits: the saves, then the messages in the order que
 commit (:class:`ConversationBatch`) also sends its lock, its update claims and its record read
 in one pipeline. Its write waits for the server four times however many updates it holds (BEGIN,
 those two pipelines, COMMIT), when no listener touches the database in it.
+
+Claiming an update (marking it processed) also deletes its row from the inbox
+(:mod:`bot.storage.inbox`) in the same statement on PostgreSQL: the row of an acknowledged
+update disappears in the transaction that commits its decision, and in no other.
 """
 
 from __future__ import annotations
@@ -55,6 +59,15 @@ _CLAIM_UPDATE = Sql(
     "INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :now) "
     "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
 )
+# Claiming an update also deletes its inbox row (bot/storage/inbox.py), in the same transaction:
+# on PostgreSQL in the same statement (a data-modifying WITH runs whether or not it is read, so
+# no round trip of its own); SQLite has no DELETE in WITH, and runs in-process: a statement more.
+_CLAIM_UPDATE_PG = Sql(
+    "WITH decided AS (DELETE FROM inbox WHERE update_id = :update_id) "
+    "INSERT INTO processed_updates (update_id, processed_at) VALUES (:update_id, :now) "
+    "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
+_DECIDED = Sql("DELETE FROM inbox WHERE update_id = :update_id")
 _FORGET_UPDATES = text("DELETE FROM processed_updates WHERE processed_at < :older_than")
 _ADVISORY_LOCK = Sql("SELECT pg_advisory_xact_lock(:key)")
 # A batch's statements: one each for all its conversations or updates (lists, see ListSql).
@@ -75,10 +88,12 @@ _CLAIM_UPDATES = ListSql(
     sqlite="INSERT INTO processed_updates (update_id, processed_at) "
     "SELECT value, :now FROM json_each(:values) WHERE true "
     "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
-    postgresql="INSERT INTO processed_updates (update_id, processed_at) "
+    postgresql="WITH decided AS (DELETE FROM inbox WHERE update_id = ANY(CAST(:values AS "
+    "bigint[]))) INSERT INTO processed_updates (update_id, processed_at) "
     "SELECT u, :now FROM unnest(CAST(:values AS bigint[])) AS u "
     "ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
 )
+_DECIDED_MANY = Sql("DELETE FROM inbox WHERE update_id IN (SELECT value FROM json_each(:values))")
 #: A transaction's record not read ahead (read it when asked).
 _NOT_READ = object()
 
@@ -429,10 +444,12 @@ def _read_records_cursor(connection: Connection, conversation_ids: Sequence[str]
 
 
 def _claim_updates_cursor(connection: Connection, update_ids: Sequence[int], *, now: float) -> Any:
+    """Send the claims of ``update_ids``, which also delete their inbox rows; the cursor."""
     statement = _CLAIM_UPDATES.on(connection)
-    return statement.run(
-        connection, {"values": _CLAIM_UPDATES.bind(connection, update_ids), "now": now}
-    )
+    values = _CLAIM_UPDATES.bind(connection, update_ids)
+    if connection.dialect.name != "postgresql":
+        _DECIDED_MANY.execute(connection, {"values": values})
+    return statement.run(connection, {"values": values, "now": now})
 
 
 def read_records(connection: Connection, conversation_ids: Sequence[str]) -> dict[str, str]:
@@ -454,10 +471,12 @@ def seen_updates(connection: Connection, update_ids: Sequence[int]) -> set[int]:
 
 
 def claim_updates(connection: Connection, update_ids: Sequence[int], *, now: float) -> list[int]:
-    """Record ``update_ids`` as processed; return those no earlier transaction had recorded."""
-    statement = _CLAIM_UPDATES.on(connection)
-    values = {"values": _CLAIM_UPDATES.bind(connection, update_ids), "now": now}
-    return [int(row[0]) for row in statement.all(connection, values)]
+    """Record ``update_ids`` as processed; return those no earlier transaction had recorded.
+
+    Their inbox rows are deleted in the same transaction (they are decided).
+    """
+    cursor = _claim_updates_cursor(connection, update_ids, now=now)
+    return [int(row[0]) for row in rows_of(connection, cursor)]
 
 
 def peek_many(connection: Connection, wanted: Sequence[tuple[str, int | None]]) -> list[Peek]:
@@ -489,9 +508,15 @@ def peek(connection: Connection, conversation_id: str, update_id: int | None) ->
 
 
 def claim_update(connection: Connection, update_id: int, *, now: float) -> bool:
-    """Record ``update_id`` as processed; ``False`` if an earlier transaction already did."""
-    inserted = _CLAIM_UPDATE.row(connection, {"update_id": update_id, "now": now})
-    return inserted is not None
+    """Record ``update_id`` as processed; ``False`` if an earlier transaction already did.
+
+    Its inbox row is deleted in the same transaction (it is decided).
+    """
+    values = {"update_id": update_id, "now": now}
+    if connection.dialect.name == "postgresql":
+        return _CLAIM_UPDATE_PG.row(connection, values) is not None
+    _DECIDED.execute(connection, {"update_id": update_id})
+    return _CLAIM_UPDATE.row(connection, values) is not None
 
 
 def forget_updates(connection: Connection, *, older_than: float) -> int:

@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.storage import outbox, schema
+from bot.storage import inbox, outbox, schema
 from bot.storage.conversation import (
     ConversationBatch,
     ConversationTx,
@@ -34,7 +34,8 @@ from bot.storage.conversation import (
     peek_many,
 )
 from bot.storage.engine import WRITE_OPTION, EngineSetup, build_engine, connect_error
-from bot.storage.outbox import Delivery, OutboxMessage
+from bot.storage.inbox import Arrival, InboxFigures, InboxRow
+from bot.storage.outbox import Delivery, OutboxMessage, Outgoing
 from bot.storage.tables import conversations
 
 T = TypeVar("T")
@@ -181,6 +182,85 @@ class Storage:
         """Housekeeping: drop processed-update marks older than ``older_than``; return how many."""
         with self.transaction(write=True) as connection:
             return forget_updates(connection, older_than=older_than)
+
+    # -- inbox --------------------------------------------------------------------------------
+
+    def put_inbox(self, arrivals: Sequence[Arrival]) -> None:
+        """Store arriving updates in one transaction (see :mod:`bot.storage.inbox`).
+
+        Once this returns they are committed: the update can be acknowledged to Telegram.
+        """
+
+        def write() -> None:
+            with self.transaction(write=True) as connection:
+                inbox.put(connection, arrivals, now=time.time())
+
+        self.retrying(write)
+
+    def claim_inbox(
+        self,
+        *,
+        now: float,
+        claimer: str,
+        limit: int = 64,
+        lease_seconds: float = 15.0,
+        settle: Sequence[int] = (),
+    ) -> list[InboxRow]:
+        """Lease each chat's oldest waiting update that is due, oldest first.
+
+        ``settle``: update ids decided since the last claim, whose rows are deleted first in
+        the same transaction (those whose decision wrote nothing: ignored kinds, duplicates).
+        """
+
+        def lease() -> list[InboxRow]:
+            with self.transaction(write=True) as connection:
+                inbox.settle(connection, settle)
+                return inbox.claim(
+                    connection,
+                    now=now,
+                    limit=limit,
+                    lease_seconds=lease_seconds,
+                    claimer=claimer,
+                )
+
+        return self.retrying(lease)
+
+    def settle_inbox(self, update_ids: Sequence[int]) -> None:
+        """Delete the inbox rows of decided updates."""
+        with self.transaction(write=True) as connection:
+            inbox.settle(connection, update_ids)
+
+    def retry_inbox(self, update_id: int, *, not_before: float, error: str) -> None:
+        """End a failed inbox row's lease; it is due again at ``not_before``."""
+        with self.transaction(write=True) as connection:
+            inbox.retry(connection, update_id, not_before=not_before, error=error)
+
+    def bury_inbox(self, update_id: int, *, error: str, notices: Sequence[Outgoing] = ()) -> bool:
+        """Move an inbox row aside and queue ``notices`` in the same transaction.
+
+        ``False`` (and nothing queued): the row was no longer waiting.
+        """
+        with self.transaction(write=True) as connection:
+            if not inbox.bury(connection, update_id, error=error):
+                return False
+            if notices:
+                outbox.enqueue_many(connection, notices)
+            return True
+
+    def release_inbox_claims(self, claimer: str, *, now: float) -> int:
+        """End the running inbox leases ``claimer`` holds (it restarted); return how many."""
+        with self.transaction(write=True) as connection:
+            return inbox.release(connection, claimer, now=now)
+
+    def forget_dead_updates(self, *, older_than: float) -> int:
+        """Housekeeping: delete inbox rows moved aside that arrived before ``older_than``."""
+        with self.transaction(write=True) as connection:
+            return inbox.forget_dead(connection, older_than=older_than)
+
+    def inbox_figures(self) -> InboxFigures:
+        """How many updates wait in the inbox, since when, and how many were moved aside."""
+        with self.transaction(write=False) as connection:
+            return inbox.figures(connection)
 
     # -- outbox -------------------------------------------------------------------------------
 

@@ -113,6 +113,31 @@ Index(
     sqlite_where=text("sent_at IS NULL AND NOT dead"),
     postgresql_where=text("sent_at IS NULL AND NOT dead"),
 )
+#: Updates acknowledged to Telegram once stored here, waiting to be decided (see v0007 and
+#: ``bot/storage/inbox.py``): ``lane`` is the chat whose order they keep, ``dead`` a row moved
+#: aside after failing too often.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("lane", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", Double, nullable=False),
+    Column("not_before", Double, nullable=False),
+    Column("leased_until", Double, nullable=True),
+    Column("leased_by", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("dead", Boolean, nullable=False, server_default=false()),
+    Column("last_error", Text, nullable=True),
+)
+#: A lane's oldest waiting row, found without walking the rows moved aside.
+Index(
+    "ix_inbox_waiting_by_lane",
+    inbox.c.lane,
+    inbox.c.update_id,
+    sqlite_where=text("NOT dead"),
+    postgresql_where=text("NOT dead"),
+)
 Index(
     "ix_conversations_in_crisis",
     conversations.c.updated_at,
@@ -131,6 +156,7 @@ def load_all_tables() -> MetaData:
 
 __all__ = [
     "conversations",
+    "inbox",
     "is_pending",
     "load_all_tables",
     "metadata",

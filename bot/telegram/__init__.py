@@ -7,8 +7,10 @@ handlers     one catch-all handler per update kind, each ending in the writer or
 writer       one per process: private chats' updates decided and group-committed in batches
 moderators   the moderators' chat: the desk acts, the actor alone sees a refusal
 sender       the outbox sender: one row a message, plain text, retries, rate limits
-poller       long polling that confirms only committed updates
-webhook      Starlette app that answers 200 only after commit
+inbox        updates stored as they arrive (one transaction for many), then decided by claim
+poller       long polling that confirms only stored updates
+webhook      Starlette app that answers 200 only once the update is stored
+acceptor     the webhook's own process in ``crisisbot run`` (imported on demand, not here)
 application  builds the Application and wires the parts
 runner       ``crisisbot run``: start, serve, stop cleanly, with the chores of :mod:`bot.runtime`
              (imported on demand, not here)
@@ -17,6 +19,7 @@ runner       ``crisisbot run``: start, serve, stop cleanly, with the chores of :
 from bot.telegram.adapter import GroupNotice, Ignored, ToCore, ToDesk, adapt
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.handlers import TelegramHandlers
+from bot.telegram.inbox import Decider, InboxWriter
 from bot.telegram.outgoing import keyboard_for, split_reply, split_text
 from bot.telegram.poller import DurablePoller
 from bot.telegram.processor import ChatOrderedProcessor
@@ -26,9 +29,11 @@ from bot.telegram.writer import UpdateWriter
 
 __all__ = [
     "ChatOrderedProcessor",
+    "Decider",
     "DurablePoller",
     "GroupNotice",
     "Ignored",
+    "InboxWriter",
     "OutboxSender",
     "SenderSettings",
     "TelegramBot",

@@ -1,7 +1,9 @@
 """Assemble the python-telegram-bot Application with crisisbot's processor, handlers and sender.
 
 The Application has no ``Updater``: updates come from :class:`~bot.telegram.poller.DurablePoller`
-or the webhook app, both of which hand each update to :meth:`TelegramBot.process`. In
+or the webhook app, both of which hand each update to :meth:`TelegramBot.accept` (stored in the
+inbox, acknowledged, then decided by the :class:`~bot.telegram.inbox.Decider`, which runs it
+through :meth:`TelegramBot.process`'s path). In
 ``crisisbot run`` sends are paced by the send budget shared by all replicas
 (:mod:`bot.telegram.ratelimit`) and ``AIORateLimiter`` is off; with ``rate_limited=True`` (tests,
 benchmarks) it applies Telegram's per-process limits. Flood-control answers are never retried
@@ -19,6 +21,7 @@ from telegram.request import BaseRequest
 
 from bot.core.service import Service
 from bot.telegram.handlers import AnyApplication, CoreService, TelegramHandlers
+from bot.telegram.inbox import Decider, DeciderSettings, InboxWriter
 from bot.telegram.logs import UpdateLog, hash_key_from_token
 from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.sender import OutboxSender, SenderSettings
@@ -30,15 +33,27 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class TelegramBot:
-    """The running parts: the Application, its handlers and the outbox sender."""
+    """The running parts: the Application, its handlers, the inbox and the outbox sender."""
 
     application: AnyApplication
     handlers: TelegramHandlers
     sender: OutboxSender
+    inbox: InboxWriter
+    decider: Decider
 
-    async def process(self, update: Update) -> bool:
-        """Handle one update in its chat's order; ``True`` once it is committed."""
+    async def process(self, update: Update, raw: str | None = None, /) -> bool:
+        """Decide one update now, in its chat's order; ``True`` once its decision is committed.
+
+        ``raw`` (the update's JSON) is not needed: nothing is stored before the decision.
+        """
         return await self.handlers.process(self.application, update)
+
+    async def accept(self, update: Update, raw: str | None = None, /) -> bool:
+        """Store one update in the inbox; ``True`` once committed (decided afterwards).
+
+        ``raw``, the JSON the update was read from, is stored as it is when given.
+        """
+        return await self.inbox.accept(update, raw)
 
 
 def build_application(
@@ -82,11 +97,12 @@ def assemble(
     desk: ModerationDesk | None = None,
     log_text: bool = False,
     sender_settings: SenderSettings | None = None,
+    decider_settings: DeciderSettings | None = None,
 ) -> TelegramBot:
-    """Register the handlers on ``application`` and connect them to a new outbox sender.
+    """Register the handlers on ``application`` and connect them to the inbox and the sender.
 
     With ``desk``, moderators act on cases from ``moderation_chat_id``; without it that chat is
-    ignored.
+    ignored. The decider's claimer defaults to the sender's (the replica's stable name).
     """
     sender = OutboxSender(application.bot, storage, sender_settings)
     if isinstance(service, Service):  # unstored crisis replies go out through the sender
@@ -100,4 +116,17 @@ def assemble(
         on_commit=sender.wake,
     )
     handlers.register(application)
-    return TelegramBot(application, handlers, sender)
+    settings = decider_settings or DeciderSettings(claimer=sender.settings.claimer)
+    inbox = InboxWriter(storage)
+    decider = Decider(
+        storage,
+        application.bot,
+        lambda update: handlers.decide(application, update),
+        service=service,
+        settings=settings,
+        direct_send=sender.send_directly,
+        on_commit=sender.wake,
+        arrivals=inbox.quiet,
+    )
+    inbox.on_commit = decider.remember
+    return TelegramBot(application, handlers, sender, inbox, decider)

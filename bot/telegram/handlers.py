@@ -12,8 +12,8 @@ moderators' chat, commands, alert buttons and replies to the bot go to the moder
 when the button is old or unknown.
 
 :meth:`TelegramHandlers.process` runs one update through the update processor and the
-Application's handlers and reports whether everything it had to store was committed; the poller
-confirms an update and the webhook answers 200 only then.
+Application's handlers and reports whether everything it had to store was committed; the inbox's
+decider (:mod:`bot.telegram.inbox`) lets go of the update's inbox row only then.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, select
-from telegram import Chat, Update
+from telegram import Bot, Chat, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -117,12 +117,15 @@ class TelegramHandlers:
         application.add_handler(TypeHandler(Update, self.on_other_update))
         application.add_error_handler(self.on_error)
 
-    async def process(self, application: AnyApplication, update: Update) -> bool:
+    async def process(
+        self, application: AnyApplication, update: Update, *, let_go: bool = True
+    ) -> bool:
         """Run ``update`` through the processor and the handlers; ``True`` once committed.
 
         ``False`` means something could not be stored: the update must be offered again (the
-        poller does not confirm it, the webhook answers 500 so Telegram re-sends it). An update
-        that keeps failing while others are stored is let go (see :mod:`bot.telegram.stuck`).
+        inbox's decider tries it again later). With ``let_go``, an update that keeps failing
+        while others are stored is let go (see :mod:`bot.telegram.stuck`); the decider counts
+        attempts in the inbox itself and moves such an update aside.
         """
         failures: list[BaseException] = []
         token = _failures.set(failures)
@@ -135,30 +138,67 @@ class TelegramHandlers:
         if not failures:
             self._stuck.succeeded(update.update_id)
             return True
-        if not self._stuck.should_let_go(update.update_id):
+        if not let_go or not self._stuck.should_let_go(update.update_id):
             return False
         return await self._let_go(update)
 
+    async def decide(self, application: AnyApplication, update: Update) -> bool:
+        """Run ``update`` through the handler :meth:`register` gives its kind, now, without
+        python-telegram-bot's dispatch and the update processor; ``True`` once committed.
+
+        For the inbox's decider (:mod:`bot.telegram.inbox`), which keeps each chat's order
+        itself: it claims only a chat's oldest waiting update, and the next one only after that
+        one's decision committed, so the processor's per-chat lanes have nothing left to order
+        (with python-telegram-bot's dispatch, 10-20 µs of CPU per update). The handler is chosen as
+        python-telegram-bot would choose it (a message, an edit, a button press, anything
+        else); what reaches :meth:`on_error` through the Application is logged the same way.
+        As with :meth:`process` with ``let_go=False``, ``False`` means something could not be
+        stored and the update must be offered again.
+        """
+        failures: list[BaseException] = []
+        token = _failures.set(failures)
+        try:
+            if update.message is not None or update.edited_message is not None:
+                await self._handle(update, application.bot)
+            elif update.callback_query is not None:
+                await self._press(update, application.bot)
+            else:
+                self._other(update)
+        except Exception as error:
+            self._log_failure(update.update_id, error)
+        finally:
+            _failures.reset(token)
+        if failures:
+            return False
+        self._stuck.succeeded(update.update_id)
+        return True
+
     async def on_message(self, update: Update, context: Context) -> None:
         """A new message: text, command, caption, or something without text."""
-        await self._handle(update, context)
+        await self._handle(update, context.bot)
 
     async def on_edited_message(self, update: Update, context: Context) -> None:
         """An edited message: gated like a new one."""
-        await self._handle(update, context)
+        await self._handle(update, context.bot)
 
     async def on_button(self, update: Update, context: Context) -> None:
         """A button press: handled like a message, then answered so the spinner stops."""
+        await self._press(update, context.bot)
+
+    async def _press(self, update: Update, bot: Bot) -> None:
         answer: DeskAnswer | None = None
         try:
-            answer = await self._handle(update, context)
+            answer = await self._handle(update, bot)
         finally:
             query = update.callback_query
             if query is not None:
-                await answer_press(context.bot, query.id, answer)
+                await answer_press(bot, query.id, answer)
 
     async def on_other_update(self, update: Update, context: Context) -> None:
         """Any other update kind (channel posts, membership changes): logged, not read."""
+        self._other(update)
+
+    def _other(self, update: Update) -> None:
         self._log.record(
             update_id=update.update_id,
             chat_id=None,
@@ -173,8 +213,9 @@ class TelegramHandlers:
         The error's message is left out unless ``telegram.log_text`` is on: an exception raised
         while reading a message may quote it.
         """
-        update_id = update.update_id if isinstance(update, Update) else None
-        error = context.error
+        self._log_failure(update.update_id if isinstance(update, Update) else None, context.error)
+
+    def _log_failure(self, update_id: int | None, error: BaseException | None) -> None:
         if self._log.log_text or error is None:
             _LOGGER.error("update %s failed and will be offered again", update_id, exc_info=error)
             return
@@ -186,14 +227,14 @@ class TelegramHandlers:
             where,
         )
 
-    async def _handle(self, update: Update, context: Context) -> DeskAnswer | None:
+    async def _handle(self, update: Update, bot: Bot) -> DeskAnswer | None:
         """Adapt, act and log one update; a moderator's update returns the desk's answer."""
         started = time.perf_counter()
         adapted = adapt(
             update,
             moderation_chat_id=self._moderation_chat_id,
-            bot_username=context.bot.username,
-            bot_id=context.bot.id,
+            bot_username=bot.username,
+            bot_id=bot.id,
             now=self._clock(),
         )
         outcome: Outcome | None = None
@@ -223,9 +264,7 @@ class TelegramHandlers:
                     )
             elif isinstance(adapted, ToDesk):
                 chat_id, text = self._moderation_chat_id, adapted.text
-                answer = await act_on_desk(
-                    self._desk, adapted, update_id=update.update_id, bot=context.bot
-                )
+                answer = await act_on_desk(self._desk, adapted, update_id=update.update_id, bot=bot)
                 result = answer.result
             else:
                 result = UpdateResult.ignored(adapted.reason)

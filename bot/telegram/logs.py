@@ -34,6 +34,17 @@ LIBRARY_LOGGER = "telegram"
 NOT_LOGGED = "<not logged: telegram.log_text is off>"
 # Lines of python-telegram-bot whose arguments are Bot API payloads (people's words included).
 _PAYLOAD_MARKERS = ("Received data", "parameters", "return value", "Getting updates", "%r")
+_OWN_LOGGERS = "bot"
+_QUIET_LOGGERS = ("httpx", "httpcore")  # their INFO lines would show request URLs (the token)
+
+
+def configure_logging() -> None:
+    """``crisisbot run``'s processes: per-update and start/stop lines at INFO; HTTP client
+    internals stay quiet."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger(_OWN_LOGGERS).setLevel(logging.INFO)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class LibraryPayloadFilter(logging.Filter):

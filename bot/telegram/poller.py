@@ -2,10 +2,11 @@
 
 python-telegram-bot's ``Updater`` confirms a batch (the next ``getUpdates`` offset) as soon as
 the batch is queued, before any of it is processed, so a crash in between loses those updates.
-This poller processes a whole batch (each chat in order, chats concurrently) and moves the
-offset only past updates whose state change is committed. An update that could not be stored
-stays unconfirmed and is fetched again after a pause; the ones already committed come back too
-and are skipped by the ``update_id`` deduplication in storage.
+This poller hands a whole batch to ``process`` and moves the offset only past updates it
+reports committed: in ``crisisbot run`` that is the batch stored in the inbox in one transaction
+(:mod:`bot.telegram.inbox`), decided afterwards in each chat's order, as the webhook's updates
+are. An update that could not be stored stays unconfirmed and is fetched again after a pause;
+the ones already stored come back too and are skipped by the ``update_id`` deduplication.
 
 The batch is fetched as raw JSON and read one update at a time: python-telegram-bot reads a whole
 batch at once and raises when any update lacks a field it requires (a Bot API newer than the
@@ -18,15 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.health.metrics import Metrics, default_metrics
+from bot.telegram.inbox import UpdateSink
 from bot.telegram.sender import retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,10 +44,12 @@ READ_MARGIN_SECONDS = 5.0  # beyond the long poll, as python-telegram-bot's get_
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """One entry of a ``getUpdates`` batch: its id, and the update unless it could not be read."""
+    """One entry of a ``getUpdates`` batch: its id, and the update unless it could not be read,
+    with the JSON it was read from."""
 
     update_id: int
     update: Update | None
+    raw: str | None = None
 
 
 async def fetch_updates(
@@ -71,6 +76,9 @@ def read_batch(raw: object, bot: Bot, metrics: Metrics) -> list[Fetched]:
             metrics.unreadable.inc()
             _LOGGER.warning("skipped an entry of getUpdates without an update_id")
             continue
+        # Kept before python-telegram-bot reads it, in ASCII: a lone surrogate in a text is valid
+        # JSON but no UTF-8, and the database could not store it as it came.
+        raw = json.dumps(item, separators=(",", ":"))
         try:
             update = Update.de_json(item, bot)
         except Exception as error:  # any field the library requires and the update lacks
@@ -83,7 +91,7 @@ def read_batch(raw: object, bot: Bot, metrics: Metrics) -> list[Fetched]:
             )
             fetched.append(Fetched(update_id, None))
             continue
-        fetched.append(Fetched(update_id, update))
+        fetched.append(Fetched(update_id, update, raw))
     return fetched
 
 
@@ -93,7 +101,7 @@ class DurablePoller:
     def __init__(
         self,
         bot: Bot,
-        process: Callable[[Update], Awaitable[bool]],
+        process: UpdateSink,
         *,
         long_poll_seconds: int = LONG_POLL_SECONDS,
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
@@ -167,7 +175,7 @@ class DurablePoller:
         return True
 
     async def _process_one(self, item: Fetched) -> bool:
-        return True if item.update is None else await self._process(item.update)
+        return True if item.update is None else await self._process(item.update, item.raw)
 
     async def _pause(self, error: TelegramError | None, failures: int) -> None:
         if isinstance(error, RetryAfter):

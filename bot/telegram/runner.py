@@ -4,12 +4,16 @@ Start: check the token's shape, open storage and the core (with the moderation d
 ``moderation.chat_id`` is set), ask Telegram who the bot is (a rejected token stops here with
 :class:`~bot.errors.TelegramSetupError`), start the outbox sender and :mod:`bot.runtime`'s
 upkeep (re-alert timers, daily housekeeping) and flow watch (hot reload), then take updates by
-long polling or through the webhook app. Whatever was committed but not sent before a crash is
-in the outbox and goes out now.
+long polling or through the webhook app, which store each update in the inbox and acknowledge
+it; the inbox's decider decides it afterwards. The webhook app runs in a process of its own
+(:mod:`bot.telegram.acceptor`), on the socket bound here, so that its answers do not wait for
+the decider or the sender. Whatever was acknowledged but not decided, or committed but not
+sent, before a crash is in the inbox or the outbox and is handled now.
 
 SIGHUP reloads the flows (see :mod:`bot.runtime.flow_watch`).
 
-Stop (SIGINT or SIGTERM): stop taking updates, let the updates in progress commit, stop the
+Stop (SIGINT or SIGTERM): stop taking updates (the webhook's process lets the requests in
+progress commit and answers them, then exits), let the decider finish its round, stop the
 background work, flush the outbox for a few seconds (what is left is sent on the next start),
 close storage.
 """
@@ -25,29 +29,27 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
-import uvicorn
 from pydantic import SecretStr
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_service, storage_ready
+from bot.app import build_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, TOKEN_FILE_ENV, Config, token_source, webhook_secret
 from bot.errors import ConfigError, TelegramSetupError
-from bot.health.metrics import MetricsServing, serve_metrics
+from bot.health.metrics import MetricsServing, default_metrics, serve_metrics
 from bot.runtime import FlowReloader, FlowWatch, Upkeep
+from bot.telegram.acceptor import AcceptorSettings, start_acceptor
 from bot.telegram.application import TelegramBot, assemble, build_application
 from bot.telegram.handlers import AnyApplication
 from bot.telegram.identity import adopt_bot
 from bot.telegram.poller import ALLOWED_UPDATES, DurablePoller
 from bot.telegram.ratelimit import SendLimits
 from bot.telegram.sender import SenderSettings, claimer_name
-from bot.telegram.webhook import create_webhook_app
 
 _LOGGER = logging.getLogger(__name__)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 FLUSH_SECONDS = 5.0
 START_ATTEMPTS = 6  # pauses of 2, 4, 8, 16 and 32 s between them
 START_FIRST_PAUSE_SECONDS = 2.0
-WEBHOOK_GRACE_SECONDS = 30
 
 
 def require_token(token: SecretStr | None) -> SecretStr:
@@ -110,8 +112,7 @@ async def serve(config: Config, token: SecretStr) -> None:
             # long as the process: move it out of the cyclic collector's way, so a collection
             # during an update walks only what updates made.
             gc.freeze()
-            ready = storage_ready(storage, config.storage.url)
-            await _serve_started(bot, config, token, ready, (upkeep, watch))
+            await _serve_started(bot, config, token, (upkeep, watch))
     finally:
         if metrics is not None:
             metrics.close()
@@ -122,23 +123,30 @@ async def _serve_started(
     bot: TelegramBot,
     config: Config,
     token: SecretStr,
-    storage_ready: Callable[[], object],
     background: tuple[Upkeep, FlowWatch],
 ) -> None:
     stop = asyncio.Event()
     upkeep, watch = background
     with _on_signals(stop, reload_flows=watch.hangup):
         sender_task = asyncio.create_task(bot.sender.run(), name="outbox-sender")
+        decider_task = asyncio.create_task(bot.decider.run(), name="inbox-decider")
         chores = [
             asyncio.create_task(upkeep.run(stop), name="upkeep"),
             asyncio.create_task(watch.run(stop), name="flow-watch"),
         ]
         try:
             if config.telegram.mode == "webhook":
-                await _serve_webhook(bot, config, token, storage_ready, stop)
+                await _serve_webhook(bot, config, token, stop)
             else:
                 await _serve_polling(bot, token, stop)
         finally:
+            # Updates no longer arrive: the decider finishes its round; what still waits in
+            # the inbox is decided on the next start or by another replica.
+            bot.decider.stop()
+            try:
+                await decider_task
+            except Exception:
+                _LOGGER.exception("the inbox decider ended with an error")
             stop.set()  # the chores finish the step they are in, then return
             for failed in await asyncio.gather(*chores, return_exceptions=True):
                 if failed is not None:
@@ -160,7 +168,7 @@ async def _serve_polling(bot: TelegramBot, token: SecretStr, stop: asyncio.Event
             f"could not remove the webhook before polling ({_without_token(str(error), token)}); "
             "check the network, or run with telegram.mode: webhook"
         ) from None
-    poller = DurablePoller(telegram, bot.process)
+    poller = DurablePoller(telegram, bot.accept)
     _LOGGER.info("crisisbot running as @%s (long polling)", telegram.username)
     polling = asyncio.create_task(poller.run(), name="poller")
     await _until_stopped(stop, polling)
@@ -175,50 +183,35 @@ async def _serve_webhook(
     bot: TelegramBot,
     config: Config,
     token: SecretStr,
-    storage_ready: Callable[[], object],
     stop: asyncio.Event,
 ) -> None:
+    """Serve the webhook from its own process (:mod:`bot.telegram.acceptor`) until stopped."""
     settings = config.telegram
-    secret = webhook_secret(token)
-    app = create_webhook_app(
-        bot=bot.application.bot,
-        secret=secret,
-        process=bot.process,
-        storage_ready=storage_ready,
-        path=settings.webhook_path,
-    )
     listener = _listen(settings.webhook_listen, settings.webhook_port)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            log_config=None,  # uvicorn logs through the root logger like the rest of the bot
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=WEBHOOK_GRACE_SECONDS,
-        )
-    )
-    serving = asyncio.create_task(server.serve(sockets=[listener]), name="webhook-server")
+    metrics = default_metrics()
     try:
-        if settings.webhook_url:
-            try:
-                await _retrying(
-                    "setWebhook",
-                    lambda: bot.application.bot.set_webhook(
-                        url=settings.webhook_url,
-                        secret_token=secret,
-                        allowed_updates=list(ALLOWED_UPDATES),
-                        drop_pending_updates=False,
-                    ),
-                    token,
-                )
-            except TelegramError as error:
-                raise TelegramSetupError(
-                    f"Telegram refused telegram.webhook_url {settings.webhook_url!r} "
-                    f"({_without_token(str(error), token)}); it must be an https URL Telegram "
-                    "can reach, on port 443, 80, 88 or 8443"
-                ) from None
-        else:
-            _LOGGER.warning("telegram.webhook_url is not set: not calling setWebhook")
+        acceptor = await start_acceptor(
+            listener,
+            AcceptorSettings(
+                storage_url=config.storage.url,
+                path=settings.webhook_path,
+                secret=webhook_secret(token),
+                token=token.get_secret_value(),
+                log_text=settings.log_text,
+            ),
+        )
+    finally:
+        listener.close()  # the acceptor holds its own copy
+    serving = asyncio.create_task(
+        acceptor.serve(
+            on_commit=bot.decider.wake,
+            on_unreadable=metrics.unreadable.inc,
+            metrics_page=metrics.render,
+        ),
+        name="webhook-acceptor",
+    )
+    try:
+        await _register_webhook(bot, config, token)
         _LOGGER.info(
             "crisisbot running as @%s (webhook on %s:%s%s)",
             bot.application.bot.username,
@@ -228,18 +221,42 @@ async def _serve_webhook(
         )
         await _until_stopped(stop, serving)
     finally:
-        server.should_exit = True  # stop accepting; requests in progress finish and commit
-        await serving
-        listener.close()
+        # Stop accepting; requests in progress commit and are answered, then the process exits.
+        code = await acceptor.stop()
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    if stop.is_set():
+        return
+    if code != 0:
+        raise RuntimeError(f"the webhook's process ended on its own (exit code {code})")
+    # Stopped cleanly by a signal of its own (Ctrl-C or a stop sent to the whole group).
+    _LOGGER.warning("the webhook's process stopped; stopping")
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: ``crisisbot run`` owns SIGINT and SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Leave signals to the runner, which sets ``should_exit``."""
-        yield
+async def _register_webhook(bot: TelegramBot, config: Config, token: SecretStr) -> None:
+    """``setWebhook`` with the secret, when ``telegram.webhook_url`` is set."""
+    settings = config.telegram
+    if not settings.webhook_url:
+        _LOGGER.warning("telegram.webhook_url is not set: not calling setWebhook")
+        return
+    try:
+        await _retrying(
+            "setWebhook",
+            lambda: bot.application.bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=webhook_secret(token),
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+            ),
+            token,
+        )
+    except TelegramError as error:
+        raise TelegramSetupError(
+            f"Telegram refused telegram.webhook_url {settings.webhook_url!r} "
+            f"({_without_token(str(error), token)}); it must be an https URL Telegram "
+            "can reach, on port 443, 80, 88 or 8443"
+        ) from None
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -8,11 +8,13 @@ a busy process pays one thread hop and one COMMIT per batch instead of per updat
 
 What stays as it was:
 
-- per-chat order: the update processor runs a chat's next update only after its handler
-  returned, that is after the earlier update's commit, so a batch holds at most one update of a
-  chat (and ``handle_many`` keeps arrival order if it ever holds more);
-- an update is confirmed (the poller's offset, the webhook's 200) only after its handler
-  returned, so only after its COMMIT;
+- per-chat order: a chat's next update reaches its handler only after the earlier one's
+  handler returned, that is after its commit (the inbox's decider claims a chat's next row only
+  then; the update processor does the same for what the Application is handed), so a batch
+  holds at most one update of a chat (and ``handle_many`` keeps arrival order if it ever holds
+  more);
+- an update's inbox row (:mod:`bot.telegram.inbox`) is deleted by the transaction that
+  commits its decision, so an acknowledged update is decided even if the process dies first;
 - one update's failure is its own: ``handle_many`` writes each update alone when a batch fails,
   and rescues an unstored crisis reply as before; the handler then raises that update's error.
 """
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.model import Inbound, Outcome
+from bot.telegram.batching import Batches
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,12 +57,8 @@ class UpdateWriter:
     """Batches the updates handed to it into group-committed ``handle_many`` calls."""
 
     def __init__(self, service: BatchService, *, max_batch: int = MAX_BATCH) -> None:
-        if max_batch < 1:
-            raise ValueError("max_batch must be at least 1")
         self._service = service
-        self._max_batch = max_batch
-        self._waiting: list[_Waiting] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._batches = Batches(self._write, _stopped, max_batch=max_batch)
 
     async def handle(self, inbound: Inbound, *, deliver_to: str | None) -> Outcome | None:
         """Decide and commit ``inbound`` with whatever else is waiting; return its outcome.
@@ -68,24 +67,9 @@ class UpdateWriter:
         raises what kept it from being stored.
         """
         done: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(inbound, deliver_to, done))
-        if self._drainer is None:
-            self._drainer = asyncio.create_task(self._drain())
+        self._batches.add(_Waiting(inbound, deliver_to, done))
         # The batch runs on in its own task if this handler is cancelled: the others wait on it.
         return await asyncio.shield(done)
-
-    async def _drain(self) -> None:
-        """Write batches until nothing waits."""
-        try:
-            await asyncio.sleep(0)  # let the handlers that are ready now join the first batch
-            while self._waiting:
-                batch = self._waiting[: self._max_batch]
-                del self._waiting[: self._max_batch]
-                await self._write(batch)
-        finally:
-            self._drainer = None
-            left, self._waiting = self._waiting, []
-            _fail(left, RuntimeError("the update writer stopped"))  # only when cancelled
 
     async def _write(self, batch: list[_Waiting]) -> None:
         requests = [(item.inbound, item.deliver_to) for item in batch]
@@ -107,6 +91,10 @@ class UpdateWriter:
                 item.done.set_exception(result)
             else:
                 item.done.set_result(result)
+
+
+def _stopped(items: list[_Waiting]) -> None:
+    _fail(items, RuntimeError("the update writer stopped"))
 
 
 def _fail(items: list[_Waiting], error: Exception) -> None:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -62,10 +62,11 @@ _DESCRIPTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class ApiCall:
-    """One request the bot made: the method name and its decoded parameters."""
+    """One request the bot made: the method name, its decoded parameters, and when (epoch)."""
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.time)
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ REQUIRED_ALERTS = {
         'crisisbot_unclaimed_case_oldest_age_seconds{risk="imminent"}'
     ),
     "replies waiting too long": "crisisbot_outbox_oldest_age_seconds",
+    "received messages not decided": "crisisbot_inbox_oldest_age_seconds",
     "sends failing": "crisisbot_outbox_depth",
     "updates failing": 'crisisbot_updates_total{result="failed"}',
     "no updates for hours while polling": 'crisisbot_updates_total{mode="polling"}',

@@ -80,6 +80,23 @@ def test_each_update_counts_its_kind_result_route_risk_and_latency(
     assert crisis == (1 if crisis_label else None)
 
 
+def test_updates_alike_add_up_and_others_count_apart(metrics: Metrics) -> None:
+    for _ in range(3):
+        metrics.observe_update(kind="text", result="handled", latency_seconds=0.01, route="answer")
+    metrics.observe_update(kind="text", result="duplicate", latency_seconds=0.01)
+    metrics.observe_update(
+        kind="text", result="handled", latency_seconds=0.01, route="crisis", risk="high"
+    )
+    metrics.observe_update(kind="text", result="handled", latency_seconds=0.01, route="crisis")
+    assert value(metrics, "crisisbot_updates_total", kind="text", result="handled") == 5
+    assert value(metrics, "crisisbot_updates_total", kind="text", result="duplicate") == 1
+    assert value(metrics, "crisisbot_routes_total", route="answer") == 3
+    assert value(metrics, "crisisbot_routes_total", route="crisis") == 2
+    assert value(metrics, "crisisbot_crisis_total", risk="high") == 1
+    assert value(metrics, "crisisbot_crisis_total", risk="none") == 1
+    assert value(metrics, "crisisbot_update_latency_seconds_count", kind="text") == 6
+
+
 def test_no_chat_or_words_reach_the_metrics(metrics: Metrics) -> None:
     log = UpdateLog(b"k" * 32, log_text=True, metrics=metrics)
     log.record(

@@ -17,12 +17,48 @@ updates a replica takes, the other how fast it answers at a given arrival rate.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+QUESTIONS = (
+    "what is ketamine therapy",
+    "how does ketamine work in the brain",
+    "what side effects can it have",
+    "how quickly do people notice a change",
+    "is esketamine the same thing",
+    "what does the research say",
+)
+"""Invented ordinary questions the benchmarks send (none touches the crisis gate's rules)."""
+
+
+def chat_updates(
+    chats: int, messages: int, *, first: int = 1_000_000
+) -> dict[int, list[dict[str, Any]]]:
+    """Invented private-chat questions by chat, update ids after ``first`` interleaved across
+    chats as Telegram's are."""
+    by_chat: dict[int, list[dict[str, Any]]] = {}
+    update_id = first
+    for turn in range(messages):
+        for chat in range(1, chats + 1):
+            update_id += 1
+            by_chat.setdefault(chat, []).append(
+                {
+                    "update_id": update_id,
+                    "message": {
+                        "message_id": turn + 1,
+                        "date": 1_700_000_000,
+                        "chat": {"id": chat, "type": "private"},
+                        "from": {"id": chat, "is_bot": False, "first_name": "P"},
+                        "text": QUESTIONS[(chat + turn) % len(QUESTIONS)],
+                    },
+                }
+            )
+    return by_chat
+
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETRY_PAUSE_SECONDS = 0.05  # Telegram waits before re-sending too; the pause grows per attempt
@@ -46,6 +82,7 @@ class Delivery:
     triggered_at: int | None = None  # how many were acknowledged when the when_acked action ran
     statuses: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds from first try to 200
+    first_tried: dict[int, float] = field(default_factory=dict)  # update_id -> epoch of 1st try
 
 
 @dataclass(slots=True)
@@ -67,20 +104,27 @@ class LoadGenerator:
     async def deliver(self, updates_by_chat: dict[int, list[dict[str, Any]]]) -> Delivery:
         """Deliver every chat's updates in order; fail the test past :attr:`timeout`."""
         deadline = time.monotonic() + self.timeout
-        limits = httpx.Limits(max_connections=self.connections)
-        gate = asyncio.Semaphore(self.connections)
         release = self._release_times(updates_by_chat)
-        async with httpx.AsyncClient(limits=limits, timeout=60.0) as client:
-            began = time.monotonic()
+        slots: asyncio.Queue[_Connection] = asyncio.Queue()
+        for _ in range(self.connections):
+            slots.put_nowait(_Connection())
+        began = time.monotonic()
 
-            async def one_chat(updates: list[dict[str, Any]]) -> None:
-                for number, update in enumerate(updates):
-                    if release:  # open load: not before its place in the arrival schedule
-                        await asyncio.sleep(began + release[update["update_id"]] - time.monotonic())
-                    async with gate:
-                        await self._post(client, update, number, deadline)
+        async def one_chat(updates: list[dict[str, Any]]) -> None:
+            for number, update in enumerate(updates):
+                if release:  # open load: not before its place in the arrival schedule
+                    await asyncio.sleep(began + release[update["update_id"]] - time.monotonic())
+                connection = await slots.get()
+                try:
+                    await self._post(connection, update, number, deadline)
+                finally:
+                    slots.put_nowait(connection)
 
+        try:
             await asyncio.gather(*(one_chat(updates) for updates in updates_by_chat.values()))
+        finally:
+            while not slots.empty():
+                slots.get_nowait().close()
         return self.delivery
 
     def _release_times(self, updates_by_chat: dict[int, list[dict[str, Any]]]) -> dict[int, float]:
@@ -93,18 +137,17 @@ class LoadGenerator:
         return {update_id: number / self.rate for number, update_id in enumerate(ids)}
 
     async def _post(
-        self, client: httpx.AsyncClient, update: dict[str, Any], number: int, deadline: float
+        self, connection: _Connection, update: dict[str, Any], number: int, deadline: float
     ) -> None:
         attempt = 0
+        body = json.dumps(update).encode()
         started = time.perf_counter()
+        self.delivery.first_tried[int(update["update_id"])] = time.time()
         while True:
             replica = self._pick(number + attempt)
             try:
-                response = await client.post(
-                    replica.url, json=update, headers={SECRET_HEADER: self.secret}
-                )
-                outcome = str(response.status_code)
-            except httpx.TransportError as error:
+                outcome = str(await connection.post(replica.url, body, self.secret))
+            except (OSError, EOFError, ValueError) as error:  # refused, reset, cut short
                 outcome = type(error).__name__
             if outcome == "200":
                 self.delivery.latencies.append(time.perf_counter() - started)
@@ -135,3 +178,71 @@ class LoadGenerator:
             self._trigger = None
             self.delivery.triggered_at = self.delivery.acked
             await asyncio.to_thread(action)
+
+
+class _Connection:
+    """One connection of the generator: POSTs of JSON over HTTP/1.1, kept alive per replica.
+
+    Written on asyncio's streams rather than httpx: httpx took 1.5-5 ms of CPU per request here
+    (its pool looks at every connection it holds on each request), more than the replica spent
+    answering it, and the generator shares the machine with the replicas it measures.
+    """
+
+    def __init__(self, timeout: float = 60.0) -> None:
+        self._timeout = timeout
+        self._open: dict[tuple[str, int], tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
+
+    async def post(self, url: str, body: bytes, secret: str) -> int:
+        """POST ``body`` to ``url``; the answer's status code (its body is read and dropped).
+
+        A kept connection the server closed meanwhile is opened again once, as httpx does.
+        """
+        parts = urlsplit(url)
+        where = (parts.hostname or "127.0.0.1", parts.port or 80)
+        request = (
+            f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: application/json\r\n{SECRET_HEADER}: {secret}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        async with asyncio.timeout(self._timeout):
+            kept = self._open.pop(where, None)
+            if kept is not None:
+                try:
+                    return await self._exchange(where, kept, request)
+                except (OSError, asyncio.IncompleteReadError):
+                    pass  # closed by the server while idle: open a new one
+            return await self._exchange(where, await asyncio.open_connection(*where), request)
+
+    async def _exchange(
+        self,
+        where: tuple[str, int],
+        streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        request: bytes,
+    ) -> int:
+        reader, writer = streams
+        try:
+            writer.write(request)
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+            status = int(head.split(" ", 2)[1])
+            length, close = 0, False
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name == "content-length":
+                    length = int(value)
+                elif name == "connection":
+                    close = value.strip() == "close"
+            await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        if close:
+            writer.close()
+        else:
+            self._open[where] = streams
+        return status
+
+    def close(self) -> None:
+        """Close every kept connection."""
+        for _reader, writer in self._open.values():
+            writer.close()
+        self._open.clear()

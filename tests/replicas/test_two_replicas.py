@@ -5,12 +5,20 @@ processes in webhook mode, each chat's messages alternating between the replicas
 crisis messages. Round 1-10 go to both replicas; then the test waits until every reply is out and
 takes a snapshot. Rounds 11-20 go to both again, and after 1,000 of them are acknowledged replica A
 is killed with SIGKILL: from then on the generator sends everything to replica B, including
-updates A never answered. Then it waits until B's outbox is empty and B stops cleanly.
+updates A never answered. Updates A acknowledged (stored in the inbox) but had not decided are
+taken over by B once A's leases run out. Then it waits until the inbox and B's outbox are empty
+and B stops cleanly.
 
 Each test below checks one property of that run against the database and the Bot API stand-in.
 A message Telegram has received cannot be taken back, so a reply that A had sent but not yet
 marked as sent when it died goes out again from B: the only repeats allowed are such in-flight
 messages, right after themselves, at most one sender batch of them, and none before the kill.
+
+Order is promised per stream: a person's chat has one writer at a time (the decider's lease), so
+its messages go out in the order they were queued. The moderators' chat has one writer per case
+at a time but several cases written at once, on both replicas: an outbox id is drawn when a row
+is inserted and becomes visible when its transaction commits, so two cases' messages may go out in
+commit order rather than id order. There the order is checked case by case.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.model import ConversationRecord
-from bot.moderation.tables import cases
+from bot.moderation.tables import case_outbox, cases
 from bot.storage import Storage
 from bot.storage.outbox import reply_from_json
 from bot.storage.tables import conversations, outbox, processed_updates
@@ -37,6 +45,7 @@ from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.botprocess import BotProcess
 from tests.auxil.postgres import require_postgres
 from tests.auxil.updates import UpdateFactory
+from tests.replicas import loadgen
 from tests.replicas.cluster import (
     fresh_database,
     prepare_replicas,
@@ -55,16 +64,7 @@ KILL_AFTER = 1000  # acknowledged updates of the second half
 MOD_CHAT = -100_424_242
 MODERATOR = 501
 FIRST_CHAT = 70_001
-QUESTIONS = (
-    "what is ketamine therapy",
-    "how does ketamine work in the brain",
-    "what side effects can it have",
-    "how quickly do people notice a change",
-    "is esketamine the same thing",
-    "what does the research say",
-    "how long do the effects last",
-    "thanks, that helps",
-)
+QUESTIONS = (*loadgen.QUESTIONS, "how long do the effects last", "thanks, that helps")
 CRISIS = "i have decided to end my life this weekend"
 CRISIS_CHATS = {FIRST_CHAT + n: (6 if n < 4 else 14) for n in range(0, 80, 10)}  # chat: round
 DRAIN_TIMEOUT = 240.0
@@ -87,10 +87,10 @@ class Run:
     update_chat_round: dict[int, tuple[int, int]]  # update_id -> (chat, round)
     processed_at: dict[int, float]  # update_id -> when it was processed
     records: dict[int, ConversationRecord]
-    expected: dict[int, list[str]]  # chat -> the texts the outbox holds for it, in order
-    sent_before_kill: dict[int, list[str]]
-    sent: dict[int, list[str]]
-    expected_before_kill: dict[int, list[str]]
+    expected: Streams  # the texts the outbox holds for each stream, in order
+    sent_before_kill: Streams
+    sent: Streams
+    expected_before_kill: Streams
     cases: list[dict[str, Any]]
     alert_rows: int  # alerts queued for the moderators' chat
     survivor_exit: int
@@ -100,20 +100,39 @@ class Run:
     second_half: int  # updates of the second half acknowledged in all
 
 
-def _outbox_texts(storage: Storage) -> dict[int, list[str]]:
-    """Every chat's outbox, in queue order, as the sendMessage texts it becomes."""
-    texts: dict[int, list[str]] = {}
+Stream = tuple[int, int | None]  # (chat, case): the case only in the moderators' chat
+Streams = dict[Stream, list[str]]
+
+
+def _outbox_texts(storage: Storage) -> tuple[Streams, dict[str, int]]:
+    """Every stream's outbox, in queue order, as the sendMessage texts it becomes.
+
+    Also which case each text in the moderators' chat is about, to split what was sent there.
+    """
+    texts: Streams = {}
+    case_of: dict[str, int] = {}
+    query = (
+        select(outbox, case_outbox.c.case_id)
+        .outerjoin(case_outbox, case_outbox.c.outbox_id == outbox.c.id)
+        .order_by(outbox.c.id)
+    )
     with storage.transaction(write=False) as connection:
-        for row in connection.execute(select(outbox).order_by(outbox.c.id)):
+        for row in connection.execute(query):
+            chat = int(row.chat_id)
+            case = int(row.case_id) if chat == MOD_CHAT and row.case_id is not None else None
             parts = [text for text, _ in message_parts(reply_from_json(row.payload))]
-            texts.setdefault(int(row.chat_id), []).extend(parts)
-    return texts
+            texts.setdefault((chat, case), []).extend(parts)
+            if case is not None:
+                case_of.update(dict.fromkeys(parts, case))
+    return texts, case_of
 
 
-def _sent_texts(standin: BotApiStandIn) -> dict[int, list[str]]:
-    texts: dict[int, list[str]] = {}
+def _sent_texts(standin: BotApiStandIn, case_of: dict[str, int]) -> Streams:
+    texts: Streams = {}
     for params in standin.sent_messages():
-        texts.setdefault(int(params["chat_id"]), []).append(str(params["text"]))
+        chat, text = int(params["chat_id"]), str(params["text"])
+        case = case_of.get(text) if chat == MOD_CHAT else None
+        texts.setdefault((chat, case), []).append(text)
     return texts
 
 
@@ -177,13 +196,15 @@ def _load(
     ]
 
     def drained() -> bool:
-        return storage.outbox_depth() == 0
+        # The inbox first: once it is empty every acknowledged update's decision (and its
+        # replies) is committed, so an empty outbox read after it means every reply was sent.
+        return storage.inbox_figures().waiting == 0 and storage.outbox_depth() == 0
 
     generator = LoadGenerator(replicas, SECRET)
     asyncio.run(generator.deliver(first))
     wait_until(drained, DRAIN_TIMEOUT, "every reply of the first half sent")
-    expected_before_kill = _outbox_texts(storage)
-    sent_before_kill = _sent_texts(standin)
+    expected_before_kill, case_of = _outbox_texts(storage)
+    sent_before_kill = _sent_texts(standin, case_of)
 
     def kill_a() -> None:
         replicas[0].alive = False
@@ -207,13 +228,14 @@ def _load(
         alert_rows = len(
             connection.execute(select(outbox.c.id).where(outbox.c.kind == "alert")).all()
         )
+    expected, case_of = _outbox_texts(storage)
     return Run(
         update_chat_round=origin,
         processed_at={int(update_id): float(at) for update_id, at in processed},
         records=records,
-        expected=_outbox_texts(storage),
+        expected=expected,
         sent_before_kill=sent_before_kill,
-        sent=_sent_texts(standin),
+        sent=_sent_texts(standin, case_of),
         expected_before_kill=expected_before_kill,
         cases=case_rows,
         alert_rows=alert_rows,
@@ -245,7 +267,7 @@ def test_each_chat_is_processed_in_the_order_it_wrote(run: Run) -> None:
 
 def test_before_the_kill_every_reply_is_sent_exactly_once_in_order(run: Run) -> None:
     assert run.sent_before_kill == run.expected_before_kill
-    assert all(len(run.expected_before_kill[chat]) >= ROUNDS // 2 for chat in run.records)
+    assert all(len(run.expected_before_kill[chat, None]) >= ROUNDS // 2 for chat in run.records)
 
 
 def _repeats(expected: list[str], sent: list[str]) -> int:
@@ -264,7 +286,7 @@ def _repeats(expected: list[str], sent: list[str]) -> int:
 
 def test_after_the_kill_nothing_is_lost_and_only_in_flight_messages_repeat(run: Run) -> None:
     assert set(run.sent) == set(run.expected)
-    repeats = {chat: _repeats(run.expected[chat], run.sent[chat]) for chat in run.expected}
+    repeats = {stream: _repeats(run.expected[stream], run.sent[stream]) for stream in run.expected}
     assert sum(repeats.values()) <= SenderSettings().batch_size
     # The kill came midway: part of the second half was acknowledged before it, the rest by the
     # survivor (whether a request was in flight to the killed replica at that instant, and so
@@ -277,13 +299,16 @@ def test_every_crisis_case_is_opened_and_alerted_once(run: Run) -> None:
     assert opened == sorted(CRISIS_CHATS)
     assert all(row["alert_count"] == 1 for row in run.cases)
     assert run.alert_rows == len(CRISIS_CHATS)
-    _repeats(run.expected[MOD_CHAT], run.sent[MOD_CHAT])  # every alert arrived
+    for row in run.cases:  # every alert arrived, in order with the case's other messages
+        stream = (MOD_CHAT, int(row["id"]))
+        _repeats(run.expected[stream], run.sent[stream])
 
 
 def test_survivor_stops_cleanly_and_its_metrics_agree_with_the_database(run: Run) -> None:
     assert run.survivor_exit == 0
     lines = run.survivor_metrics.splitlines()
     assert "crisisbot_outbox_depth 0.0" in lines
+    assert "crisisbot_inbox_depth 0.0" in lines
     assert "crisisbot_storage_up 1.0" in lines
     assert f'crisisbot_open_cases{{risk="imminent"}} {float(len(CRISIS_CHATS))}' in lines
     assert any(

@@ -20,6 +20,7 @@ from bot.model import Inbound, InboundKind, Reply
 from bot.moderation import ModerationDesk
 from bot.runtime.upkeep import DAY_SECONDS, Upkeep
 from bot.storage import Storage
+from bot.storage.inbox import Arrival
 from tests.auxil.moderation_people import EXAMPLE_CONFIG, HIGH_TEXT, Clock
 
 MOD_CHAT = -100_321
@@ -38,6 +39,13 @@ def mark_processed(storage: Storage, update_id: int) -> None:
         assert tx is not None
 
 
+def housekeeper(storage: Storage, at: float) -> Upkeep:
+    """Upkeep without a desk whose clock reads ``at``."""
+    return Upkeep(
+        storage, None, retention_days=RETENTION_DAYS, wake_sender=lambda: None, clock=lambda: at
+    )
+
+
 @pytest.mark.parametrize(
     ("days_later", "updates_removed", "sent_removed"),
     [(0.0, 0, 0), (8.0, 1, 0), (RETENTION_DAYS + 1.0, 1, 1)],
@@ -49,15 +57,7 @@ def test_housekeeping_removes_only_what_outlived_its_keep(
     now = time.time()
     mark_processed(sqlite_storage, 1)
     enqueue_sent(sqlite_storage, "7", sent_at=now)
-    later = now + days_later * DAY_SECONDS + 1.0
-    upkeep = Upkeep(
-        sqlite_storage,
-        None,
-        retention_days=RETENTION_DAYS,
-        wake_sender=lambda: None,
-        clock=lambda: later,
-    )
-    done = upkeep.housekeeping()
+    done = housekeeper(sqlite_storage, now + days_later * DAY_SECONDS + 1.0).housekeeping()
     assert (done.processed_updates, done.sent_messages) == (updates_removed, sent_removed)
     assert done.transcript_lines == 0
 
@@ -115,3 +115,17 @@ async def test_a_failing_round_is_logged_and_does_not_end_the_bot(
     with caplog.at_level(logging.ERROR):
         await asyncio.wait_for(upkeep.run(stop), timeout=30)
     assert "housekeeping failed; trying again later: StorageError: cannot reach" in caplog.text
+
+
+@pytest.mark.parametrize(("days_later", "removed"), [(1.0, 0), (RETENTION_DAYS + 1.0, 1)])
+def test_housekeeping_forgets_dead_updates_after_retention_and_never_waiting_ones(
+    sqlite_storage: Storage, days_later: float, removed: int
+) -> None:
+    sqlite_storage.put_inbox(
+        [Arrival(41, "7", '{"update_id": 41}'), Arrival(42, "8", '{"update_id": 42}')]
+    )
+    assert sqlite_storage.bury_inbox(41, error="could not be decided")
+    later = housekeeper(sqlite_storage, time.time() + days_later * DAY_SECONDS)
+    assert later.housekeeping().dead_updates == removed
+    figures = sqlite_storage.inbox_figures()
+    assert (figures.waiting, figures.dead) == (1, 1 - removed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,7 +11,8 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken
 from telegram.request import HTTPXRequest
 
-from bot.telegram.poller import DurablePoller
+from bot.health.metrics import Metrics
+from bot.telegram.poller import DurablePoller, read_batch
 from tests.auxil.botapi_standin import BotApiStandIn
 from tests.auxil.telegram_parts import TOKEN
 from tests.auxil.updates import UpdateFactory
@@ -38,7 +40,7 @@ class Recorder:
         self.seen: list[int] = []
         self.fail_once = set(fail_once or ())
 
-    async def __call__(self, update: Update) -> bool:
+    async def __call__(self, update: Update, raw: str | None = None) -> bool:
         self.seen.append(update.update_id)
         if update.update_id in self.fail_once:
             self.fail_once.discard(update.update_id)
@@ -106,3 +108,20 @@ async def test_a_rejected_token_stops_polling_with_invalid_token(served: BotApiS
             await asyncio.wait_for(poller.run(), timeout=10)
     finally:
         await request.shutdown()  # the bot was never initialised, so close its client here
+
+
+def test_each_update_keeps_the_json_it_was_read_from() -> None:
+    item = {
+        "update_id": 41,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": 9, "type": "private"},
+            "text": "héllo",
+        },
+    }
+    (fetched,) = read_batch([item], Bot(TOKEN), Metrics())
+    assert fetched.update is not None
+    assert fetched.update.update_id == 41
+    assert fetched.raw is not None
+    assert json.loads(fetched.raw) == item
