@@ -25,7 +25,7 @@ from bot.core.replies import CrisisReplies
 from bot.crisis.answers import Answer, AnswerReader, default_answers
 from bot.crisis.wording import Wording
 from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
-from bot.gate import AdviceGuard, Assessment, CrisisGate
+from bot.gate import UNSURE_KIND, AdviceGuard, Assessment, CrisisGate
 from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
 from bot.i18n import SOURCE_LANGUAGE, language_name
 from bot.model import (
@@ -81,6 +81,7 @@ class Core:
     ) -> None:
         self.gate = gate
         self.advice = advice
+        advice.read_after(gate)  # the guard reads each text after the gate: one anchor scan
         self.replies = replies
         self.engine = engine
         self.settings = settings
@@ -112,6 +113,16 @@ class Core:
         record = observe_language(record, inbound, self.replies.languages.enabled())
         history = self._recent_signals(record, now)
         assessment = self.gate.assess(inbound.gate_text(), history, now)
+        if _unsure_only(assessment) and (
+            record.crisis is not None
+            or record.handoff_case is not None
+            or self._typed_answer(record, inbound, now)
+        ):
+            # Unsure messages add up to a crisis only to start one: in crisis mode or while a
+            # person from the team is talking with them nothing changes, and an answer to the
+            # check-in ("nope", "why do you care") that reads as unsure is the answer, not a
+            # second unsure message adding up with the one that asked.
+            assessment = _NOT_A_STATEMENT
         record = record.with_changes(signals=self._kept_signals(history, assessment, now))
         events: list[Event] = []
         crisis = record.crisis
@@ -321,6 +332,11 @@ class Core:
         if assessment.check_in and not (isinstance(step, _Advice) and assessment.meaning_only):
             return self._ask_check_in(record, step, assessment, now, events)
         if isinstance(step, _Advice):
+            if assessment.meaning_only:  # no check-in was asked: it leaves no unsure signal
+                kept = tuple(
+                    s for s in record.signals if not (s.kind == UNSURE_KIND and s.at == now)
+                )
+                record = record.with_changes(signals=kept)
             return self._advice_outcome(record, step, events)
         language = self._language(record)
         reply = localise_flow_reply(step, inbound.command, self.replies.words(language), language)
@@ -357,6 +373,14 @@ class Core:
         return Reply(f"{reply.text}\n\n{line}", reply.buttons)
 
     # -- check-in ------------------------------------------------------------------------------
+
+    def _typed_answer(self, record: ConversationRecord, inbound: Inbound, now: float) -> bool:
+        """Whether ``inbound`` is a typed answer to a check-in that is still waiting for one."""
+        return (
+            inbound.kind in _ANSWER_KINDS
+            and self._pending(record, now) is not None
+            and self.answers.read(inbound.text) is not None
+        )
 
     def _pending(self, record: ConversationRecord, now: float) -> PendingCheckIn | None:
         """The check-in waiting for an answer, unless it has expired."""
@@ -645,6 +669,17 @@ class Core:
 
 _ANSWER_KINDS = frozenset({InboundKind.TEXT, InboundKind.CAPTION})
 """Inbounds read as a typed answer to a check-in (an edit changes an earlier message instead)."""
+_NOT_A_STATEMENT = Assessment(crisis=False, risk=None, category=None, rule=None, signals=())
+"""What an unsure-only crisis becomes where it changes nothing (see ``Core._decide``)."""
+
+
+def _unsure_only(assessment: Assessment) -> bool:
+    """A crisis reached only by adding up unsure signals of check-ins (no rule, no term)."""
+    return (
+        assessment.crisis
+        and all(s.kind == UNSURE_KIND for s in assessment.signals)
+        and (assessment.rule or "").startswith("accumulated.")
+    )
 
 
 def _system_action(inbound: Inbound) -> str | None:

@@ -12,12 +12,13 @@ rules alone. :func:`normalize` is the shared text normaliser.
 
 from bot.gate.advice import AdviceGuard, AdviceMatch
 from bot.gate.defaults import default_gate
-from bot.gate.gate import Assessment, CrisisGate
+from bot.gate.gate import UNSURE_KIND, Assessment, CrisisGate
 from bot.gate.lexicon import Lexicon
 from bot.gate.lexicon_load import load_lexicon
 from bot.gate.normalize import normalize
 
 __all__ = [
+    "UNSURE_KIND",
     "AdviceGuard",
     "AdviceMatch",
     "Assessment",

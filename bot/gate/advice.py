@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.errors import LexiconError
 from bot.gate.fuzzy import TokenCorrector
+from bot.gate.gate import CrisisGate
 from bot.gate.lexicon import Exemption
 from bot.gate.lexicon_fields import Fields
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
@@ -63,12 +64,23 @@ class AdviceGuard:
         fuzzy_keys: tuple[str, ...] = (),
     ) -> None:
         self._rules = {rule.id: rule for rule in rules}
-        self._order = {rule.id: index for index, rule in enumerate(rules)}
         self._exemptions = {exemption.id: exemption for exemption in exemptions}
+        self._covering = {
+            rule.id: frozenset(e.id for e in exemptions if e.covers(rule.id)) for rule in rules
+        }
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in rules)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in exemptions)
         share_anchors(self._rule_set, self._exemption_set)
         self._corrector = TokenCorrector(fuzzy_keys)
+
+    def read_after(self, gate: CrisisGate) -> None:
+        """Find anchors with one vocabulary for the gate's phrases and the guard's.
+
+        The guard reads each message right after the gate; when its typo repair gives the views
+        the gate read (most messages), the anchors the gate's scan found serve the guard too,
+        instead of a second scan. The matches are the same either way.
+        """
+        share_anchors(*gate.phrase_sets, self._rule_set, self._exemption_set)
 
     @classmethod
     def default(cls) -> AdviceGuard:
@@ -82,16 +94,18 @@ class AdviceGuard:
         # The gate read this text just before: its normalised tokens are reused (views.draft),
         # and only the typo repair with the guard's own key words is done again.
         gate_text = build_gate_text(text, self._corrector)
-        hits = self._rule_set.find(gate_text)
-        if not hits:
-            return None  # exemptions only cancel rule hits: none to search for
-        exempt = self._exemption_set.find(gate_text)
-        hits = [hit for hit in hits if not self._exempt(hit, exempt)]
-        if not hits:
-            return None
-        first = min(hits, key=lambda hit: self._order[hit.entry_id])
-        rule = self._rules[first.entry_id]
-        return AdviceMatch(rule=rule.id, topic=rule.topic, reason=rule.reason)
+        # The first rule in file order with a hit outside its exemptions wins, so the rules are
+        # searched in that order and the search stops there; exemptions only cancel rule hits,
+        # so only those naming a rule that matched are searched.
+        for rule_id, hits in self._rule_set.find_in_order(gate_text):
+            if not hits:
+                continue
+            wanted = self._covering[rule_id]
+            exempt = self._exemption_set.find(gate_text, entries=wanted) if wanted else []
+            if any(not self._exempt(hit, exempt) for hit in hits):
+                rule = self._rules[rule_id]
+                return AdviceMatch(rule=rule.id, topic=rule.topic, reason=rule.reason)
+        return None
 
     def _exempt(self, hit: Hit, exempt: list[Hit]) -> bool:
         return any(

@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.gate.fuzzy import TokenCorrector
+from bot.gate.fuzzy import TokenCorrector, real_words
 from bot.gate.lexicon import Lexicon, Rule
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
@@ -46,6 +46,11 @@ MAX_SIGNALS_PER_RULE = 3
 DECIDED_UNREAD_CHARS = 1000
 """A message longer than this whose route the lexicon (or accumulation) has decided is not read
 by the semantic detector: its verdict reports the lexicon alone, with no score."""
+UNSURE_KIND = "unsure"
+UNSURE_WEIGHT = 0.45
+"""The weak signal a check-in asked on meaning or safety-net words alone leaves: two such
+messages within about an hour (or one beside a weak signal of the lexicon, or after a "no" to a
+check-in) reach the accumulation threshold, 0.85 built in."""
 SEMANTIC_RISK = {
     "planning": Risk.IMMINENT,
     "farewell": Risk.IMMINENT,
@@ -132,11 +137,19 @@ class CrisisGate:
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in lexicon.exemptions)
         share_anchors(self._rule_set, self._signal_set, self._exemption_set)
         self._corrector = TokenCorrector(
-            lexicon.fuzzy.keys, lexicon.fuzzy.masked_keys, lexicon.fuzzy.exclude
+            lexicon.fuzzy.keys,
+            lexicon.fuzzy.masked_keys,
+            (*lexicon.fuzzy.exclude, *real_words()),
+            lexicon.fuzzy.words,
         )
         cues = "|".join(compile_phrase(cue).regex for cue in lexicon.negation_cues)
         words = rf"(?: [a-z0-9]+){{0,{NEGATION_WINDOW_WORDS - 1}}} ?$"
         self._negation = re.compile(f"(?:{cues}){words}") if cues else None
+
+    @property
+    def phrase_sets(self) -> tuple[PhraseSet, ...]:
+        """The compiled rules, weak signals and exemptions, for a reader sharing their scans."""
+        return (self._rule_set, self._signal_set, self._exemption_set)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Do ahead, in one batch, the costly part of assessing each of ``texts`` (encoding).
@@ -200,13 +213,27 @@ class CrisisGate:
             spoke.add("semantic")
         if signals:
             spoke.add("lexicon")  # weak signals below the accumulation threshold
-        if meaning.safety_net and not meaning.confidently_benign:
+        if meaning.net_asks and not meaning.confidently_benign:
             spoke.add("safety_net")
         # A loss alone ("my grandmother died last week at 91"), with nothing else in the message
         # or the window, is remembered for accumulation but asks nothing.
         asks = bool(spoke) and not (
             spoke == {"lexicon"} and lone_loss(history, signals, now, self.lexicon.accumulation)
         )
+        if asks and not signals:
+            # A check-in on meaning or safety-net words alone leaves an unsure signal, so that a
+            # second such message soon after (or one after a weak signal) adds up to a crisis.
+            signals = (Signal(at=now, kind=UNSURE_KIND, weight=UNSURE_WEIGHT),)
+            verdict = accumulate(history, signals, now, self.lexicon.accumulation)
+            if verdict is not None:
+                return self._crisis(
+                    meaning,
+                    verdict.risk,
+                    verdict.category,
+                    verdict.rule,
+                    signals,
+                    {"accumulated", *spoke},
+                )
         return Assessment(
             False,
             None,

@@ -21,7 +21,9 @@ compiles it once. The YAML shape, key by key:
     match overlaps it and the exemption names the rule; other matches in the text are untouched.
 ``fuzzy``
     ``keys`` repaired from near-miss typos, ``masked_keys`` resolved from ``k*ll`` masking,
-    ``exclude`` real words never repaired.
+    ``exclude`` real words never repaired, ``words`` that may be run together with a key
+    ("wannadie" reads "wanna die"). ``bot/gate/spelling.yaml`` adds the real words of every
+    language that lie within reach of a key (built from word-frequency lists).
 ``accumulation``
     ``half_life_hours`` and ``threshold`` for signals across turns.
 ``negation``
@@ -107,6 +109,7 @@ class FuzzySettings:
     keys: tuple[str, ...] = ()
     masked_keys: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ def load_lexicon(extra_path: Path | None = None) -> Lexicon:
             keys=builtin.fuzzy.keys + extension.fuzzy.keys,
             masked_keys=builtin.fuzzy.masked_keys + extension.fuzzy.masked_keys,
             exclude=builtin.fuzzy.exclude,
+            words=builtin.fuzzy.words,
         ),
         accumulation=builtin.accumulation,
         negation_cues=builtin.negation_cues,
@@ -123,6 +124,7 @@ def _read(path: Path, *, builtin: bool, known: tuple[Rule, ...], macros: dict[st
             masked_keys=fuzzy.words("masked_keys")
             + tuple(k.split(":")[0] for k in _fuzzy_keys(fuzzy)),
             exclude=fuzzy.words("exclude"),
+            words=fuzzy.words("words"),
         ),
         accumulation=Accumulation(
             half_life_hours=accumulation.positive_number("half_life_hours", 6.0),
@@ -149,7 +151,7 @@ _RULE_KEYS = frozenset(
 )
 _SIGNAL_KEYS = frozenset({"id", "kind", "weight", "phrases", "patterns", "comment"})
 _EXEMPTION_KEYS = frozenset({"id", "suppresses", "phrases", "patterns", "comment"})
-_FUZZY_KEYS = frozenset({"keys", "masked_keys", "exclude"})
+_FUZZY_KEYS = frozenset({"keys", "masked_keys", "exclude", "words"})
 _ACCUMULATION_KEYS = frozenset({"half_life_hours", "threshold"})
 
 

@@ -18,7 +18,10 @@ length of the text times the number of phrases:
    boundaries for most phrases, is tried start by start), so the hits are exactly those of a
    search over the whole view;
 3. phrases without an anchor and raw patterns search the whole view, as before, and so does
-   every phrase in a view of at most ``WHOLE_VIEW_CHARS`` characters (most messages).
+   every phrase in a view of at most ``WHOLE_VIEW_CHARS`` characters (most messages). Those that
+   start at a word boundary (``(?<![a-z0-9])``) are first looked for together: one search of
+   the view with the boundary tested once and every body in one lookahead gives each position
+   where one of them could start (few, usually none), and each is then tried only there.
 
 Regular expressions are compiled on first use, not at start-up: most messages need a small
 fraction of them, and compiling all of them took most of a short run's time.
@@ -28,12 +31,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
-from bot.gate.phrases import compile_phrase, squeeze_all
+from bot.gate.phrases import compile_phrase
 from bot.gate.views import GateText
 
 GLUED_MIN_LETTERS = 7
@@ -46,6 +49,10 @@ _FEW_STARTS = 4
 """A window with at most this many possible starts is tried start by start, not searched."""
 _BOUNDARY = re.compile(r"(?<![a-z0-9])")
 """Where a phrase with a left word boundary (``phrases._LEFT``) may start."""
+_WORD_START = "(?<![a-z0-9])"
+"""How raw patterns and boundary phrases begin: those are looked for together (``_Starts``)."""
+_GROUPS = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?[aiLmsux]")
+"""Back-references, named groups and inline flags: a body with one is not put in an alternation."""
 _LOOKAROUND_MARGIN = 8
 """Characters kept past the last possible end of a match when a search is cut short.
 
@@ -127,20 +134,25 @@ class PhraseSet:
                 self._always.append(len(self._compiled))
                 self._compiled.append(_Compiled(entry_id, pattern, None, (), 0, False))
         self._use_vocabulary(self._known)
-        self._squeezed: dict[str, str] = {}
+        self._starts = _Starts.of(
+            (index, self._compiled[index].spaced_source) for index in self._always
+        )
 
-    def _use_vocabulary(self, known: set[str]) -> None:
-        """Look for these anchors (a superset of this set's own) when scanning a text."""
+    def _use_vocabulary(self, known: set[str], vocabulary: _Vocabulary | None = None) -> None:
+        """Look for these anchors (a superset of this set's own) when scanning a text.
+
+        The trie is built from ``known`` when first needed, unless ``vocabulary`` brings it
+        (:func:`share_anchors` builds it once for all sets).
+        """
         self._known = known
-        self._anchor_source = _anchor_source(known)
-        self._anchor_finder: re.Pattern[str] | None = None
+        self._vocabulary = vocabulary
         self._tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # token -> anchors inside
-        self._prefixes = {
-            anchor: tuple(
-                anchor[:end] for end in range(1, len(anchor) + 1) if anchor[:end] in known
-            )
-            for anchor in known
-        }
+
+    def _words(self) -> _Vocabulary:
+        vocabulary = self._vocabulary
+        if vocabulary is None:
+            vocabulary = self._vocabulary = _Vocabulary(self._known)
+        return vocabulary
 
     def _add_phrase(self, entry_id: str, phrase: str) -> None:
         compiled = compile_phrase(phrase)
@@ -170,20 +182,16 @@ class PhraseSet:
     def __len__(self) -> int:
         return len(self._compiled)
 
-    def _finder(self) -> re.Pattern[str] | None:
-        if self._anchor_finder is None and self._anchor_source is not None:
-            self._anchor_finder = _regex(self._anchor_source)
-        return self._anchor_finder
-
     def anchors(self, text: GateText) -> Anchors:
         """Every occurrence of this set's anchors in the views and the glued text of ``text``.
 
         The result is kept with ``text``, so sets sharing a vocabulary scan it once.
         """
-        scan = text.scans.get(self._anchor_source)
+        vocabulary = self._words()
+        scan = text.scans.get(vocabulary)
         if not isinstance(scan, Anchors):
             scan = self._scan(text)
-            text.scans[self._anchor_source] = scan
+            text.scans[vocabulary] = scan
         return scan
 
     def _scan(self, text: GateText) -> Anchors:
@@ -192,12 +200,13 @@ class PhraseSet:
         Anchors are letters and digits only, so each occurrence lies inside one space-separated
         token; what a token holds is remembered, and tokens recur within and across messages.
         """
-        if self._finder() is None:
+        if not self._known:
             empty: tuple[dict[str, list[int]], ...] = tuple({} for _ in (*text.views, 0))
             return Anchors(frozenset(), empty, (), [])
         found: set[str] = set()
         positions: list[dict[str, list[int]]] = []
         tokens = self._tokens
+        anchors_in = self._words().anchors_in
         long_tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # for this text only: a long
         # token (letters spaced over the whole message) recurs in its views and glued text
         for searched in (*text.views, text.glued):
@@ -208,14 +217,14 @@ class PhraseSet:
                     inside = tokens.get(token)
                     if inside is None:
                         if len(token) <= _CACHED_TOKEN_CHARS:
-                            inside = self._anchors_in(token)
+                            inside = anchors_in(token)
                             if len(tokens) >= _TOKEN_CACHE_LIMIT:
                                 tokens.clear()
                             tokens[token] = inside
                         else:
                             inside = long_tokens.get(token)
                             if inside is None:
-                                inside = long_tokens[token] = self._anchors_in(token)
+                                inside = long_tokens[token] = anchors_in(token)
                     for offset, anchor in inside:
                         found_at = at.get(anchor)
                         if found_at is None:
@@ -227,25 +236,6 @@ class PhraseSet:
             positions.append(at)
         merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in positions)
         return Anchors(frozenset(found), tuple(positions), merged, [None] * len(positions))
-
-    def _anchors_in(self, token: str) -> tuple[tuple[int, str], ...]:
-        """Every anchor occurring in ``token`` and where, in order of position."""
-        finder = self._finder()
-        assert finder is not None
-        return tuple(
-            (match.start(), anchor)
-            for match in finder.finditer(token)
-            for anchor in self._prefixes[self._squeeze(match.group(1))]
-        )
-
-    def _squeeze(self, written: str) -> str:
-        """The anchor a written occurrence stands for (``kiilll`` -> ``kil``), remembered."""
-        anchor = self._squeezed.get(written)
-        if anchor is None:
-            anchor = squeeze_all(written)
-            if len(self._squeezed) < _SQUEEZE_CACHE_LIMIT:
-                self._squeezed[written] = anchor
-        return anchor
 
     def candidates(self, found: Iterable[str]) -> list[int]:
         """Indexes of the phrases and patterns that may match, given the anchors found (sorted)."""
@@ -286,45 +276,151 @@ class PhraseSet:
         if anchors is None:
             anchors = self.anchors(text)
         hits: list[Hit] = []
-        glued_index = len(text.views)
-        found = anchors.found
-        searched = list(enumerate(text.views))
-        if text.glued:
-            searched.append((glued_index, text.glued))
-        for index in self.candidates(found):
+        searched = _searched(text)
+        for index in self.candidates(anchors.found):
+            if entries is None or self._compiled[index].entry_id in entries:
+                hits.extend(self._hits_of(index, text, searched, anchors))
+        return hits
+
+    def find_in_order(self, text: GateText) -> Iterator[tuple[str, list[Hit]]]:
+        """Each entry that may match, in the order the entries were given, with its hits (the
+        same hits :meth:`find` reports for it, searched only when the caller asks for the next
+        entry: a caller that stops at the first entry it accepts saves the rest)."""
+        anchors = self.anchors(text)
+        searched = _searched(text)
+        entry_id: str | None = None
+        hits: list[Hit] = []
+        for index in self.candidates(anchors.found):  # an entry's phrases are consecutive
             compiled = self._compiled[index]
-            if entries is not None and compiled.entry_id not in entries:
+            if compiled.entry_id != entry_id:
+                if entry_id is not None:
+                    yield entry_id, hits
+                entry_id, hits = compiled.entry_id, []
+            hits.extend(self._hits_of(index, text, searched, anchors))
+        if entry_id is not None:
+            yield entry_id, hits
+
+    def _hits_of(
+        self, index: int, text: GateText, searched: list[tuple[int, str]], anchors: Anchors
+    ) -> list[Hit]:
+        """The hits of one phrase or pattern in every view of ``text`` and its glued text
+        (``searched``: each with its index)."""
+        compiled = self._compiled[index]
+        found = anchors.found
+        if compiled.others and _missing(compiled.others, found):
+            return []  # a required word occurs nowhere
+        hits: list[Hit] = []
+        entry_id = compiled.entry_id
+        glued_index = len(text.views)
+        for view_index, view in searched:
+            in_glued = view_index == glued_index
+            if in_glued and compiled.glued_source is None:
                 continue
-            if compiled.others and _missing(compiled.others, found):
-                continue  # a required word occurs nowhere
-            entry_id = compiled.entry_id
-            for view_index, view in searched:
-                in_glued = view_index == glued_index
-                if in_glued and compiled.glued_source is None:
-                    continue
-                pattern = compiled.glued_regex() if in_glued else compiled.spaced_regex()
-                if not compiled.requirements or len(view) <= WHOLE_VIEW_CHARS:
-                    hits.extend(_search(entry_id, pattern, view, view_index))
-                    continue
-                met = _met(compiled.requirements, anchors, view_index)
-                if met is None:
-                    continue
-                windows = _windows(met)
-                if windows:
-                    starts = (
-                        anchors.boundaries_of(view_index, view)
-                        if compiled.bounded and not in_glued
-                        else None
+            pattern = compiled.glued_regex() if in_glued else compiled.spaced_regex()
+            if not in_glued and index in self._starts.indexes:
+                starts = self._starts.positions(text, view_index, view)
+                found_here = _search_at(entry_id, pattern, (view, view_index), starts)
+                hits.extend(
+                    _search(entry_id, pattern, view, view_index)
+                    if found_here is None
+                    else found_here
+                )
+                continue
+            if not compiled.requirements or len(view) <= WHOLE_VIEW_CHARS:
+                hits.extend(_search(entry_id, pattern, view, view_index))
+                continue
+            met = _met(compiled.requirements, anchors, view_index)
+            if met is None:
+                continue
+            windows = _windows(met)
+            if windows:
+                boundaries = (
+                    anchors.boundaries_of(view_index, view)
+                    if compiled.bounded and not in_glued
+                    else None
+                )
+                hits.extend(
+                    _search_in(
+                        entry_id, (view, view_index), pattern, windows, compiled.width, boundaries
                     )
-                    hits.extend(
-                        _search_in(
-                            entry_id, (view, view_index), pattern, windows, compiled.width, starts
-                        )
-                    )
+                )
         return hits
 
 
-_SQUEEZE_CACHE_LIMIT = 50_000
+def _searched(text: GateText) -> list[tuple[int, str]]:
+    """The views of ``text`` and its glued text (if any), each with its index."""
+    searched = list(enumerate(text.views))
+    if text.glued:
+        searched.append((len(text.views), text.glued))
+    return searched
+
+
+class _Starts:
+    """Where the word-start patterns searched over whole views (raw patterns, phrases without
+    an anchor) could match: one search per view finds the positions for all of them.
+
+    Each such pattern is ``(?<![a-z0-9])`` and a body; the finder is that boundary followed by a
+    lookahead of every body, so it holds at exactly the positions where one pattern matches,
+    and the boundary is tested once per position instead of once per pattern.
+    """
+
+    def __init__(self, indexes: frozenset[int], source: str | None) -> None:
+        self.indexes = indexes
+        self._source = source
+        self._finder: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, sources: Iterable[tuple[int, str]]) -> _Starts:
+        """The finder over the patterns, among ``(index, regex source)``, it can stand in for."""
+        bodies: dict[int, str] = {}
+        for index, source in sources:
+            body = source.removeprefix(_WORD_START)
+            if body != source and _GROUPS.search(body) is None:
+                bodies[index] = body
+        if not bodies:
+            return cls(frozenset(), None)
+        lookahead = "|".join(f"(?:{body})" for body in bodies.values())
+        return cls(frozenset(bodies), f"{_WORD_START}(?={lookahead})")
+
+    def positions(self, text: GateText, view_index: int, view: str) -> list[int]:
+        """Where some pattern matches in a view of ``text`` (kept with ``text``)."""
+        assert self._source is not None
+        per_view = text.scans.get(self._source)
+        if per_view is None:
+            per_view = text.scans[self._source] = {}
+        found: list[int] | None = per_view.get(view_index)
+        if found is None:
+            if self._finder is None:
+                self._finder = _regex(self._source)
+            found = per_view[view_index] = [m.start() for m in self._finder.finditer(view)]
+        return found
+
+
+def _search_at(
+    entry_id: str, pattern: re.Pattern[str], searched: tuple[str, int], starts: list[int]
+) -> list[Hit] | None:
+    """The hits ``_search`` would find, trying ``pattern`` only at ``starts`` (which hold every
+    position where it matches), with ``finditer``'s cursor; None after an empty match, whose
+    next position ``finditer`` chooses by rules of its own."""
+    view, view_index = searched
+    hits: list[Hit] = []
+    cursor = 0
+    for start in starts:
+        if start < cursor:
+            continue
+        match = pattern.match(view, start)
+        if match is None:
+            continue
+        end = match.end()
+        if end == start:
+            return None
+        hits.append(Hit(entry_id, view_index, start, end))
+        if len(hits) >= _MAX_HITS_PER_PHRASE:
+            break
+        cursor = end
+    return hits
+
+
 _TOKEN_CACHE_LIMIT = 50_000
 _CACHED_TOKEN_CHARS = 64
 
@@ -334,9 +430,72 @@ def share_anchors(*sets: PhraseSet) -> None:
     known: set[str] = set()
     for phrase_set in sets:
         known.update(phrase_set._known)
+    vocabulary = _Vocabulary(known)
     for phrase_set in sets:
-        phrase_set._use_vocabulary(known)
+        phrase_set._use_vocabulary(known, vocabulary)
         phrase_set._tokens = sets[0]._tokens
+
+
+class _Node:
+    """A trie node: the next node per letter, and the anchor that ends here (if one does)."""
+
+    __slots__ = ("anchor", "next")
+
+    def __init__(self) -> None:
+        self.next: dict[str, _Node] = {}
+        self.anchor: str | None = None
+
+
+class _Vocabulary:
+    """The anchors a phrase set scans a text for, as a trie of single letters.
+
+    The object itself keys the scans kept with a text, so sets sharing a vocabulary scan it once.
+    """
+
+    __slots__ = ("trie",)
+
+    def __init__(self, known: set[str]) -> None:
+        trie = _Node()
+        for anchor in known:
+            node = trie
+            for char in anchor:
+                child = node.next.get(char)
+                if child is None:
+                    child = node.next[char] = _Node()
+                node = child
+            node.anchor = anchor
+        self.trie = trie
+
+    def anchors_in(self, token: str) -> tuple[tuple[int, str], ...]:
+        """Every anchor occurring in ``token`` and where, in order of position, shortest first.
+
+        A letter of an anchor stands for a run of that letter in the token (``kiiill`` holds
+        ``kil``), so the token is read run by run: from each run, the walk down the trie names
+        every anchor starting there, and each position inside the run starts the same anchors
+        (the rest of the run is a run of the same letter). The walk is as deep as the longest
+        anchor, whatever their number; nothing is compiled, so start-up pays nothing for it.
+        """
+        runs = [(match.start(), match.end()) for match in _RUN.finditer(token)]
+        letters = [token[start] for start, _ in runs]
+        count = len(letters)
+        root = self.trie.next
+        found_in: list[tuple[int, str]] = []
+        for first in range(count):
+            node: _Node | None = root.get(letters[first])
+            starting: list[str] = []
+            following = first
+            while node is not None:
+                if node.anchor is not None:
+                    starting.append(node.anchor)
+                following += 1
+                if following == count:
+                    break
+                node = node.next.get(letters[following])
+            if starting:
+                start, end = runs[first]
+                for position in range(start, end):
+                    found_in.extend((position, anchor) for anchor in starting)
+        return tuple(found_in)
 
 
 def _missing(others: tuple[frozenset[str], ...], found: frozenset[str]) -> bool:
@@ -378,42 +537,7 @@ def _regex(source: str) -> re.Pattern[str]:
     return re.compile(source)
 
 
-_Trie = dict[str, "_Trie"]
-
-
-def _anchor_source(anchors: Iterable[str]) -> str | None:
-    """One regex that finds, at every position, the longest anchor starting there.
-
-    The anchors are laid out as a trie (``kk*ii*ll*(?:mm*yy*...)?|kk*mm*ss*``), so matching costs
-    the depth of the trie per position, in C, whatever the number of anchors. Each letter may
-    repeat, as in the text (``kiiill``); the caller squeezes the match to name the anchor. Shorter
-    anchors starting at the same position are prefixes of the longest one and are recovered from
-    ``PhraseSet._prefixes``.
-    """
-    trie: _Trie = {}
-    for anchor in anchors:
-        node = trie
-        for char in anchor:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    if not trie:
-        return None
-    return f"(?=({_trie_regex(trie)}))"
-
-
-def _trie_regex(node: _Trie) -> str:
-    """Regex source for one trie node: its branches, optional when the node ends an anchor."""
-    branches = [  # "kk*", not "k+": sre skips a branch that starts with a literal quickly
-        re.escape(char) * 2 + "*" + _trie_regex(child)
-        for char, child in sorted(node.items())
-        if char
-    ]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if "" in node:
-        return f"(?:{body})?"
-    return body
+_RUN = re.compile(r"(.)\1*", re.DOTALL)
 
 
 def _search(entry_id: str, pattern: re.Pattern[str], view: str, view_index: int) -> list[Hit]:

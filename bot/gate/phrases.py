@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_WORD_CHARS = re.compile(r"[a-z0-9']")
+_WORD_CHARS = re.compile(r"[a-z0-9']*")
 _GAP_WORD = r"(?: [a-z0-9]{1,30}(?![a-z0-9]))"
 _LEFT = r"(?<![a-z0-9])"
 _RIGHT = r"(?![a-z0-9])"
@@ -45,6 +45,11 @@ _GAP_WORD_WIDTH = 31  # a space and up to 30 characters
 _MIN_ANCHOR = 2
 _RUNS = re.compile(r"(.)\1*")
 _CLAUSE_END = r"(?= \.| ?$)"
+_PARENS = re.compile(r"[()]")
+# A group's text -> its fragment: the lexicon's macros expand to the same groups in hundreds of
+# phrases, and a group compiles the same wherever it stands.
+_GROUP_CACHE: dict[str, _Fragment] = {}
+_GROUP_CACHE_LIMIT = 16384
 
 
 class PhraseSyntaxError(ValueError):
@@ -100,6 +105,7 @@ class _Parser:
     def __init__(self, phrase: str) -> None:
         self.text = phrase.strip().lower().replace("-", " ")
         self.pos = 0
+        self.closing = _closing_parens(self.text)
 
     def fail(self, message: str) -> PhraseSyntaxError:
         return PhraseSyntaxError(f"{message} at character {self.pos + 1} of {self.text!r}")
@@ -119,12 +125,15 @@ class _Parser:
 
     def seq(self) -> _Fragment:
         items = [self.item()]
+        text, size = self.text, len(self.text)
         while True:
-            while self.peek() == " ":
+            while self.pos < size and text[self.pos] == " ":
                 self.pos += 1
-            if self.peek() in ("", "|", ")"):
+            if self.pos == size or text[self.pos] in "|)":
                 break
             items.append(self.item())
+        if len(items) == 1:  # most options of a group are one word: the item is the sequence
+            return items[0]
         regex = " ?".join(item.regex for item in items).replace(" ?" + _CLAUSE_END, _CLAUSE_END)
         best: int | None = None  # the first item with the longest shortest anchor
         for index, item in enumerate(items):
@@ -134,7 +143,11 @@ class _Parser:
         letters = sum(item.letters for item in items)
         if best is None:
             return _Fragment(regex, None, letters, width)
-        offsets = [sum(item.width for item in items[:index]) + index for index in range(len(items))]
+        offsets = []  # where each item can start at the latest: the widths before it, and " ?"
+        before = 0
+        for index, item in enumerate(items):
+            offsets.append(before + index)
+            before += item.width
         lead = offsets[best] + items[best].lead
         primary = (items[best].anchors or frozenset(), lead)
         others = tuple(
@@ -160,6 +173,23 @@ class _Parser:
         return self.word()
 
     def group(self) -> _Fragment:
+        start = self.pos
+        end = self.closing.get(start)
+        key = self.text[start : end + 1] if end is not None else None
+        fragment = _GROUP_CACHE.get(key) if key is not None else None
+        if fragment is None:
+            fragment = self._options()
+            if key is not None and len(_GROUP_CACHE) < _GROUP_CACHE_LIMIT:
+                _GROUP_CACHE[key] = fragment
+        else:
+            self.pos = start + len(key or "")
+        if self.peek() == "?":
+            self.pos += 1
+            return _Fragment(fragment.regex + "?", None, 0, fragment.width)
+        return fragment
+
+    def _options(self) -> _Fragment:
+        """The group at ``pos`` up to its ")", as if no "?" followed."""
         self.pos += 1
         options = [self.seq()]
         while self.peek() == "|":
@@ -168,19 +198,13 @@ class _Parser:
         if self.peek() != ")":
             raise self.fail("unclosed group, expected ')'")
         self.pos += 1
-        optional = self.peek() == "?"
-        if optional:
-            self.pos += 1
-        regex = (
-            "(?:" + "|".join(option.regex for option in options) + ")" + ("?" if optional else "")
-        )
+        regex = "(?:" + "|".join(option.regex for option in options) + ")"
         width = max(option.width for option in options)
-        if optional or any(option.anchors is None for option in options):
-            letters = 0 if optional else min(o.letters for o in options)
+        letters = min(option.letters for option in options)
+        if any(option.anchors is None for option in options):
             return _Fragment(regex, None, letters, width)
         union = frozenset().union(*(option.anchors or () for option in options))
         lead = max(option.lead for option in options)
-        letters = min(option.letters for option in options)
         return _Fragment(regex, union, letters, width, lead, ((union, lead),))
 
     def gap(self) -> _Fragment:
@@ -198,8 +222,9 @@ class _Parser:
         if self.peek() == "*":
             self.pos += 1
         start = self.pos
-        while _WORD_CHARS.fullmatch(self.peek() or "!"):
-            self.pos += 1
+        match = _WORD_CHARS.match(self.text, start)
+        assert match is not None  # the pattern matches the empty string
+        self.pos = match.end()
         literal = self.text[start : self.pos].replace("'", "")
         if not literal:
             raise self.fail("expected a word, '(' or '~'")
@@ -219,6 +244,18 @@ def _word_fragment(literal: str, open_right: bool) -> _Fragment:
     width = 2 * len(squeezed) + (_SUFFIX_WIDTH if open_right else 0)  # each run 1-2 chars
     requirements = ((anchors, 0),) if anchors else ()
     return _Fragment(regex, anchors, len(literal), width, 0, requirements)
+
+
+def _closing_parens(text: str) -> dict[int, int]:
+    """Where each "(" of ``text`` is closed (a "(" never closed is left out)."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for match in _PARENS.finditer(text):
+        if match.group() == "(":
+            opened.append(match.start())
+        elif opened:
+            closing[opened.pop()] = match.start()
+    return closing
 
 
 def _shortest(fragment: _Fragment) -> int:

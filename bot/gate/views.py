@@ -21,7 +21,9 @@ the distinctive phrases are searched there. Every view is padded with one space 
 
 Everything up to typo repair does not depend on the key words, so it is built once per text as a
 :class:`Draft` (kept for the last few texts): the crisis gate and the advice guard read the same
-message one after the other, and only repair its tokens each with their own key words.
+message one after the other, and only repair its tokens each with their own key words. When the
+repairs give the same views (most messages), the second reader gets the first one's
+:class:`GateText`, with the anchors its phrase sets found there.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class Draft:
     variants: tuple[str, ...]
     tokens: tuple[tuple[str, ...], ...]
     masked: bool
+    read: list[GateText] = field(default_factory=list, compare=False, repr=False)
+    # the views built from this draft so far: a reader whose repair gives the same views gets
+    # the same GateText, with what the earlier reader's phrase sets found in it
 
 
 def _deleet(token: str) -> str:
@@ -195,18 +200,28 @@ def build_gate_text(text: str, corrector: TokenCorrector) -> GateText:
         token_lists = tuple(_tokens(variant, corrector) for variant in read.variants)
     else:
         token_lists = read.tokens
-    correct = corrector.correct
     views: list[str] = []
     tokens: list[str] = []
     for raw_tokens in token_lists:
-        repaired = [correct(token) for token in raw_tokens]
+        repaired = corrector.repair(raw_tokens)
         view = " " + " ".join(repaired) + " "
         if view not in views:
             views.append(view)
             tokens.extend(repaired)
     long_tokens = [token for token in tokens if len(token) >= GLUED_MIN_LENGTH]
     glued = " " + " ".join(long_tokens) + " " if long_tokens else ""
-    return GateText(tuple(views), glued)
+    built = tuple(views)
+    for earlier in read.read:
+        if earlier.views == built and earlier.glued == glued:
+            return earlier
+    gate_text = GateText(built, glued)
+    if len(read.read) < _READERS:
+        read.read.append(gate_text)
+    return gate_text
+
+
+_READERS = 4
+"""Views kept per draft: the gate's and the advice guard's, with room for a caller of its own."""
 
 
 def _spans(view: str) -> list[tuple[str, int, int]]:

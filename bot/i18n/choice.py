@@ -48,10 +48,9 @@ class Detected:
 
 @cache
 def _identifier(enabled: tuple[str, ...]) -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from bot.embedding.langid import restricted_identifier
 
-    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(enabled))
+    identifier: object = restricted_identifier(enabled)
     return identifier
 
 

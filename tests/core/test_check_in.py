@@ -533,3 +533,37 @@ def test_an_advice_question_with_a_safety_net_word_still_gets_the_check_in(conve
 
 def test_an_advice_question_with_a_weak_signal_still_gets_the_check_in(conversation) -> None:
     asked(conversation(), "I feel hopeless. how many mg of ketamine for someone who weighs 50 kg")
+
+
+# -- unsure messages that add up -------------------------------------------------------------------
+
+UNSURE = "sometimes i wonder if anyone would notice if i was gone"  # a check-in on meaning alone
+
+
+def test_a_second_unsure_message_after_an_unanswered_check_in_opens_a_crisis(conversation) -> None:
+    person = conversation()
+    asked(person, UNSURE)
+    outcome = person.say("everyone seems fine without me around lately")
+    assert outcome.route is Route.CRISIS
+    assert outcome.rule is not None
+    assert outcome.rule.startswith("accumulated.")
+    assert "crisis_opened" in outcome.events
+
+
+def test_a_typed_no_after_an_unsure_check_in_is_the_answer_no(conversation) -> None:
+    person = conversation()
+    asked(person, UNSURE)
+    outcome = person.say("no")
+    assert outcome.route is Route.ANSWER
+    assert "check_in_no" in outcome.events
+    assert "crisis_opened" not in outcome.events
+
+
+def test_a_dose_question_asked_twice_gets_the_clinician_answer_twice(conversation) -> None:
+    # The advice answer outranks a check-in on meaning alone, and no check-in was asked, so the
+    # first question leaves nothing to add up with the second.
+    person = conversation()
+    for _ in range(2):
+        outcome = person.say("how many mg of ketamine should I take")
+        assert outcome.route is Route.MEDICAL_ADVICE
+        assert "crisis_opened" not in outcome.events

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.engine.engine import FlowEngine
-from bot.engine.matcher import MeaningIndex, build_patterns
+from bot.engine.matcher import MeaningIndex, TriggerPattern, build_patterns
 from tests.engine.topic_accuracy import LANGUAGES, engine, questions, score
 
 # Topic accuracy on the unseen questions after tuning (docs/flows.md): a floor, so a change to
@@ -107,3 +107,27 @@ def test_phrases_are_encoded_once_and_small_talk_is_left_out() -> None:
 def test_a_flow_without_phrases_has_nothing_to_match() -> None:
     index = MeaningIndex(build_patterns("f", [("menu", [], ["menu"])]), CountingEncoder())
     assert index.nearest("anything at all") == (None, 0.0)
+
+
+def test_a_topic_s_similarity_is_the_mean_of_its_closest_phrases(flows: FlowEngine) -> None:
+    index = flows.meaning_index()
+    for text in [*(case["q"] for case in questions()["en"][:40]), "qué hora es", "x" * 600]:
+        vector = index._encode([text.strip()[:500]]) - index._centre
+        vector = (vector / np.linalg.norm(vector, axis=1, keepdims=True)).astype(np.float32)[0]
+        expected = [
+            float(np.sort(rows @ vector)[::-1][: index._top_k].mean()) for rows in index._rows
+        ]
+        assert list(index.similarities(text).values()) == expected
+
+
+def test_a_pattern_hashes_and_compares_by_its_fields() -> None:
+    first, other = build_patterns(
+        "f", [("cost", ["cost of it"], ["price"]), ("risks", [], ["risk"])]
+    )
+    again = TriggerPattern(
+        first.flow, first.trigger, first.phrases, first.keywords, first.meaning_texts
+    )
+    assert again == first
+    assert hash(again) == hash(first)
+    assert {first: 1}[again] == 1
+    assert first != other

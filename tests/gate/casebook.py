@@ -83,4 +83,11 @@ CRISIS_FILES = (
     "review10_crisis",
     "review11_crisis",
     "review12_crisis",
+    "review14_checkin_crisis",
+    "review14_clear_crisis",
+    "review15_crisis",
+    "review16_crisis",
+    "review17_crisis",
+    "review17b_crisis",
+    "review18_crisis",
 )

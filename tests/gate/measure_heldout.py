@@ -4,7 +4,8 @@ Run: ``.venv/bin/python -m tests.gate.measure_heldout tests/gate/heldout/heldout
 
 Each line is ``{"text": ...}`` or ``{"turns": [...]}`` with ``expect`` (crisis, benign or
 advice), ``cat`` and ``lang``. For ``turns`` the label is the last turn's; the earlier turns are
-assessed first and their signals passed as history, one minute apart, as the core does; when an
+assessed first and their signals passed as history, one minute apart, as the core does (a
+check-in the next turn leaves unanswered adds the signal of a "no" after that turn); when an
 earlier turn was routed to crisis, the last one counts as crisis too, since the core stays in
 crisis mode and answers it with the crisis reply (``crisisbot eval`` counts it so).
 
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.core import check_in
 from bot.gate import AdviceGuard, Assessment, CrisisGate, default_gate
 from bot.model import Signal
 
@@ -40,6 +42,7 @@ class Tally:
     benign_check_in: int = 0
     advice: int = 0
     advice_routed: int = 0
+    benign_advice: int = 0  # benign lines the advice guard would answer as medical advice
     misses: list[str] = field(default_factory=list)
 
 
@@ -52,10 +55,13 @@ def assess_item(item: dict[str, object], gate: CrisisGate) -> tuple[str, Assessm
     verdict = None
     earlier_crisis = False
     for index, text in enumerate(texts):
+        asked = verdict is not None and verdict.check_in
         if verdict is not None:
             earlier_crisis = earlier_crisis or verdict.crisis
         verdict = gate.assess(text, tuple(history), now=60.0 * index)
         history.extend(verdict.signals)
+        if asked:  # the person wrote on without answering the check-in
+            history.append(check_in.no_signal(60.0 * index))
     assert verdict is not None
     return texts[-1], verdict, earlier_crisis
 
@@ -86,6 +92,8 @@ def measure(path: Path, gate: CrisisGate, guard: AdviceGuard) -> dict[str, Tally
                 tally.benign += 1
                 tally.benign_crisis += verdict.crisis
                 tally.benign_check_in += verdict.check_in
+                answerable = verdict.outcome.value == "clear" or verdict.meaning_only
+                tally.benign_advice += answerable and guard.check(text) is not None
                 if (verdict.crisis or verdict.check_in) and key == "ALL":
                     tally.misses.append(f"benign {where}")
             else:
@@ -121,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{_rate(t.crisis_or_check_in, t.crisis):>15} {_rate(t.benign_crisis, t.benign):>15} "
             f"{_rate(t.benign_check_in, t.benign):>15} {_rate(t.advice_routed, t.advice):>15}"
         )
+    total = tallies["ALL"]
+    print(f"benign lines the advice guard answers: {_rate(total.benign_advice, total.benign)}")
     if args.misses:
         for miss in tallies["ALL"].misses:
             print(f"  {miss}")

@@ -250,7 +250,7 @@ def test_a_loss_after_signals_that_have_faded_asks_nothing(gate: CrisisGate) -> 
     ("verdict", "speaks"),
     [
         (SemanticVerdict(0.05, "check_in", "en", "passive", False, False), "semantic"),
-        (SemanticVerdict(-0.01, "clear", "en", None, False, True), "safety_net"),
+        (SemanticVerdict(-0.01, "clear", "en", None, False, True, net_asks=True), "safety_net"),
     ],
 )
 def test_a_loss_with_an_uncertain_score_or_a_safety_net_word_asks(

@@ -8,9 +8,21 @@ from bot.gate import AdviceGuard, AdviceMatch, CrisisGate
 from bot.gate.advice import TOPICS
 from tests.gate.casebook import Case, as_params, load_cases
 
+ADVICE_CASES = (
+    "advice",
+    "advice_variants",
+    "advice_languages",
+    "review14_advice",
+    "review15_advice",
+    "review16_advice",
+    "review17b_advice",
+    "review18_advice",
+)
+
 
 @pytest.mark.parametrize(
-    "case", as_params(load_cases("advice", "advice_variants", "advice_languages"))
+    "case",
+    as_params(load_cases(*ADVICE_CASES)),
 )
 def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Case) -> None:
     match = guard.check(case.text)
@@ -22,7 +34,17 @@ def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Ca
 
 
 @pytest.mark.parametrize(
-    "case", as_params(load_cases("faq", "faq_variants", "faq_languages", "low_mood"))
+    "case",
+    as_params(
+        load_cases(
+            "faq",
+            "faq_variants",
+            "faq_languages",
+            "low_mood",
+            "review14_advice_benign",
+            "review15_advice_benign",
+        )
+    ),
 )
 def test_general_question_is_not_advice(guard: AdviceGuard, case: Case) -> None:
     assert guard.check(case.text) is None
@@ -56,7 +78,8 @@ def test_empty_or_symbol_only_text_is_not_advice(guard: AdviceGuard, text: str) 
 
 
 @pytest.mark.parametrize(
-    "case", as_params(load_cases("advice", "advice_variants", "advice_languages"))
+    "case",
+    as_params(load_cases(*ADVICE_CASES)),
 )
 def test_advice_request_is_not_crisis(gate: CrisisGate, case: Case) -> None:
     assert not gate.assess(case.text).crisis

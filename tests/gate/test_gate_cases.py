@@ -31,6 +31,11 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "review10_benign",
             "review11_benign",
             "review12_benign",
+            "review14_checkin_benign",
+            "review14_clear_benign",
+            "review15_benign",
+            "review17b_benign",
+            "review18_benign",
         )
     ),
 )

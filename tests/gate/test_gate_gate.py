@@ -115,7 +115,11 @@ def test_signals_carry_the_time_passed_in(gate: CrisisGate) -> None:
 
 
 def test_public_api_is_exported_with_a_sorted_all() -> None:
-    assert bot.gate.__all__ == sorted(bot.gate.__all__)
+    # Constants first, then classes, then functions, each sorted (ruff's RUF022 order).
+    def kind(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert bot.gate.__all__ == sorted(bot.gate.__all__, key=kind)
     for name in (
         "AdviceGuard",
         "AdviceMatch",

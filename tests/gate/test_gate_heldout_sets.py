@@ -29,21 +29,37 @@ class Floor:
 
 
 FLOORS = {
-    "heldout6.jsonl": Floor(crisis=306, crisis_or_check_in=354, false_crisis=5, benign_check_in=13),
-    "heldout7.jsonl": Floor(crisis=210, crisis_or_check_in=255, false_crisis=3, benign_check_in=23),
-    "heldout8.jsonl": Floor(crisis=360, crisis_or_check_in=401, false_crisis=4, benign_check_in=24),
-    "heldout9.jsonl": Floor(crisis=340, crisis_or_check_in=350, false_crisis=5, benign_check_in=21),
-    "heldout10.jsonl": Floor(
-        crisis=313, crisis_or_check_in=328, false_crisis=6, benign_check_in=27
-    ),
+    "heldout6.jsonl": Floor(crisis=322, crisis_or_check_in=357, false_crisis=2, benign_check_in=6),
+    "heldout7.jsonl": Floor(crisis=230, crisis_or_check_in=257, false_crisis=2, benign_check_in=15),
+    "heldout8.jsonl": Floor(crisis=373, crisis_or_check_in=403, false_crisis=3, benign_check_in=12),
+    "heldout9.jsonl": Floor(crisis=346, crisis_or_check_in=351, false_crisis=5, benign_check_in=6),
+    "heldout10.jsonl": Floor(crisis=320, crisis_or_check_in=331, false_crisis=0, benign_check_in=5),
     "heldout11.jsonl": Floor(
-        crisis=336, crisis_or_check_in=341, false_crisis=4, benign_check_in=25
+        crisis=337, crisis_or_check_in=341, false_crisis=1, benign_check_in=16
     ),
     "heldout12.jsonl": Floor(
-        crisis=280, crisis_or_check_in=284, false_crisis=7, benign_check_in=25
+        crisis=280, crisis_or_check_in=284, false_crisis=8, benign_check_in=16
     ),
     "heldout13.jsonl": Floor(
-        crisis=205, crisis_or_check_in=265, false_crisis=13, benign_check_in=38
+        crisis=216, crisis_or_check_in=268, false_crisis=14, benign_check_in=35
+    ),
+    "heldout14.jsonl": Floor(
+        crisis=343, crisis_or_check_in=369, false_crisis=18, benign_check_in=35
+    ),
+    "heldout15.jsonl": Floor(
+        crisis=236, crisis_or_check_in=323, false_crisis=20, benign_check_in=41
+    ),
+    "heldout17.jsonl": Floor(
+        crisis=356, crisis_or_check_in=366, false_crisis=38, benign_check_in=43
+    ),
+    "heldout16.jsonl": Floor(
+        crisis=424, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
+    ),
+    "heldout18.jsonl": Floor(
+        crisis=311, crisis_or_check_in=320, false_crisis=25, benign_check_in=16
+    ),
+    "heldout19.jsonl": Floor(
+        crisis=249, crisis_or_check_in=285, false_crisis=20, benign_check_in=6
     ),
 }
 
@@ -70,3 +86,35 @@ def test_heldout_set_keeps_its_false_alarms_down(name: str, tallies: dict[str, T
 
 def test_every_heldout_set_has_a_floor() -> None:
     assert sorted(p.name for p in HELDOUT.glob("*.jsonl")) == sorted(FLOORS)
+
+
+# Advice lines the advice guard answers, at least, and benign lines it would answer as medical
+# advice, at most, per set (figures in docs/crisis.md, "The advice guard"). An advice line routed
+# to crisis or to a check-in by the gate is not answered by the guard, so a line of slack is left.
+ADVICE_FLOORS = {
+    "heldout6.jsonl": (51, 0),
+    "heldout7.jsonl": (34, 1),
+    "heldout8.jsonl": (89, 1),
+    "heldout9.jsonl": (80, 1),
+    "heldout10.jsonl": (70, 0),
+    "heldout11.jsonl": (69, 2),
+    "heldout12.jsonl": (39, 0),
+    "heldout13.jsonl": (29, 3),
+    "heldout14.jsonl": (74, 1),
+    "heldout15.jsonl": (67, 0),
+    "heldout16.jsonl": (87, 2),
+    "heldout17.jsonl": (76, 0),
+    "heldout18.jsonl": (66, 0),
+    "heldout19.jsonl": (54, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADVICE_FLOORS))
+def test_heldout_set_keeps_its_advice_routing(name: str, tallies: dict[str, Tally]) -> None:
+    routed, false_advice = ADVICE_FLOORS[name]
+    assert tallies[name].advice_routed >= routed
+    assert tallies[name].benign_advice <= false_advice
+
+
+def test_every_heldout_set_has_an_advice_floor() -> None:
+    assert sorted(ADVICE_FLOORS) == sorted(FLOORS)

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bot.gate import AdviceGuard, CrisisGate, load_lexicon
+from bot.gate import AdviceGuard, CrisisGate, default_gate, load_lexicon
 from bot.gate.advice import ADVICE_PATH, _load
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.gate import DECIDED_UNREAD_CHARS
@@ -286,6 +286,69 @@ def test_guard_reuses_the_text_the_gate_read(gate: CrisisGate, guard: AdviceGuar
     after = draft.cache_info()
     assert after.hits == before.hits + 1
     assert after.misses == before.misses
+
+
+@pytest.fixture(scope="module")
+def paired() -> tuple[CrisisGate, AdviceGuard]:
+    """A gate and a guard wired as the core wires them: one anchor vocabulary for both."""
+    gate = default_gate()
+    guard = AdviceGuard.default()
+    guard.read_after(gate)
+    return gate, guard
+
+
+SHORT_MIXED = (
+    "how much ketamine should i take",
+    "i want to kill myself",
+    "is it safe to drink after my spravato session",
+    "we ran 10 kms this morning and i am 15 years old",
+    "kms",
+    "my friend said she took 40 pills",
+    "can i stop my antidepressants before the infusion",
+)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_guard_wired_after_the_gate_decides_as_both_alone(
+    gate: CrisisGate, guard: AdviceGuard, paired: tuple[CrisisGate, AdviceGuard], seed: int
+) -> None:
+    wired_gate, wired_guard = paired
+    for text in (*SHORT_MIXED, *_random_long_texts(10, seed)):
+        assert wired_gate.assess(text) == gate.assess(text), text
+        assert wired_guard.check(text) == guard.check(text), text
+
+
+def test_the_guard_reads_the_views_and_anchors_the_gate_found(
+    paired: tuple[CrisisGate, AdviceGuard],
+) -> None:
+    gate, guard = paired
+    text = "how much ketamine should i take while my doctor is away this week"
+    gate.assess(text)
+    gate_text = build_gate_text(text, gate._corrector)
+    assert build_gate_text(text, guard._corrector) is gate_text
+    assert guard._rule_set.anchors(gate_text) is gate.phrase_sets[0].anchors(gate_text)
+    assert guard.check(text) is not None
+
+
+def test_rules_in_order_hold_exactly_the_hits_of_one_search(guard: AdviceGuard) -> None:
+    order = {rule_id: index for index, rule_id in enumerate(guard._rules)}
+    for text in (*SHORT_MIXED, *_random_long_texts(8, 5)):
+        gate_text = build_gate_text(text, guard._corrector)
+        in_order = list(guard._rule_set.find_in_order(gate_text))
+        ids = [rule_id for rule_id, _ in in_order]
+        assert ids == sorted(set(ids), key=order.__getitem__)
+        assert [hit for _, hits in in_order for hit in hits] == guard._rule_set.find(gate_text)
+
+
+def test_word_start_patterns_are_tried_only_where_one_of_them_matches(gate: CrisisGate) -> None:
+    rules = gate.phrase_sets[0]
+    text = _noise(1500) + " how many pills would kill me. kms " + _noise(1500)
+    gate_text = build_gate_text(text, gate._corrector)
+    hits = rules.find(gate_text)
+    assert hits == rules.find_whole(gate_text)
+    assert {"coded.kms", "means.lethal_amount"} <= {hit.entry_id for hit in hits}
+    starts = rules._starts.positions(gate_text, 0, gate_text.views[0])
+    assert 0 < len(starts) <= 4  # a few positions in 3,000 characters, not every word
 
 
 def test_masked_words_are_resolved_only_by_a_corrector_that_knows_them() -> None:

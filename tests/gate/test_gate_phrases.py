@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.gate import phrases
 from bot.gate.lexicon_load import load_lexicon
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase, squeeze_all
 
@@ -86,3 +87,20 @@ def test_every_built_in_phrase_compiles_to_bounded_quantifiers_only() -> None:
     for phrase in phrases:
         compiled = compile_phrase(phrase)
         assert not _UNBOUNDED.search(compiled.regex), phrase
+
+
+def test_a_group_compiles_the_same_wherever_it_stands_and_whatever_was_compiled_first() -> None:
+    written = [
+        "take (my|the) (pills|pill) ~2 now",
+        "(my|the) (pills|pill)? (gone|away)",
+        "(my|the)",
+    ]
+    fresh = []
+    for phrase in written:
+        phrases._GROUP_CACHE.clear()
+        compile_phrase.cache_clear()
+        fresh.append(compile_phrase(phrase))
+    compile_phrase.cache_clear()
+    assert [compile_phrase(phrase) for phrase in written] == fresh  # groups now from the cache
+    with pytest.raises(PhraseSyntaxError, match="unclosed group"):
+        compile_phrase("(my|the (pills|pill)")

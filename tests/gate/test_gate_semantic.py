@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.embedding import shared_encoder
@@ -38,14 +39,26 @@ def shipped_rebuild(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Reb
     return out, rebuild(data_dir=out)
 
 
-def test_shipped_vectors_are_exactly_what_rebuild_writes(
+def test_shipped_vectors_are_what_rebuild_writes(
     shipped_rebuild: tuple[Path, Rebuilt],
 ) -> None:
+    """The same vectors to within rounding, and the same metadata but the vectors' own hash.
+
+    The encoder's arithmetic rounds differently on another CPU or numpy release, which moves a
+    float16 by its last bit: such a rebuild is not stale. Changed exemplars are (another shape,
+    other rows, another exemplar hash in the metadata).
+    """
     out, _ = shipped_rebuild
-    for name in (VECTORS_FILE, META_FILE):
-        assert (out / name).read_bytes() == (DATA_DIR / name).read_bytes(), (
-            f"{name} is stale: run `crisisbot gate rebuild` and commit it"
-        )
+    stale = "is stale: run `crisisbot gate rebuild` and commit it"
+    rebuilt, shipped = np.load(out / VECTORS_FILE), np.load(DATA_DIR / VECTORS_FILE)
+    assert rebuilt.shape == shipped.shape, f"{VECTORS_FILE} {stale}"
+    difference = np.abs(rebuilt.astype(np.float32) - shipped.astype(np.float32)).max()
+    assert difference <= 4e-4, f"{VECTORS_FILE} {stale}"
+    meta_rebuilt = json.loads((out / META_FILE).read_text(encoding="utf-8"))
+    meta_shipped = json.loads((DATA_DIR / META_FILE).read_text(encoding="utf-8"))
+    for meta in (meta_rebuilt, meta_shipped):
+        meta.pop("vectors_sha256")
+    assert meta_rebuilt == meta_shipped, f"{META_FILE} {stale}"
 
 
 def test_out_of_fold_figures_stay_above_the_floor(shipped_rebuild: tuple[Path, Rebuilt]) -> None:
@@ -72,6 +85,15 @@ def test_figures_with_translations_held_out_are_reported_and_sterner(
     assert held_out.crisis_recall < plain.crisis_recall
     stored = json.loads((out / META_FILE).read_text(encoding="utf-8"))["cross_validation"]
     assert stored["translations_held_out"]["per_language"]["*"]["crisis"] == plain.crisis
+    # every candidate k on those folds, at 1, 3 and 5% false crisis: more false alarms allowed,
+    # never less recall; the chosen k's 3% figure is the one above
+    assert set(result.grouped_k_scores) == set(result.k_scores)
+    for recalls in result.grouped_k_scores.values():
+        assert list(recalls) == sorted(recalls)
+    assert result.grouped_k_scores[result.k][1] == result.grouped_recall
+    assert stored["translations_held_out"]["k_recall_at_false_crisis"][str(result.k)]["0.03"] == (
+        round(result.grouped_recall, 4)
+    )
 
 
 def test_translation_keys_pair_the_lines_of_translated_files() -> None:
@@ -286,7 +308,7 @@ def test_detector_loads_and_scores_with_the_network_cut() -> None:
         "    pass\n"
         "from bot.gate import default_gate\n"
         "a = default_gate().assess('ich will einfach nicht mehr aufwachen')\n"
-        "print(a.crisis, sorted(a.detectors))\n"
+        "print(a.crisis, 'semantic' in a.detectors)\n"
     )
     result = subprocess.run(
         [unshare, "-rn", sys.executable, "-c", script],
@@ -296,7 +318,7 @@ def test_detector_loads_and_scores_with_the_network_cut() -> None:
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.decode().strip() == "True ['semantic']"
+    assert result.stdout.decode().strip() == "True True"
 
 
 def test_shipped_exemplars_cover_every_supported_language() -> None:

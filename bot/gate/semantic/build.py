@@ -13,6 +13,9 @@
 5. The same figures once more with translations held out together (folds by
    ``Exemplar.translation_key``, the chosen ``k`` and thresholds): the folds above keep a line's
    translations in the index, which flatters every language; these are the sterner figures.
+   With them, each candidate ``k``'s recall at 1, 3 and 5% false crisis on those folds, which
+   ``k`` and thresholds are not chosen on (``tests/gate/compare_heads.py`` compares heads and
+   threshold choices on them).
 
 Nothing is random: the same exemplars and model give byte-identical files.
 """
@@ -47,6 +50,7 @@ from bot.gate.semantic.thresholds import (
     PLAIN_FALSE_CRISIS_TARGET,
     STRICT_PLAIN_LANGUAGES,
     Thresholds,
+    _above_share,
     at_least,
     band,
     choose,
@@ -58,6 +62,8 @@ CANDIDATE_K = (1, 3, 5, 7)
 K_TOLERANCE = 0.005
 """Out-of-fold recall a larger k must gain over a smaller one to be chosen instead."""
 ENCODE_BATCH = 64
+GROUPED_SHARES = (0.01, 0.03, 0.05)
+"""False crisis shares at which recall is reported with translations held out together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class Rebuilt:
     thresholds: dict[str, Thresholds]
     grouped_recall: float  # pooled recall at the target, translations held out together
     grouped_figures: list[FoldFigures]  # per language, translations held out, same thresholds
+    grouped_k_scores: dict[int, tuple[float, ...]]  # candidate k -> recall at GROUPED_SHARES
 
 
 def encode_all(texts: Sequence[str], encoder: Encoder) -> npt.NDArray[np.float32]:
@@ -113,6 +120,12 @@ def _recall_at_false_crisis(
     benign = scores[~crisis]
     threshold = choose(scores[crisis], benign, np.zeros(len(benign), dtype=bool)).crisis
     return float(np.mean(scores[crisis] >= threshold))
+
+
+def _recall_at_share(
+    scores: npt.NDArray[np.float64], crisis: npt.NDArray[np.bool_], share: float
+) -> float:
+    return float(np.mean(scores[crisis] >= _above_share(scores[~crisis], share)))
 
 
 def _thresholds(
@@ -141,12 +154,14 @@ def _figures(
     table: dict[str, Thresholds],
     identifier: LanguageIdentifier,
     net: npt.NDArray[np.bool_],
+    *,
+    asks: npt.NDArray[np.bool_],
 ) -> list[FoldFigures]:
     outcome = []
-    for score, exemplar, hit in zip(scores, exemplars, net, strict=True):
+    for score, exemplar, hit, ask in zip(scores, exemplars, net, asks, strict=True):
         limits = effective(table, identifier.guess(exemplar.text).best)
         decided = band(float(score), limits, bool(hit))
-        net_asks = bool(hit) and score >= limits.clear
+        net_asks = bool(ask) and score >= limits.clear
         outcome.append((decided == "crisis", decided == "check_in" or net_asks))
     languages = sorted({e.language for e in exemplars})
     figures = []
@@ -199,18 +214,30 @@ def cross_validate(
     top = max(k_scores.values())
     best_k = min(k for k in CANDIDATE_K if k_scores[k] >= top - K_TOLERANCE)
     net = np.array([safety_net.hits(e.text) for e in exemplars])
+    asks = np.array([safety_net.asks(e.text) for e in exemplars])  # outside the net's idioms
     table = _thresholds(oof[best_k], exemplars, net)
-    figures = _figures(oof[best_k], exemplars, table, identifier, net)
+    figures = _figures(oof[best_k], exemplars, table, identifier, net, asks=asks)
     grouped_folds = grouped_fold_of(
         [f"{e.translation_key}/{e.label}" for e in exemplars],
         [e.label for e in exemplars],
         FOLDS,
     )
-    index = ExemplarIndex(vectors, crisis, categories, languages, best_k)
-    grouped = out_of_fold_margins(index, grouped_folds)
-    grouped_figures = _figures(grouped, exemplars, table, identifier, net)
+    held_out = {
+        k: out_of_fold_margins(
+            ExemplarIndex(vectors, crisis, categories, languages, k), grouped_folds
+        )
+        for k in CANDIDATE_K
+    }
+    grouped_k_scores = {
+        k: tuple(_recall_at_share(held_out[k], crisis, s) for s in GROUPED_SHARES)
+        for k in CANDIDATE_K
+    }
+    grouped = held_out[best_k]
+    grouped_figures = _figures(grouped, exemplars, table, identifier, net, asks=asks)
     grouped_recall = _recall_at_false_crisis(grouped, crisis)
-    return Rebuilt(best_k, k_scores, figures, table, grouped_recall, grouped_figures)
+    return Rebuilt(
+        best_k, k_scores, figures, table, grouped_recall, grouped_figures, grouped_k_scores
+    )
 
 
 def _npy_bytes(array: npt.NDArray[np.float16]) -> bytes:
@@ -248,6 +275,12 @@ def rebuild(
             "per_language": {f.language: f.as_dict() for f in result.figures},
             "translations_held_out": {
                 "recall_at_false_crisis_target": round(result.grouped_recall, 4),
+                "k_recall_at_false_crisis": {
+                    str(k): {
+                        f"{s:.2f}": round(v, 4) for s, v in zip(GROUPED_SHARES, r, strict=True)
+                    }
+                    for k, r in result.grouped_k_scores.items()
+                },
                 "per_language": {f.language: f.as_dict() for f in result.grouped_figures},
             },
         },
@@ -290,7 +323,14 @@ def figures_table(result: Rebuilt) -> str:
         )
     lines.append(
         f"\nWith translations held out together: crisis recall at {FALSE_CRISIS_TARGET:.0%} false "
-        f"crisis {result.grouped_recall:.1%} (k={result.k})."
+        f"crisis {result.grouped_recall:.1%} (k={result.k}); recall at "
+        + " / ".join(f"{s:.0%}" for s in GROUPED_SHARES)
+        + " false crisis: "
+        + ", ".join(
+            f"k={k} " + " / ".join(f"{v:.1%}" for v in r)
+            for k, r in result.grouped_k_scores.items()
+        )
+        + "."
     )
     return "\n".join(lines)
 

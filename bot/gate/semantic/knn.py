@@ -54,10 +54,21 @@ class ExemplarIndex:
         """The most common category among the k crisis exemplars nearest a query, given the
         query's similarities to every exemplar."""
         indexes = np.flatnonzero(self.crisis)
-        nearest = indexes[np.argsort(-sims[indexes], kind="stable")[: self.k]]
+        nearest = indexes[_nearest_first(sims[indexes], self.k)]
         counts = Counter(self.categories[i] for i in nearest)
         best = max(counts.values())
         return str(next(self.categories[i] for i in nearest if counts[self.categories[i]] == best))
+
+
+def _nearest_first(sims: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
+    """``np.argsort(-sims, kind="stable")[:k]``: the ``k`` largest, ties in index order, found
+    among the values at least the ``k``-th largest instead of sorting them all."""
+    if k >= len(sims):
+        return np.argsort(-sims, kind="stable")[:k]
+    kth = np.partition(sims, len(sims) - k)[len(sims) - k]
+    close = np.flatnonzero(sims >= kth)  # in index order, so the stable sort keeps ties so
+    chosen: npt.NDArray[np.intp] = close[np.argsort(-sims[close], kind="stable")[:k]]
+    return chosen
 
 
 def _top_mean(sims: npt.NDArray[np.float32], k: int) -> Scores:

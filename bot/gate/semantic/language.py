@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from bot.embedding.langid import restricted_identifier
+
 LANGUAGES = (
     "en", "es", "fr", "de", "pt", "it", "nl", "ru", "uk", "pl", "tr",
     "ar", "ar-Latn", "hi", "hi-Latn", "zh",
@@ -117,13 +119,8 @@ class LanguageIdentifier:
     """Identifies the supported languages; thread-safe, loaded once."""
 
     def __init__(self) -> None:
-        from py3langid.langid import MODEL_FILE
-        from py3langid.langid import LanguageIdentifier as Langid
-
-        self._latin: Any = Langid.from_pickled_model(MODEL_FILE, norm_probs=True)
-        self._latin.set_languages(list(LATIN_IDENTIFIED))
-        self._cyrillic: Any = Langid.from_pickled_model(MODEL_FILE, norm_probs=True)
-        self._cyrillic.set_languages(["ru", "uk"])
+        self._latin: Any = restricted_identifier(LATIN_IDENTIFIED)
+        self._cyrillic: Any = restricted_identifier(["ru", "uk"])
         self._lock = threading.Lock()
 
     def guess(self, text: str) -> LanguageGuess:

@@ -11,8 +11,20 @@ benign about it ("me muero de hambre", "this traffic is killing me"). The words 
 
 A term ending in ``*`` matches any word that starts so; other terms match whole words; terms of
 several words match those words in a row. Terms in scripts written without spaces between words
-(Chinese) or with attached particles (Arabic, Devanagari) match anywhere in the text. Matching
-is case-, accent- and width-insensitive, and costs one pass over the words of the message.
+(Chinese, Japanese) or with attached particles (Arabic, Devanagari, Korean) match anywhere in the
+text. Matching is case-, accent- and width-insensitive, and costs one pass over the words of the
+message.
+
+Idioms (``idioms:`` in the same file, per language) read some of those words as everyday speech
+("my phone died", "dying to know", "muerta de sueño"): the words an idiom covers ask no check-in
+(:meth:`SafetyNet.asks`), and any other safety-net word of the message still does ("my phone
+died and I want to die" asks). The semantic detector's bands keep reading every word
+(:meth:`SafetyNet.hits`), so its thresholds stay where cross-validation put them.
+An idiom is written like a term, with ``(a|b)`` for alternatives and ``(a|b)?`` for an optional
+group of words::
+
+    idioms:
+      en: ["(phone|battery) (is|just)? (died|dead)", "dying to (know|see)"]
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.errors import ModelError
@@ -29,11 +42,16 @@ from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
 MAX_SCAN_CHARS = 8192
+VARIANTS_CACHE_SIZE = 32
+"""How many recent texts keep their folded views."""
 
 _WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(r"[a-z0-9_]")
 _ANYWHERE_SCRIPT = re.compile(
-    r"[\u0600-\u06ff\u0750-\u077f\u0900-\u097f\u3400-\u9fff\uf900-\ufaff]"
+    r"[\u0600-\u06ff\u0750-\u077f\u0900-\u097f\u1100-\u11ff\u3040-\u30ff\u3130-\u318f"
+    r"\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
+"""Arabic, Devanagari, Hangul (folded into its letters, U+1100-U+11FF), kana and Han."""
 
 
 _TATWEEL = "\u0640"
@@ -67,6 +85,9 @@ _SPACED_DEVANAGARI = re.compile(
 """Three or more single Devanagari syllables (a letter with its marks, a conjunct written with
 a virama) separated by spaces: "आ त्म ह त्या"."""
 _LONG_RUN = re.compile(r"(\w)\1{2,}")
+_IDIOM_TOKEN = re.compile(r"\(([^()]*)\)(\?)?|(\S+)")
+_WORD_OR_STAR = re.compile(r"[^\W_]+\*?")
+"""The words of an idiom, a trailing ``*`` kept; punctuation between them reads as a space."""
 _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
 
 
@@ -130,7 +151,21 @@ def _variants(text: str) -> list[str]:
     """The folded views of ``text`` to search: as written, with spaced letters joined, with Latin
     lookalikes inside Cyrillic words read as Cyrillic, with Greek, Cyrillic or Armenian
     lookalikes inside Latin words read as Latin, and with spaced Devanagari syllables joined
-    (before folding drops the virama that binds a conjunct)."""
+    (before folding drops the virama that binds a conjunct).
+
+    Remembered for the last few texts: the semantic detector and the crisis terms read the same
+    message one after the other.
+    """
+    return list(_variants_of(text))
+
+
+def folded_text(text: str) -> str:
+    """``fold`` of the part of ``text`` that is read (remembered, as :func:`_variants` is)."""
+    return _variants_of(text)[0]
+
+
+@lru_cache(maxsize=VARIANTS_CACHE_SIZE)
+def _variants_of(text: str) -> tuple[str, ...]:
     text = text[:MAX_SCAN_CHARS]
     folded = fold(text)
     found = [folded]
@@ -149,7 +184,7 @@ def _variants(text: str) -> list[str]:
         syllables = fold(_SPACED_DEVANAGARI.sub(lambda match: match.group().replace(" ", ""), text))
         if syllables not in found:
             found.append(syllables)
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +194,92 @@ class _Term:
     tag: int = 0  # which group of terms it came from (see SafetyNet.tags_in)
 
 
+def _idiom_word(word: str) -> str:
+    """One folded word of an idiom as a regex: a trailing ``*`` reads any ending."""
+    if word.endswith("*"):
+        return re.escape(word.rstrip("*")) + r"\w*"
+    return re.escape(word)
+
+
+def idiom_regex(idiom: str) -> str:
+    """The regex of one idiom over folded text: words in a row, ``(a|b)`` alternatives of
+    words, ``(a|b)?`` optional; whole words, except in scripts written without spaces."""
+    folded = fold(idiom.strip())
+    parts: list[str] = []
+    for match in _IDIOM_TOKEN.finditer(folded):
+        group, optional, word = match.groups()
+        if word is not None:
+            piece = r"[\W_]+".join(_idiom_word(w) for w in _WORD_OR_STAR.findall(word))
+        else:
+            alternatives = [
+                r"[\W_]+".join(_idiom_word(w) for w in _WORD_OR_STAR.findall(alt))
+                for alt in group.split("|")
+            ]
+            piece = "(?:" + "|".join(a for a in alternatives if a) + ")"
+        if not piece or piece == "(?:)":
+            raise ValueError(f"empty word in idiom {idiom!r}")
+        if not parts:
+            if optional:
+                raise ValueError(f"an idiom cannot start with an optional group: {idiom!r}")
+            parts.append(piece)
+        elif optional:
+            parts.append(rf"(?:[\W_]+{piece})?")
+        else:
+            parts.append(rf"[\W_]+{piece}")
+    if not parts:
+        raise ValueError(f"empty idiom {idiom!r}")
+    body = "".join(parts)
+    if _ANYWHERE_SCRIPT.search(folded):
+        return body
+    return rf"(?<!\w){body}(?!\w)"
+
+
+_WORD_START = r"(?<!\w)"
+
+
+def _alternation(regexes: list[str]) -> str:
+    """``regexes`` as one alternation, each run of whole-word idioms behind one word-start test.
+
+    The same matches as ``"|".join(regexes)`` (the alternatives keep their order, and the test
+    is the one each of them starts with), but a position inside a word fails once instead of
+    once per idiom: the sub over a 4 KB text costs a fraction of the CPU.
+    """
+    parts: list[str] = []
+    run: list[str] = []
+    for regex in [*regexes, ""]:
+        if regex.startswith(_WORD_START):
+            run.append(regex.removeprefix(_WORD_START))
+            continue
+        if run:
+            parts.append(_WORD_START + "(?:" + "|".join(run) + ")")
+            run = []
+        if regex:
+            parts.append(regex)
+    return "|".join(parts)
+
+
 class SafetyNet:
     """Finds safety-net vocabulary in a text."""
 
-    def __init__(self, terms: Iterable[str], tags: Iterable[int] | None = None) -> None:
+    def __init__(
+        self,
+        terms: Iterable[str],
+        tags: Iterable[int] | None = None,
+        idioms: Iterable[str] = (),
+    ) -> None:
         """``terms`` as the file writes them; ``tags`` (one per term) name their groups for
-        :meth:`tags_in`, all 0 when not given."""
+        :meth:`tags_in`, all 0 when not given; ``idioms`` cover words read as everyday speech."""
+        idioms = list(idioms)
+        regexes = [idiom_regex(idiom) for idiom in idioms]
+        self._idioms = re.compile(_alternation(regexes)) if regexes else None
+        # Whole-word idioms blank whole words only; an idiom of a script written without spaces
+        # may blank part of a word, in ASCII text too when it has an ASCII alternative.
+        part_words = [
+            regex
+            for idiom, regex in zip(idioms, regexes, strict=True)
+            if not regex.startswith(_WORD_START) and _ASCII_WORD.search(fold(idiom))
+        ]
+        self._part_words = re.compile("|".join(part_words)) if part_words else None
         self._exact: dict[str, list[_Term]] = {}
         self._prefixed: dict[str, list[_Term]] = {}
         self._anywhere: list[str] = []
@@ -209,6 +324,9 @@ class SafetyNet:
         languages = data.get("languages", data) if isinstance(data, dict) else None
         if not isinstance(languages, dict):
             raise ModelError(f"{path}:1:1: the safety net maps 'languages' to lists of terms")
+        idioms = cls._idioms_of(path, data.get("idioms", {}) if isinstance(data, dict) else {})
+        if languages is data:
+            languages = {key: value for key, value in data.items() if key != "idioms"}
         terms: list[str] = []
         for language, listed in languages.items():
             entries = listed
@@ -219,11 +337,95 @@ class SafetyNet:
                 place = place_in_file(path, loc)
                 raise ModelError(f"{place}: languages.{language} must be a list of quoted terms")
             terms.extend(entries)
-        return cls(terms)
+        return cls(terms, idioms=idioms)
+
+    @staticmethod
+    def _idioms_of(path: Path, listed: object) -> list[str]:
+        """Every language's idioms of the file, each checked to compile."""
+        if not isinstance(listed, dict):
+            raise ModelError(f"{place_in_file(path, ('idioms',))}: idioms maps languages to lists")
+        idioms: list[str] = []
+        for language, entries in listed.items():
+            if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+                # The place is looked up only for an error: it parses the file again.
+                place = place_in_file(path, ("idioms", language))
+                raise ModelError(f"{place}: idioms.{language} must be a list of quoted idioms")
+            for index, entry in enumerate(entries):
+                try:
+                    idiom_regex(entry)
+                except (ValueError, re.error) as error:
+                    where = place_in_file(path, ("idioms", language, index))
+                    raise ModelError(
+                        f"{where}: idiom {entry!r} does not compile: {error}"
+                    ) from error
+            idioms.extend(entries)
+        return idioms
 
     def hits(self, text: str) -> bool:
-        """Whether ``text`` carries any of the vocabulary."""
-        return any(self._hits_folded(folded) for folded in _variants(text))
+        """Whether ``text`` carries any of the vocabulary, idioms included (the semantic
+        detector's thresholds are chosen on this reading)."""
+        return self.hits_in(self.views(text))
+
+    def asks(self, text: str) -> bool:
+        """Whether ``text`` carries any of the vocabulary outside its idioms: the words that ask
+        a check-in when the meaning is not confidently benign."""
+        return self.asks_in(self.views(text))
+
+    @staticmethod
+    def views(text: str) -> list[str]:
+        """The folded views of ``text`` that :meth:`hits_in` and :meth:`asks_in` read: fold a
+        text once when it is asked both."""
+        return _variants(text)
+
+    def hits_in(self, views: list[str]) -> bool:
+        """:meth:`hits` on the views :meth:`views` gave."""
+        return any(self._hits_folded(folded) for folded in views)
+
+    def asks_in(self, views: list[str]) -> bool:
+        """:meth:`asks` on the views :meth:`views` gave.
+
+        Blanking the idioms of a 4 KB view costs a millisecond or more (several, for letters
+        spaced over the whole message: every letter starts a word), so a view is blanked only
+        when it could still ask afterwards: blanking whole words only removes words, so a term
+        found afterwards has every word of it in the view already.
+        """
+        idioms = self._idioms
+        if idioms is None:
+            return any(self._hits_folded(folded) for folded in views)
+        return any(
+            self._hits_folded(idioms.sub(" ", folded))
+            for folded in views
+            if not self._whole_words_blanked(folded) or self._may_hit(folded)
+        )
+
+    def _whole_words_blanked(self, folded: str) -> bool:
+        """Whether blanking the idioms of ``folded`` can only remove whole words: an ASCII text
+        that no idiom of a script written without spaces matches."""
+        return folded.isascii() and (
+            self._part_words is None or not self._part_words.search(folded)
+        )
+
+    def _may_hit(self, folded: str) -> bool:
+        """Whether every word of some term occurs in ``folded`` (a prefix term's last word
+        taken as present): without that, no term can match it, however words are removed."""
+        present = set(_WORD.findall(folded))
+        for word in present:
+            for term in self._exact.get(word, ()):
+                needed = term.words[1:-1] if term.prefix else term.words[1:]
+                if all(other in present for other in needed):
+                    return True
+            if self._starts_a_prefix_term(word):
+                return True
+        return False
+
+    def _starts_a_prefix_term(self, word: str) -> bool:
+        """Whether ``word`` begins with a one-word prefix term ("suicid*")."""
+        for length in self._lengths:
+            if length > len(word):
+                break
+            if word[:length] in self._prefixed:
+                return True
+        return False
 
     def _hits_folded(self, folded: str) -> bool:
         # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
@@ -237,11 +439,8 @@ class SafetyNet:
         for index, word in enumerate(words):
             if word in self._exact and self._follows(self._exact[word], words, index):
                 return True
-            for length in self._lengths:
-                if length > len(word):
-                    break
-                if word[:length] in self._prefixed:
-                    return True
+            if self._starts_a_prefix_term(word):
+                return True
         return False
 
     def tags_in(self, text: str) -> set[int]:
@@ -289,4 +488,4 @@ class SafetyNet:
         return False
 
 
-__all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold"]
+__all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold", "folded_text"]
