@@ -85,7 +85,22 @@ class Acceptor:
         on_unreadable: Callable[[], None],
         metrics_page: Callable[[], bytes],
     ) -> None:
-        """Answer the acceptor's messages until it closes its end (it stopped)."""
+        """Answer the acceptor's messages until it closes its end (it stopped).
+
+        A reset is a close too: the kernel resets the pair when the acceptor exits with bytes
+        it had not read yet, which a stop can leave behind. Its exit code says how it ended.
+        """
+        try:
+            await self._answer(on_commit, on_unreadable, metrics_page)
+        except ConnectionResetError:
+            _LOGGER.info("the webhook's process reset its end of the pair while stopping")
+
+    async def _answer(
+        self,
+        on_commit: Callable[[], None],
+        on_unreadable: Callable[[], None],
+        metrics_page: Callable[[], bytes],
+    ) -> None:
         while line := await self._reader.readline():
             message = line.strip()
             if message == COMMITTED:

@@ -101,7 +101,7 @@ def test_an_update_acknowledged_before_a_kill_is_decided_and_answered_after_a_re
             )
 
         wait_until(answered, TIMEOUT, "both acknowledged updates decided and answered")
-        assert process.stop() == 0
+        assert process.stop() == 0, process.stderr()[-4000:]
         with storage.transaction(write=False) as connection:
             decided = set(connection.execute(select(processed_updates.c.update_id)).scalars())
             stored = set(connection.execute(select(conversations.c.conversation_id)).scalars())

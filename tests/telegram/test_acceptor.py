@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -154,6 +155,23 @@ async def test_it_stops_when_the_bots_process_is_gone(bot_side: BotSide) -> None
     assert await asyncio.wait_for(bot_side.acceptor.process.wait(), timeout=60) == 0
     with pytest.raises(httpx.ConnectError):
         await asyncio.to_thread(httpx.get, f"http://127.0.0.1:{bot_side.port}/healthz")
+
+
+async def test_a_reset_of_the_pair_ends_serving_like_a_close() -> None:
+    ours, theirs = socket.socketpair()
+    reader, writer = await asyncio.open_unix_connection(sock=ours)
+    writer.write(b"a page the acceptor never read\n")
+    await writer.drain()
+    theirs.close()  # closed with bytes unread: the kernel resets the pair
+    acceptor = Acceptor(cast(asyncio.subprocess.Process, None), reader, writer)
+    heard: list[str] = []
+    await acceptor.serve(
+        on_commit=lambda: heard.append("committed"),
+        on_unreadable=lambda: heard.append("unreadable"),
+        metrics_page=lambda: PAGE,
+    )
+    writer.close()
+    assert heard == []
 
 
 def test_the_acceptors_settings_keep_the_token_secret_and_database_url_out_of_their_repr() -> None:
