@@ -90,4 +90,5 @@ CRISIS_FILES = (
     "review17_crisis",
     "review17b_crisis",
     "review18_crisis",
+    "review19_crisis",
 )

@@ -17,6 +17,7 @@ ADVICE_CASES = (
     "review16_advice",
     "review17b_advice",
     "review18_advice",
+    "review19_advice",
 )
 
 

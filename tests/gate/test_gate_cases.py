@@ -36,6 +36,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "review15_benign",
             "review17b_benign",
             "review18_benign",
+            "review19_benign",
         )
     ),
 )

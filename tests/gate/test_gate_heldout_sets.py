@@ -53,13 +53,13 @@ FLOORS = {
         crisis=356, crisis_or_check_in=366, false_crisis=38, benign_check_in=43
     ),
     "heldout16.jsonl": Floor(
-        crisis=424, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
+        crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
     ),
     "heldout18.jsonl": Floor(
         crisis=311, crisis_or_check_in=320, false_crisis=25, benign_check_in=16
     ),
     "heldout19.jsonl": Floor(
-        crisis=249, crisis_or_check_in=285, false_crisis=20, benign_check_in=6
+        crisis=293, crisis_or_check_in=298, false_crisis=20, benign_check_in=6
     ),
 }
 
@@ -105,7 +105,7 @@ ADVICE_FLOORS = {
     "heldout16.jsonl": (87, 2),
     "heldout17.jsonl": (76, 0),
     "heldout18.jsonl": (66, 0),
-    "heldout19.jsonl": (54, 0),
+    "heldout19.jsonl": (64, 0),
 }
 
 
