@@ -61,6 +61,9 @@ FLOORS = {
     "heldout19.jsonl": Floor(
         crisis=293, crisis_or_check_in=298, false_crisis=20, benign_check_in=6
     ),
+    "heldout20.jsonl": Floor(
+        crisis=246, crisis_or_check_in=310, false_crisis=8, benign_check_in=14
+    ),
 }
 
 
@@ -106,6 +109,7 @@ ADVICE_FLOORS = {
     "heldout17.jsonl": (76, 0),
     "heldout18.jsonl": (66, 0),
     "heldout19.jsonl": (64, 0),
+    "heldout20.jsonl": (49, 0),
 }
 
 
