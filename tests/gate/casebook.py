@@ -91,4 +91,5 @@ CRISIS_FILES = (
     "review17b_crisis",
     "review18_crisis",
     "review19_crisis",
+    "review20_crisis",
 )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from bot.crisis.wording import default_wording
 from bot.gate import AdviceGuard, AdviceMatch, CrisisGate
-from bot.gate.advice import TOPICS
+from bot.gate.advice import ADVICE_PATH, TOPICS
 from tests.gate.casebook import Case, as_params, load_cases
 
 ADVICE_CASES = (
@@ -18,6 +20,7 @@ ADVICE_CASES = (
     "review17b_advice",
     "review18_advice",
     "review19_advice",
+    "review20_advice",
 )
 
 
@@ -44,6 +47,7 @@ def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Ca
             "low_mood",
             "review14_advice_benign",
             "review15_advice_benign",
+            "review20_advice_benign",
         )
     ),
 )
@@ -90,3 +94,10 @@ def test_obfuscated_dose_question_is_still_advice(guard: AdviceGuard) -> None:
     match = guard.check("how much ketamin should i take")
     assert match is not None
     assert match.reason == "dose"
+
+
+def test_every_reason_the_guard_gives_has_its_own_clinician_line() -> None:
+    """A new reason without a line would silently fall back to the general one."""
+    rules = yaml.safe_load(ADVICE_PATH.read_text(encoding="utf-8"))["rules"]
+    reasons = {rule["reason"] for rule in rules}
+    assert reasons <= set(default_wording().advice.reasons) - {"general"}

@@ -29,9 +29,9 @@ class Floor:
 
 
 FLOORS = {
-    "heldout6.jsonl": Floor(crisis=322, crisis_or_check_in=357, false_crisis=2, benign_check_in=6),
+    "heldout6.jsonl": Floor(crisis=323, crisis_or_check_in=357, false_crisis=2, benign_check_in=6),
     "heldout7.jsonl": Floor(crisis=230, crisis_or_check_in=257, false_crisis=2, benign_check_in=15),
-    "heldout8.jsonl": Floor(crisis=373, crisis_or_check_in=403, false_crisis=3, benign_check_in=12),
+    "heldout8.jsonl": Floor(crisis=374, crisis_or_check_in=404, false_crisis=3, benign_check_in=12),
     "heldout9.jsonl": Floor(crisis=346, crisis_or_check_in=351, false_crisis=5, benign_check_in=6),
     "heldout10.jsonl": Floor(crisis=320, crisis_or_check_in=331, false_crisis=0, benign_check_in=5),
     "heldout11.jsonl": Floor(
@@ -50,19 +50,19 @@ FLOORS = {
         crisis=236, crisis_or_check_in=323, false_crisis=20, benign_check_in=41
     ),
     "heldout17.jsonl": Floor(
-        crisis=356, crisis_or_check_in=366, false_crisis=38, benign_check_in=43
+        crisis=357, crisis_or_check_in=367, false_crisis=38, benign_check_in=43
     ),
     "heldout16.jsonl": Floor(
         crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
     ),
     "heldout18.jsonl": Floor(
-        crisis=311, crisis_or_check_in=320, false_crisis=25, benign_check_in=16
+        crisis=312, crisis_or_check_in=320, false_crisis=25, benign_check_in=16
     ),
     "heldout19.jsonl": Floor(
         crisis=293, crisis_or_check_in=298, false_crisis=20, benign_check_in=6
     ),
     "heldout20.jsonl": Floor(
-        crisis=246, crisis_or_check_in=310, false_crisis=8, benign_check_in=14
+        crisis=314, crisis_or_check_in=320, false_crisis=8, benign_check_in=14
     ),
 }
 
@@ -109,7 +109,7 @@ ADVICE_FLOORS = {
     "heldout17.jsonl": (76, 0),
     "heldout18.jsonl": (66, 0),
     "heldout19.jsonl": (64, 0),
-    "heldout20.jsonl": (49, 0),
+    "heldout20.jsonl": (58, 0),
 }
 
 
