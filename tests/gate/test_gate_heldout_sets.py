@@ -56,7 +56,7 @@ FLOORS = {
         crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
     ),
     "heldout18.jsonl": Floor(
-        crisis=312, crisis_or_check_in=320, false_crisis=25, benign_check_in=16
+        crisis=314, crisis_or_check_in=320, false_crisis=25, benign_check_in=17
     ),
     "heldout19.jsonl": Floor(
         crisis=293, crisis_or_check_in=298, false_crisis=20, benign_check_in=6

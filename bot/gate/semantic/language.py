@@ -1,13 +1,16 @@
 """Which of the supported languages a message is plausibly written in.
 
-Scripts decide first: Arabic letters mean Arabic, Devanagari Hindi, Han characters Chinese;
+Scripts decide first: Arabic letters mean Arabic, Devanagari Hindi, kana Japanese, Hangul Korean,
+Han characters (without kana) Chinese;
 Cyrillic is Russian or Ukrainian (Ukrainian letters or py3langid tell which). Latin text goes to
 py3langid restricted with ``set_languages`` to the Latin-script languages, and romanised Hindi
 and Arabic (which no identifier here knows) are recognised by a few very common words.
 
 Language identification misreads short chat lines, so it decides little: every language but
 English uses thresholds no stricter than the all-languages ones (see
-:mod:`bot.gate.semantic.thresholds`).
+:mod:`bot.gate.semantic.thresholds`). Japanese and Korean have no exemplars or thresholds of their
+own, so they get the all-languages ones (before, Japanese with kanji was read as Chinese and
+Korean as English, the strictest).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _UKRAINIAN = re.compile(r"[іїєґІЇЄҐ]")
 _RUSSIAN = re.compile(r"[ыэъёЫЭЪЁ]")
 _WORD = re.compile(r"[a-z0-9']+")
@@ -131,6 +136,10 @@ class LanguageIdentifier:
             scripts.append("ar")
         if _DEVANAGARI.search(sample):
             scripts.append("hi")
+        if _KANA.search(sample):
+            scripts.append("ja")
+        if _HANGUL.search(sample):
+            scripts.append("ko")
         if _HAN.search(sample):
             scripts.append("zh")
         if _CYRILLIC.search(sample):
