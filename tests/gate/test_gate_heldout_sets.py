@@ -59,7 +59,7 @@ FLOORS = {
         crisis=314, crisis_or_check_in=320, false_crisis=25, benign_check_in=17
     ),
     "heldout19.jsonl": Floor(
-        crisis=293, crisis_or_check_in=298, false_crisis=20, benign_check_in=6
+        crisis=293, crisis_or_check_in=299, false_crisis=20, benign_check_in=6
     ),
     "heldout20.jsonl": Floor(
         crisis=314, crisis_or_check_in=320, false_crisis=8, benign_check_in=14

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.gate import CrisisGate
 from bot.gate.semantic.detector import shared_detector
 from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
 from bot.gate.semantic.thresholds import ALL_LANGUAGES, effective
@@ -40,3 +41,10 @@ def test_japanese_and_korean_get_the_all_languages_thresholds(language: str) -> 
     thresholds = shared_detector().thresholds
     assert language not in thresholds
     assert effective(thresholds, language) == thresholds[ALL_LANGUAGES]
+
+
+def test_a_farewell_in_a_language_without_exemplars_asks(gate: CrisisGate) -> None:
+    """Japanese and Korean have no exemplars, so a low score there is no sign of a benign text:
+    a farewell that the net knows asks instead of getting the generic fallback."""
+    assessment = gate.assess("今までありがとう。さようなら")
+    assert assessment.check_in or assessment.crisis

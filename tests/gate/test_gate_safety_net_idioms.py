@@ -58,6 +58,9 @@ IDIOMS = [
     "tata mnie zabije jak zobaczy rachunek",
     "опять умираю на боссе, подскажите билд",
     "ये ठंड तो मेरी जान ले लेगी",
+    "우분투에서 멈춘 프로세스 kill 어떻게 해",
+    "昨日は死ぬほど笑った",
+    "引っ越しの日、暑くて死ぬかと思った",
     # a relative's or a pet's death told as such: grief, not the person's own wish
     "мой дедушка умер в марте, как пережить первый праздник без него?",
     "è mancata mia nonna, come scrivo due parole per il funerale?",
@@ -89,6 +92,7 @@ def test_an_idiom_alone_carries_no_safety_net_word(net: SafetyNet, text: str) ->
         "overdosed on netflix and now i'm thinking about an overdose for real",
         "мой дедушка умер, и я тоже хочу умереть",
         "mi abuela murió y yo también quiero morirme",
+        "死ぬかと思った。本当にもう消えたい",
     ],
 )
 def test_other_safety_net_words_beside_an_idiom_still_count(net: SafetyNet, text: str) -> None:

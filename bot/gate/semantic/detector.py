@@ -222,7 +222,9 @@ class SemanticDetector:
         limits = effective(self.thresholds, guess.best)
         band = score_band(score, limits, net)
         category = None if band == "clear" else self.index.nearest_crisis_category(sims[best])
-        benign = score < limits.clear
+        # Confidence needs exemplars: a language without its own (Japanese, Korean) is never
+        # confidently benign, so its safety-net words always ask.
+        benign = score < limits.clear and guess.best in self.thresholds
         return SemanticVerdict(
             score=score,
             band=band,
