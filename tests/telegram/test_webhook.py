@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from bot.errors import StorageError
 from bot.storage import Storage
 from bot.telegram.application import TelegramBot
+from bot.telegram.inbox import UpdateSink
 from bot.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, create_webhook_app
 from tests.auxil.telegram_parts import EchoService
 from tests.auxil.updates import UpdateFactory
@@ -35,18 +37,27 @@ def probe() -> Probe:
     return Probe()
 
 
-@pytest.fixture
-async def client(telegram_bot: TelegramBot, probe: Probe) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the webhook app in-process."""
+@asynccontextmanager
+async def _webhook_client(
+    telegram_bot: TelegramBot, probe: Probe, process: UpdateSink
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking in-process to the webhook app that hands updates to ``process``."""
     app = create_webhook_app(
         bot=telegram_bot.application.bot,
         secret=SECRET,
-        process=telegram_bot.process,
+        process=process,
         storage_ready=probe,
         path="/telegram",
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://webhook.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(telegram_bot: TelegramBot, probe: Probe) -> AsyncIterator[httpx.AsyncClient]:
+    """The webhook app deciding each update before its 200."""
+    async with _webhook_client(telegram_bot, probe, telegram_bot.process) as client:
         yield client
 
 
@@ -135,15 +146,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient, probe: Probe) -> 
 @pytest.fixture
 async def inbox_client(telegram_bot: TelegramBot, probe: Probe) -> AsyncIterator[httpx.AsyncClient]:
     """The webhook app storing each update in the inbox before its 200 (decided afterwards)."""
-    app = create_webhook_app(
-        bot=telegram_bot.application.bot,
-        secret=SECRET,
-        process=telegram_bot.accept,
-        storage_ready=probe,
-        path="/telegram",
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://webhook.test") as client:
+    async with _webhook_client(telegram_bot, probe, telegram_bot.accept) as client:
         yield client
 
 
