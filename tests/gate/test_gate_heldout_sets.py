@@ -64,6 +64,9 @@ FLOORS = {
     "heldout20.jsonl": Floor(
         crisis=314, crisis_or_check_in=320, false_crisis=8, benign_check_in=14
     ),
+    "heldout21.jsonl": Floor(
+        crisis=228, crisis_or_check_in=294, false_crisis=17, benign_check_in=14
+    ),
 }
 
 
@@ -110,6 +113,7 @@ ADVICE_FLOORS = {
     "heldout18.jsonl": (66, 0),
     "heldout19.jsonl": (64, 0),
     "heldout20.jsonl": (58, 0),
+    "heldout21.jsonl": (47, 1),
 }
 
 
