@@ -31,7 +31,7 @@ class Floor:
 FLOORS = {
     "heldout6.jsonl": Floor(crisis=323, crisis_or_check_in=357, false_crisis=2, benign_check_in=6),
     "heldout7.jsonl": Floor(crisis=230, crisis_or_check_in=257, false_crisis=2, benign_check_in=15),
-    "heldout8.jsonl": Floor(crisis=374, crisis_or_check_in=404, false_crisis=3, benign_check_in=12),
+    "heldout8.jsonl": Floor(crisis=373, crisis_or_check_in=403, false_crisis=3, benign_check_in=12),
     "heldout9.jsonl": Floor(crisis=346, crisis_or_check_in=351, false_crisis=5, benign_check_in=6),
     "heldout10.jsonl": Floor(crisis=320, crisis_or_check_in=331, false_crisis=0, benign_check_in=5),
     "heldout11.jsonl": Floor(
@@ -62,7 +62,7 @@ FLOORS = {
         crisis=293, crisis_or_check_in=299, false_crisis=20, benign_check_in=6
     ),
     "heldout20.jsonl": Floor(
-        crisis=314, crisis_or_check_in=320, false_crisis=8, benign_check_in=14
+        crisis=309, crisis_or_check_in=318, false_crisis=8, benign_check_in=14
     ),
     "heldout21.jsonl": Floor(
         crisis=228, crisis_or_check_in=294, false_crisis=17, benign_check_in=14
