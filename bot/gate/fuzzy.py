@@ -76,6 +76,9 @@ class TokenCorrector:
                 self._limits.setdefault(word, 0)
         self._keys = tuple(sorted(self._limits))
         self._key_set = frozenset(self._keys)
+        self._keys_by_first: dict[str, list[str]] = {}  # the keys by first letter, in order
+        for key in self._keys:
+            self._keys_by_first.setdefault(key[0], []).append(key)
         self._exclude = frozenset(exclude)
         self._masked_keys = tuple(dict.fromkeys(masked_keys))
         self._plain = {key.translate(_PLAIN_LETTERS): key for key in self._keys}
@@ -195,7 +198,7 @@ class TokenCorrector:
         plain = self._plain.get(token.translate(_PLAIN_LETTERS))
         if plain is not None:
             return plain
-        candidates = [key for key in self._keys if key[0] == token[0]]
+        candidates = self._keys_by_first.get(token[0], [])
         if candidates:
             best = process.extractOne(
                 token, candidates, scorer=OSA.distance, score_cutoff=_MAX_TYPOS
@@ -242,7 +245,7 @@ class TokenCorrector:
 
     def _near_key(self, token: str) -> str | None:
         """The key ``token`` is one edit from (same first letter), or None."""
-        candidates = [key for key in self._keys if key[0] == token[0]]
+        candidates = self._keys_by_first.get(token[0], [])
         if not candidates:
             return None
         best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=1)
