@@ -32,20 +32,37 @@ _WHITESPACE = re.compile(r"\s+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def _stripped(char: str) -> str:
+    """What :func:`_strip_marks_and_invisibles` keeps of one character of NFD text."""
+    if char.isascii():
+        return " " if char.isspace() or not char.isprintable() else char
+    category = unicodedata.category(char)
+    if category in _DROPPED_CATEGORIES or char in _DROPPED_CHARS:
+        return ""
+    return " " if category in _SPACE_CATEGORIES else char
+
+
+_STRIPPED: dict[str, str] = {}
+_STRIPPED_LIMIT = 100_000
+"""Characters whose stripped form is remembered (emptied when it reaches this size)."""
+
+
 def _strip_marks_and_invisibles(text: str) -> str:
     """Drop marks, invisibles and replacement characters; turn controls and spaces into spaces."""
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text)
-    kept: list[str] = []
-    for char in unicodedata.normalize("NFD", text):
-        if char.isascii():
-            kept.append(" " if char.isspace() or not char.isprintable() else char)
-            continue
-        category = unicodedata.category(char)
-        if category in _DROPPED_CATEGORIES or char in _DROPPED_CHARS:
-            continue
-        kept.append(" " if category in _SPACE_CATEGORIES else char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    decomposed = unicodedata.normalize("NFD", text)
+    # Each distinct character is looked at once (and remembered): a long message repeats its
+    # characters, and the join then runs in C.
+    table = _STRIPPED
+    new = set(decomposed).difference(table)
+    if new:
+        if len(table) + len(new) > _STRIPPED_LIMIT:
+            table.clear()
+            new = set(decomposed)
+        for char in new:
+            table[char] = _stripped(char)
+    return unicodedata.normalize("NFC", "".join(map(table.__getitem__, decomposed)))
 
 
 def normalize(text: str) -> str:

@@ -44,6 +44,9 @@ SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
 MAX_SCAN_CHARS = 8192
 VARIANTS_CACHE_SIZE = 32
 """How many recent texts keep their folded views."""
+"""How many recent texts keep their folded views."""
+_WORD_CACHE_LIMIT = 50_000
+"""Words whose prefix terms are remembered (the set is emptied when it reaches this size)."""
 
 _WORD = re.compile(r"\w+")
 _ASCII_WORD = re.compile(r"[a-z0-9_]")
@@ -91,6 +94,24 @@ _WORD_OR_STAR = re.compile(r"[^\W_]+\*?")
 _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
 
 
+_UNCOMBINED: dict[str, str] = {}
+_UNCOMBINED_LIMIT = 100_000
+"""Characters remembered with what :func:`fold` keeps of them (nothing for a combining mark)."""
+
+
+def _drop_combining(decomposed: str) -> str:
+    """``decomposed`` without its combining marks: each distinct character looked at once."""
+    table = _UNCOMBINED
+    new = set(decomposed).difference(table)
+    if new:
+        if len(table) + len(new) > _UNCOMBINED_LIMIT:
+            table.clear()
+            new = set(decomposed)
+        for char in new:
+            table[char] = "" if unicodedata.combining(char) else char
+    return "".join(map(table.__getitem__, decomposed))
+
+
 def fold(text: str) -> str:
     """Case-, accent- and width-folded ``text`` (Cyrillic й and ё keep their letters folded too),
     ligatures written out ("cœur" reads as "coeur"), the Arabic stretching mark dropped and runs
@@ -100,7 +121,7 @@ def fold(text: str) -> str:
     else:
         plain = text.casefold().replace(_TATWEEL, "").translate(LIGATURES)
         decomposed = unicodedata.normalize("NFKD", plain)
-        folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+        folded = _drop_combining(decomposed)
     return _LONG_RUN.sub(r"\1", folded)
 
 
@@ -307,6 +328,7 @@ class SafetyNet:
             else:
                 self._exact.setdefault(words[0], []).append(entry)
         self._lengths = sorted({len(key) for key in self._prefixed})
+        self._word_prefix_tags: dict[str, frozenset[int]] = {}  # word -> tags of its prefix terms
         # Every anywhere-term in one alternation, longest first: one scan of the text in C.
         ordered = sorted(set(self._anywhere), key=lambda term: (-len(term), term))
         self._anywhere_regex = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -420,12 +442,25 @@ class SafetyNet:
 
     def _starts_a_prefix_term(self, word: str) -> bool:
         """Whether ``word`` begins with a one-word prefix term ("suicid*")."""
-        for length in self._lengths:
-            if length > len(word):
-                break
-            if word[:length] in self._prefixed:
-                return True
-        return False
+        return bool(self._prefix_tags_of(word))
+
+    def _prefix_tags_of(self, word: str) -> frozenset[int]:
+        """The tags of every one-word prefix term ``word`` begins with, remembered per word (a
+        long message repeats its words, and messages share most of theirs)."""
+        tags = self._word_prefix_tags.get(word)
+        if tags is None:
+            found: set[int] = set()
+            for length in self._lengths:
+                if length > len(word):
+                    break
+                starting = self._prefix_tags.get(word[:length])
+                if starting:
+                    found |= starting
+            tags = frozenset(found)
+            if len(self._word_prefix_tags) >= _WORD_CACHE_LIMIT:
+                self._word_prefix_tags.clear()
+            self._word_prefix_tags[word] = tags
+        return tags
 
     def _hits_folded(self, folded: str) -> bool:
         # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
@@ -435,13 +470,21 @@ class SafetyNet:
             and self._anywhere_regex.search(folded)
         ):
             return True
+        # Each distinct word once: whether it starts a prefix term, and whether it is the first
+        # word of some term; only those are then followed where they stand.
         words = _WORD.findall(folded)
-        for index, word in enumerate(words):
-            if word in self._exact and self._follows(self._exact[word], words, index):
-                return True
-            if self._starts_a_prefix_term(word):
-                return True
-        return False
+        distinct = set(words)
+        prefix_tags = self._prefix_tags_of
+        if any(prefix_tags(word) for word in distinct):
+            return True
+        first_words = distinct.intersection(self._exact)
+        if not first_words:
+            return False
+        exact = self._exact
+        return any(
+            word in first_words and self._follows(exact[word], words, index)
+            for index, word in enumerate(words)
+        )
 
     def tags_in(self, text: str) -> set[int]:
         """The tags of every term found in ``text`` (one pass, however many groups)."""
@@ -460,16 +503,17 @@ class SafetyNet:
                 if not term_tags <= found and term in folded:
                     found |= term_tags
         words = _WORD.findall(folded)
-        for index, word in enumerate(words):
-            for term in self._exact.get(word, ()):
-                if term.tag not in found and self._follows([term], words, index):
-                    found.add(term.tag)
-            for length in self._lengths:
-                if length > len(word):
-                    break
-                tags = self._prefix_tags.get(word[:length])
-                if tags:
-                    found |= tags
+        distinct = set(words)
+        prefix_tags = self._prefix_tags_of
+        for word in distinct:
+            found |= prefix_tags(word)
+        first_words = distinct.intersection(self._exact)
+        if first_words:
+            for index, word in enumerate(words):
+                if word in first_words:
+                    for term in self._exact[word]:
+                        if term.tag not in found and self._follows([term], words, index):
+                            found.add(term.tag)
         return found
 
     @staticmethod
