@@ -132,6 +132,11 @@ class CrisisGate:
         self._order = {rule.id: index for index, rule in enumerate(lexicon.rules)}
         self._signals = {signal.id: signal for signal in lexicon.signals}
         self._exemptions = {exemption.id: exemption for exemption in lexicon.exemptions}
+        self._covering = {
+            rule.id: frozenset(e.id for e in lexicon.exemptions if e.covers(rule.id))
+            for rule in lexicon.rules
+        }
+        """Per rule, the exemptions that may suppress its hits."""
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in lexicon.rules)
         self._signal_set = PhraseSet((s.id, s.phrases, s.patterns) for s in lexicon.signals)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in lexicon.exemptions)
@@ -273,11 +278,7 @@ class CrisisGate:
             return []
         # Exemptions only cancel rule hits: only those naming a rule that matched are searched.
         hit_rules = {hit.entry_id for hit in hits}
-        wanted = frozenset(
-            exemption.id
-            for exemption in self._exemptions.values()
-            if any(exemption.covers(rule_id) for rule_id in hit_rules)
-        )
+        wanted = frozenset().union(*(self._covering[rule_id] for rule_id in hit_rules))
         exempt = self._exemption_set.find(gate_text, entries=wanted) if wanted else []
         findings: list[_Finding] = []
         for hit in hits:
@@ -314,7 +315,8 @@ class CrisisGate:
         there: "overdosed" read alone among the long words of "overdosed on netflix". Only that
         token's match: another "overdosed" in the message is a token of its own.
         """
-        covering = [s for s in exempt if self._exemptions[s.entry_id].covers(hit.entry_id)]
+        covers = self._covering[hit.entry_id]
+        covering = [s for s in exempt if s.entry_id in covers]
         if any(_overlap(span, hit) for span in covering):
             return True
         in_main = [span for span in covering if span.view == 0]
