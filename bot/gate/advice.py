@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.errors import LexiconError
 from bot.gate.fuzzy import TokenCorrector
 from bot.gate.gate import CrisisGate
-from bot.gate.lexicon import Exemption
+from bot.gate.lexicon import Exemption, exemptions_by_rule
 from bot.gate.lexicon_fields import Fields
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import PhraseSyntaxError, compile_phrase
@@ -65,9 +65,7 @@ class AdviceGuard:
     ) -> None:
         self._rules = {rule.id: rule for rule in rules}
         self._exemptions = {exemption.id: exemption for exemption in exemptions}
-        self._covering = {
-            rule.id: frozenset(e.id for e in exemptions if e.covers(rule.id)) for rule in rules
-        }
+        self._covering = exemptions_by_rule((r.id for r in rules), exemptions)
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in rules)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in exemptions)
         share_anchors(self._rule_set, self._exemption_set)

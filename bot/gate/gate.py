@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.gate.fuzzy import TokenCorrector, real_words
-from bot.gate.lexicon import Lexicon, Rule
+from bot.gate.lexicon import Lexicon, Rule, exemptions_by_rule
 from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
@@ -132,10 +132,7 @@ class CrisisGate:
         self._order = {rule.id: index for index, rule in enumerate(lexicon.rules)}
         self._signals = {signal.id: signal for signal in lexicon.signals}
         self._exemptions = {exemption.id: exemption for exemption in lexicon.exemptions}
-        self._covering = {
-            rule.id: frozenset(e.id for e in lexicon.exemptions if e.covers(rule.id))
-            for rule in lexicon.rules
-        }
+        self._covering = exemptions_by_rule((r.id for r in lexicon.rules), lexicon.exemptions)
         """Per rule, the exemptions that may suppress its hits."""
         self._rule_set = PhraseSet((r.id, r.phrases, r.patterns) for r in lexicon.rules)
         self._signal_set = PhraseSet((s.id, s.phrases, s.patterns) for s in lexicon.signals)

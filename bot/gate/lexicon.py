@@ -35,6 +35,7 @@ compiles it once. The YAML shape, key by key:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.model import Risk
@@ -102,6 +103,14 @@ class Exemption:
         return False
 
 
+def exemptions_by_rule(
+    rule_ids: Iterable[str], exemptions: Iterable[Exemption]
+) -> dict[str, frozenset[str]]:
+    """Per rule id, the ids of the exemptions that may suppress its hits (worked out once)."""
+    listed = tuple(exemptions)
+    return {rule_id: frozenset(e.id for e in listed if e.covers(rule_id)) for rule_id in rule_ids}
+
+
 @dataclass(frozen=True, slots=True)
 class FuzzySettings:
     """Which key words the token corrector repairs, and which real words it must leave alone."""
@@ -146,4 +155,5 @@ __all__ = [
     "Lexicon",
     "Rule",
     "SignalRule",
+    "exemptions_by_rule",
 ]

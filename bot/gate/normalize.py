@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from bot.gate.confusables import CONFUSABLES
 
@@ -42,27 +43,41 @@ def _stripped(char: str) -> str:
     return " " if category in _SPACE_CATEGORIES else char
 
 
-_STRIPPED: dict[str, str] = {}
-_STRIPPED_LIMIT = 100_000
-"""Characters whose stripped form is remembered (emptied when it reaches this size)."""
+class CharMap:
+    """A rewrite of single characters applied to whole texts, each distinct character computed
+    once and remembered (a long message repeats its characters; the join then runs in C).
+
+    When ``limit`` characters are remembered the table is replaced by a fresh one, never
+    emptied in place: a caller in another thread keeps reading a table that still holds every
+    character it added.
+    """
+
+    def __init__(self, rule: Callable[[str], str], limit: int = 100_000) -> None:
+        self._rule = rule
+        self._limit = limit
+        self._table: dict[str, str] = {}
+
+    def apply(self, text: str) -> str:
+        """``text`` with every character replaced by what ``rule`` makes of it."""
+        table = self._table
+        new = set(text).difference(table)
+        if new:
+            if len(table) + len(new) > self._limit:
+                table = self._table = {}
+                new = set(text)
+            for char in new:
+                table[char] = self._rule(char)
+        return "".join(map(table.__getitem__, text))
+
+
+_STRIPPED = CharMap(_stripped)
 
 
 def _strip_marks_and_invisibles(text: str) -> str:
     """Drop marks, invisibles and replacement characters; turn controls and spaces into spaces."""
     if text.isascii():
         return _ASCII_CONTROL.sub(" ", text)
-    decomposed = unicodedata.normalize("NFD", text)
-    # Each distinct character is looked at once (and remembered): a long message repeats its
-    # characters, and the join then runs in C.
-    table = _STRIPPED
-    new = set(decomposed).difference(table)
-    if new:
-        if len(table) + len(new) > _STRIPPED_LIMIT:
-            table.clear()
-            new = set(decomposed)
-        for char in new:
-            table[char] = _stripped(char)
-    return unicodedata.normalize("NFC", "".join(map(table.__getitem__, decomposed)))
+    return unicodedata.normalize("NFC", _STRIPPED.apply(unicodedata.normalize("NFD", text)))
 
 
 def normalize(text: str) -> str:
@@ -80,4 +95,4 @@ def normalize(text: str) -> str:
     return _WHITESPACE.sub(" ", cleaned).strip()
 
 
-__all__ = ["normalize"]
+__all__ = ["CharMap", "normalize"]

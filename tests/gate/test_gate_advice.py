@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from bot.crisis.wording import default_wording
 from bot.gate import AdviceGuard, AdviceMatch, CrisisGate
 from bot.gate.advice import ADVICE_PATH, TOPICS
+from bot.safe_yaml import load_yaml_file
 from tests.gate.casebook import Case, as_params, load_cases
 
 ADVICE_CASES = (
@@ -98,6 +98,6 @@ def test_obfuscated_dose_question_is_still_advice(guard: AdviceGuard) -> None:
 
 def test_every_reason_the_guard_gives_has_its_own_clinician_line() -> None:
     """A new reason without a line would silently fall back to the general one."""
-    rules = yaml.safe_load(ADVICE_PATH.read_text(encoding="utf-8"))["rules"]
+    rules = load_yaml_file(ADVICE_PATH)["rules"]
     reasons = {rule["reason"] for rule in rules}
     assert reasons <= set(default_wording().advice.reasons) - {"general"}

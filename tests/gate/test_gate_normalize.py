@@ -6,6 +6,7 @@ import pytest
 
 from bot.gate import CrisisGate, normalize
 from bot.gate.fuzzy import TokenCorrector
+from bot.gate.normalize import CharMap
 from bot.gate.semantic.safety_net import fold
 from bot.gate.views import build_gate_text
 
@@ -152,3 +153,10 @@ def test_a_ligature_reads_as_its_letters_in_the_gate(gate: CrisisGate) -> None:
 
 def test_the_safety_net_folds_ligatures() -> None:
     assert fold("CŒUR Æ ß") == "coeur ae ss"
+
+
+def test_a_char_map_that_fills_up_starts_a_fresh_table_and_answers_the_same() -> None:
+    mapped = CharMap(str.upper, limit=3)
+    assert mapped.apply("abc") == "ABC"
+    assert mapped.apply("abcd") == "ABCD"  # over the limit: a fresh table, the same answer
+    assert mapped.apply("dd") == "DD"

@@ -38,12 +38,12 @@ from pathlib import Path
 
 from bot.errors import ModelError
 from bot.gate.confusables import CONFUSABLES, LIGATURES
+from bot.gate.normalize import CharMap
 from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
 SAFETY_NET_FILE = Path(__file__).with_name("safety_net.yaml")
 MAX_SCAN_CHARS = 8192
 VARIANTS_CACHE_SIZE = 32
-"""How many recent texts keep their folded views."""
 """How many recent texts keep their folded views."""
 _WORD_CACHE_LIMIT = 50_000
 """Words whose prefix terms are remembered (the set is emptied when it reaches this size)."""
@@ -94,22 +94,8 @@ _WORD_OR_STAR = re.compile(r"[^\W_]+\*?")
 _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
 
 
-_UNCOMBINED: dict[str, str] = {}
-_UNCOMBINED_LIMIT = 100_000
-"""Characters remembered with what :func:`fold` keeps of them (nothing for a combining mark)."""
-
-
-def _drop_combining(decomposed: str) -> str:
-    """``decomposed`` without its combining marks: each distinct character looked at once."""
-    table = _UNCOMBINED
-    new = set(decomposed).difference(table)
-    if new:
-        if len(table) + len(new) > _UNCOMBINED_LIMIT:
-            table.clear()
-            new = set(decomposed)
-        for char in new:
-            table[char] = "" if unicodedata.combining(char) else char
-    return "".join(map(table.__getitem__, decomposed))
+_UNCOMBINED = CharMap(lambda char: "" if unicodedata.combining(char) else char)
+"""What :func:`fold` keeps of each character: nothing of a combining mark."""
 
 
 def fold(text: str) -> str:
@@ -121,7 +107,7 @@ def fold(text: str) -> str:
     else:
         plain = text.casefold().replace(_TATWEEL, "").translate(LIGATURES)
         decomposed = unicodedata.normalize("NFKD", plain)
-        folded = _drop_combining(decomposed)
+        folded = _UNCOMBINED.apply(decomposed)
     return _LONG_RUN.sub(r"\1", folded)
 
 
