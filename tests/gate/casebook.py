@@ -92,4 +92,5 @@ CRISIS_FILES = (
     "review18_crisis",
     "review19_crisis",
     "review20_crisis",
+    "review21_crisis",
 )

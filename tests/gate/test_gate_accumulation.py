@@ -7,7 +7,7 @@ from typing import cast
 
 import pytest
 
-from bot.gate import CrisisGate
+from bot.gate import Assessment, CrisisGate
 from bot.gate.lexicon import Accumulation
 from bot.gate.semantic import SemanticDetector, SemanticVerdict
 from bot.gate.signals import accumulate, decayed_weight
@@ -286,3 +286,39 @@ def test_a_wish_to_be_with_the_dead_is_crisis(gate: CrisisGate, text: str) -> No
 )
 def test_wanting_to_be_with_someone_living_is_not_crisis(gate: CrisisGate, text: str) -> None:
     assert not gate.assess(text, now=T0).crisis
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [
+            "i've got about 35 of my mum's sleeping pills saved",
+            "plus a bottle of gin",
+            "would that do it",
+        ],
+        ["tengo una caja entera de clonazepam", "de mi abuela", "y si me las tomo todas"],
+        ["ich hab noch eine ganze packung schlaftabletten", "wenn ich die alle nehme"],
+        ["annemin ilaçları var", "bir kutu dolu", "hepsini birden yutsam"],
+    ],
+)
+def test_a_stock_of_pills_then_asking_whether_it_would_do_it_adds_up_to_crisis(
+    gate: CrisisGate, texts: list[str]
+) -> None:
+    last = cast("Assessment", _turns(gate, texts)[-1])
+    assert last.crisis, f"missed across turns: {texts!r}"
+    assert last.category == "means"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["I baked a whole tray of cookies", "would that be enough for 12 people?"],
+        ["ik slaap zes uur per nacht", "is dat genoeg?"],
+        ["the school has 30 tablets for the kids", "is that enough for a class?"],
+    ],
+)
+def test_everyday_quantities_and_is_that_enough_do_not_add_up(
+    gate: CrisisGate, texts: list[str]
+) -> None:
+    results = [cast("Assessment", result) for result in _turns(gate, texts)]
+    assert not any(result.crisis for result in results)

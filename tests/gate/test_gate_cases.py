@@ -38,6 +38,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "review18_benign",
             "review19_benign",
             "review20_benign",
+            "review21_everyday",
         )
     ),
 )
