@@ -65,7 +65,7 @@ FLOORS = {
         crisis=309, crisis_or_check_in=318, false_crisis=8, benign_check_in=14
     ),
     "heldout21.jsonl": Floor(
-        crisis=280, crisis_or_check_in=315, false_crisis=17, benign_check_in=14
+        crisis=287, crisis_or_check_in=315, false_crisis=17, benign_check_in=14
     ),
 }
 
