@@ -93,4 +93,5 @@ CRISIS_FILES = (
     "review19_crisis",
     "review20_crisis",
     "review21_crisis",
+    "review21_benign_guard_crisis",
 )

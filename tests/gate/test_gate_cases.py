@@ -39,6 +39,7 @@ def test_crisis_case_routes_to_crisis_with_expected_risk(gate: CrisisGate, case:
             "review19_benign",
             "review20_benign",
             "review21_everyday",
+            "review21_benign",
         )
     ),
 )

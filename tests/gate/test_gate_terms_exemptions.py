@@ -25,6 +25,13 @@ from bot.gate.terms import CrisisTerms
         "中国的自杀率是多少",
         "有没有关于自殺預防的資料",
         "khudkushi ke aankde chahiye project ke liye",
+        # a film, a book or a documentary about suicide (ja, zh, ar)
+        "若者の自殺を描いた映画を観た",
+        "自殺をテーマにした小説を読んでいる",
+        "昨晚看了一部关于自杀的纪录片",
+        "以自杀为题材的电影很少拍得好",
+        "شفت فيلم وثائقي عن الانتحار امبارح",
+        "قريت رواية عن الانتحار",
     ],
 )
 def test_suicide_as_a_subject_is_not_a_crisis_term(gate: CrisisGate, text: str) -> None:
@@ -40,6 +47,9 @@ def test_suicide_as_a_subject_is_not_a_crisis_term(gate: CrisisGate, text: str) 
         "我看了自杀率的报道，我想自杀",
         "我在研究自杀预防，但我不想活了",
         "khudkushi ke aankde padhe, main khudkushi kar lunga",
+        "自殺を描いた映画を観た。私も自殺したい",
+        "看了自杀的纪录片，我也想自杀",
+        "قريت رواية عن الانتحار وبفكر في الانتحار",
     ],
 )
 def test_own_crisis_words_beside_the_subject_still_route_to_crisis(
