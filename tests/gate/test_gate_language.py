@@ -28,6 +28,9 @@ def identifier() -> LanguageIdentifier:
         ("ㅈㅅ 생각 나", "ko"),
         ("今天好累", "zh"),
         ("what is ketamine", "en"),
+        # romanised Hindi and Levantine Arabizi by their common words
+        ("woh bahut kaam aaye, shukriya", "hi-Latn"),
+        ("el level hayda s3b", "ar-Latn"),
     ],
 )
 def test_the_script_decides_the_language(

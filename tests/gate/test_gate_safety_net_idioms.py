@@ -73,6 +73,14 @@ IDIOMS = [
     "meine oma ist gestorben, wie schreibe ich eine trauerkarte?",
     "zmarł mi dziadek, jak zorganizować pogrzeb?",
     "dadi guzar gayi pichle hafte, ghar me sab udaas hain",
+    # a game boss, friendly fire, dead pixels, a traffic jam that is "some death"
+    "died to the same boss 12 times tonight",
+    "got killed by friendly fire again, great team",
+    "two dead pixels on the new screen",
+    "ten korek to jakaś śmierć",
+    "на новому моніторі мертві пікселі",
+    "на мониторе мертвые пиксели",
+    "martwe piksele w rogu ekranu",
 ]
 
 
@@ -93,6 +101,9 @@ def test_an_idiom_alone_carries_no_safety_net_word(net: SafetyNet, text: str) ->
         "мой дедушка умер, и я тоже хочу умереть",
         "mi abuela murió y yo también quiero morirme",
         "死ぬかと思った。本当にもう消えたい",
+        "died to the boss again and i want to die",
+        "мертві пікселі, а я хочу вмерти",
+        "ten korek to jakaś śmierć, chcę umrzeć",
     ],
 )
 def test_other_safety_net_words_beside_an_idiom_still_count(net: SafetyNet, text: str) -> None:

@@ -73,6 +73,9 @@ _HINDI_WORDS = frozenset(
         "tha",
         "thi",
         "aur",
+        "woh",
+        "phir",
+        "shukriya",
     ]
 )
 _ARABIC_WORDS = frozenset(
@@ -107,6 +110,10 @@ _ARABIC_WORDS = frozenset(
         "hayati",
         "allah",
         "inshallah",
+        "hayda",
+        "hayde",
+        "kteer",
+        "ktir",
     ]
 )
 _ARABIZI_DIGIT = re.compile(r"[a-z][2-9][a-z]|\b[2-9][a-z]{2,}")
