@@ -53,7 +53,7 @@ FLOORS = {
         crisis=357, crisis_or_check_in=367, false_crisis=38, benign_check_in=43
     ),
     "heldout16.jsonl": Floor(
-        crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=35
+        crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=34
     ),
     "heldout18.jsonl": Floor(
         crisis=314, crisis_or_check_in=320, false_crisis=25, benign_check_in=17
@@ -62,10 +62,10 @@ FLOORS = {
         crisis=293, crisis_or_check_in=299, false_crisis=20, benign_check_in=6
     ),
     "heldout20.jsonl": Floor(
-        crisis=309, crisis_or_check_in=318, false_crisis=8, benign_check_in=14
+        crisis=309, crisis_or_check_in=318, false_crisis=7, benign_check_in=15
     ),
     "heldout21.jsonl": Floor(
-        crisis=287, crisis_or_check_in=315, false_crisis=17, benign_check_in=14
+        crisis=287, crisis_or_check_in=315, false_crisis=6, benign_check_in=16
     ),
 }
 
