@@ -21,6 +21,7 @@ ADVICE_CASES = (
     "review18_advice",
     "review19_advice",
     "review20_advice",
+    "review21_advice",
 )
 
 
@@ -48,6 +49,7 @@ def test_personal_request_is_advice_with_its_reason(guard: AdviceGuard, case: Ca
             "review14_advice_benign",
             "review15_advice_benign",
             "review20_advice_benign",
+            "review21_advice_benign",
         )
     ),
 )
