@@ -109,11 +109,11 @@ ADVICE_FLOORS = {
     "heldout14.jsonl": (74, 1),
     "heldout15.jsonl": (67, 0),
     "heldout16.jsonl": (87, 2),
-    "heldout17.jsonl": (76, 0),
+    "heldout17.jsonl": (77, 0),
     "heldout18.jsonl": (66, 0),
     "heldout19.jsonl": (64, 0),
     "heldout20.jsonl": (58, 0),
-    "heldout21.jsonl": (47, 1),
+    "heldout21.jsonl": (58, 1),
 }
 
 
