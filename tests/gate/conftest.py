@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.gate import AdviceGuard, CrisisGate, default_gate
+from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +18,9 @@ def gate() -> CrisisGate:
 def guard() -> AdviceGuard:
     """The advice guard over the built-in rules."""
     return AdviceGuard.default()
+
+
+@pytest.fixture(scope="session")
+def net() -> SafetyNet:
+    """The shipped safety net, idioms included (loaded once per test session)."""
+    return SafetyNet.load(SAFETY_NET_FILE)

@@ -11,14 +11,8 @@ from __future__ import annotations
 import pytest
 
 from bot.gate import CrisisGate
-from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
+from bot.gate.semantic.safety_net import SafetyNet
 from tests.gate.measure_heldout import assess_item
-
-
-@pytest.fixture(scope="module")
-def net() -> SafetyNet:
-    """The shipped safety net."""
-    return SafetyNet.load(SAFETY_NET_FILE)
 
 
 @pytest.mark.parametrize(

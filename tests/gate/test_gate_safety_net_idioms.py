@@ -15,20 +15,12 @@ import pytest
 from bot.errors import ModelError
 from bot.gate import CrisisGate
 from bot.gate.semantic.safety_net import (
-    SAFETY_NET_FILE,
     SafetyNet,
     _alternation,
     fold,
     folded_text,
     idiom_regex,
 )
-
-
-@pytest.fixture(scope="module")
-def net() -> SafetyNet:
-    """The shipped safety net, idioms included."""
-    return SafetyNet.load(SAFETY_NET_FILE)
-
 
 IDIOMS = [
     "my laptop just died halfway through the form, can i start again",

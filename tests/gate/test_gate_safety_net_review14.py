@@ -12,14 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
-
-
-@pytest.fixture(scope="module")
-def net() -> SafetyNet:
-    """The shipped safety net."""
-    return SafetyNet.load(SAFETY_NET_FILE)
-
+from bot.gate.semantic.safety_net import SafetyNet
 
 READ = [
     "i've made my peace with everything now",
