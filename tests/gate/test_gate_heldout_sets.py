@@ -67,6 +67,9 @@ FLOORS = {
     "heldout21.jsonl": Floor(
         crisis=287, crisis_or_check_in=315, false_crisis=6, benign_check_in=16
     ),
+    "heldout22.jsonl": Floor(
+        crisis=260, crisis_or_check_in=313, false_crisis=17, benign_check_in=35
+    ),
 }
 
 
@@ -114,6 +117,7 @@ ADVICE_FLOORS = {
     "heldout19.jsonl": (64, 0),
     "heldout20.jsonl": (58, 0),
     "heldout21.jsonl": (58, 1),
+    "heldout22.jsonl": (50, 1),
 }
 
 
