@@ -50,25 +50,25 @@ FLOORS = {
         crisis=236, crisis_or_check_in=323, false_crisis=20, benign_check_in=41
     ),
     "heldout17.jsonl": Floor(
-        crisis=357, crisis_or_check_in=367, false_crisis=38, benign_check_in=43
+        crisis=356, crisis_or_check_in=367, false_crisis=38, benign_check_in=43
     ),
     "heldout16.jsonl": Floor(
-        crisis=425, crisis_or_check_in=458, false_crisis=58, benign_check_in=34
+        crisis=424, crisis_or_check_in=458, false_crisis=58, benign_check_in=34
     ),
     "heldout18.jsonl": Floor(
-        crisis=314, crisis_or_check_in=320, false_crisis=25, benign_check_in=17
+        crisis=313, crisis_or_check_in=320, false_crisis=25, benign_check_in=17
     ),
     "heldout19.jsonl": Floor(
         crisis=293, crisis_or_check_in=299, false_crisis=20, benign_check_in=6
     ),
     "heldout20.jsonl": Floor(
-        crisis=309, crisis_or_check_in=318, false_crisis=7, benign_check_in=15
+        crisis=308, crisis_or_check_in=318, false_crisis=7, benign_check_in=15
     ),
     "heldout21.jsonl": Floor(
         crisis=287, crisis_or_check_in=315, false_crisis=6, benign_check_in=16
     ),
     "heldout22.jsonl": Floor(
-        crisis=260, crisis_or_check_in=313, false_crisis=17, benign_check_in=35
+        crisis=260, crisis_or_check_in=316, false_crisis=17, benign_check_in=35
     ),
 }
 

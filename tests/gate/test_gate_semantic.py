@@ -25,8 +25,15 @@ from bot.gate.semantic.build import Rebuilt, rebuild
 from bot.gate.semantic.detector import DATA_DIR, META_FILE, VECTORS_FILE
 from bot.gate.semantic.exemplars import EXEMPLARS_DIR, load_exemplars
 from bot.gate.semantic.knn import grouped_fold_of
-from bot.gate.semantic.pieces import MAX_PIECES, MAX_TOTAL_TOKENS, select_pieces
+from bot.gate.semantic.language import shared_identifier
+from bot.gate.semantic.pieces import (
+    MAX_CUT_TOKENS,
+    MAX_PIECES_WHEN_CUT,
+    WHOLE_TOKENS_WHEN_CUT,
+    select_pieces,
+)
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE
+from bot.gate.semantic.thresholds import ALL_LANGUAGES, Thresholds
 
 FIXTURE_EXEMPLARS = Path(__file__).with_name("fixtures") / "exemplars"
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,8 +284,26 @@ ADVERSARIAL = [
 def test_pieces_are_bounded_for_any_input(text: str) -> None:
     encoder = shared_encoder()
     pieces = select_pieces(text, encoder.token_count)
-    assert len(pieces) <= MAX_PIECES
-    assert sum(encoder.token_count(p) for p in pieces) <= MAX_TOTAL_TOKENS + 2 * MAX_PIECES
+    assert len(pieces) <= MAX_PIECES_WHEN_CUT
+    assert sum(encoder.token_count(p) for p in pieces) <= MAX_CUT_TOKENS + 2 * MAX_PIECES_WHEN_CUT
+
+
+BURIED = (
+    "hey, quick update from me. the new flat is finally sorted and the cat loves the window sill, "
+    "she sits there all afternoon watching the pigeons on the roof opposite. my brother came "
+    "round on sunday with his kids and we made pancakes, total chaos but fun. work has calmed "
+    "down a bit since the audit ended, thank god. second infusion was on tuesday, the nurse was "
+    "lovely and the floaty part lasted maybe forty minutes. most evenings i stand on the balcony "
+    "longer than i should and look down. anyway, the "
+    "clinic sent a form about transport home. do i really need someone to drive me?"
+)
+
+
+def test_a_sentence_buried_in_the_middle_of_a_long_message_is_read_on_its_own() -> None:
+    encoder = shared_encoder()
+    pieces = select_pieces(BURIED, encoder.token_count)
+    assert any("look down" in piece for piece in pieces[1:]), pieces
+    assert encoder.token_count(pieces[0]) <= WHOLE_TOKENS_WHEN_CUT
 
 
 def test_spaced_letters_are_joined_before_encoding() -> None:
@@ -362,3 +387,25 @@ def test_remembered_token_ids_are_bounded_and_exact() -> None:
         assert remembering.encode(text) == inner.encode(text)
         assert len(remembering._ids) <= 2
     assert remembering.encode(["one", "two"]) == inner.encode(["one", "two"])
+
+
+def _detector_with(limits: Thresholds) -> SemanticDetector:
+    """The shipped detector's exemplars, net and model with one set of thresholds for all."""
+    shipped = shared_detector()
+    return SemanticDetector(
+        shipped.index,
+        {ALL_LANGUAGES: limits},
+        shipped.safety_net,
+        shared_encoder(),
+        shared_identifier(),
+    )
+
+
+def test_a_sentence_of_a_long_message_needs_the_stricter_crisis_threshold() -> None:
+    # crisis from any score with safety-net words, never without them; check-in from any score
+    detector = _detector_with(Thresholds(crisis=-1.0, crisis_plain=9.0, check_in=-1.0, clear=-2.0))
+    short = "i want to die"
+    assert detector.assess(short).band == "crisis"  # the whole message: the lenient threshold
+    verdict = detector.assess(BURIED.replace("look down", "look down and think about dying"))
+    assert verdict.safety_net
+    assert verdict.band == "check_in"  # its best piece is one sentence of many: the strict one

@@ -14,7 +14,16 @@ is encoded:
    all (:data:`MAX_LONG_TOKENS` for a text of more than :data:`LONG_TEXT_CHARS` characters,
    whose lexicon views cost more). When a long message has more sentences than that, sentences
    that ``urgent`` marks (the safety-net vocabulary) go first, then the last sentence, then the
-   others from the shortest up.
+   others, statements before questions, from the shortest up.
+4. a message longer than one piece (:data:`MAX_PIECE_CHARS`) is read mostly by its sentences:
+   its "whole" piece is only its opening, cut to :data:`WHOLE_TOKENS_WHEN_CUT` tokens; up to
+   :data:`MAX_PIECES_WHEN_CUT` pieces of at most :data:`SENTENCE_TOKENS_WHEN_CUT` tokens are
+   kept, :data:`MAX_CUT_TOKENS` in all up to :data:`LONG_TEXT_CHARS` characters, statements go
+   before questions and the longest statements first, so the budget reaches a crisis sentence
+   buried in the middle of a long message (measured on long messages written for it:
+   docs/crisis.md, "Buried sentences: a long message read by its sentences"). The detector then
+   holds a sentence's score to the stricter crisis threshold, since it is the best of many
+   pieces.
 
 The encoder costs a fixed 2 ms or so per call plus about 0.05 ms per token, so every piece of a
 message is encoded in one call and the token budget bounds the rest.
@@ -27,10 +36,18 @@ from collections.abc import Callable
 from itertools import chain
 
 MAX_PIECES = 6
+MAX_PIECES_WHEN_CUT = 16
+"""Pieces kept for a message longer than one piece (its whole is then only its opening)."""
+WHOLE_TOKENS_WHEN_CUT = 16
+"""Tokens of the opening read as the "whole" piece of a message longer than one piece."""
+SENTENCE_TOKENS_WHEN_CUT = 32
+"""Tokens of each sentence read in a message longer than one piece."""
 MAX_PIECE_CHARS = 200
 MAX_PIECE_TOKENS = 48
 MAX_TOTAL_TOKENS = 96
 MAX_LONG_TOKENS = 56
+MAX_CUT_TOKENS = 144
+"""Tokens in all for a message longer than one piece and at most LONG_TEXT_CHARS characters."""
 LONG_TEXT_CHARS = 1000
 MAX_SCAN_CHARS = 8192
 """Text past this many characters is not read at all (Telegram caps a message at 4,096)."""
@@ -48,6 +65,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _REPEATED = re.compile(r"(?<!\S)(\S.{0,39}?)(?:\s+\1){2,}(?!\S)", re.DOTALL)
 _ALNUM = re.compile(r"[^\W_]")
 """A letter or digit: what ``str.isalnum`` accepts."""
+_QUESTION = re.compile(r"[?？؟]\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:؟۔।。！？；])\s*|\n+")
 
 
@@ -101,17 +119,31 @@ def select_pieces(
     parts = list(dict.fromkeys(sentences(tidied)))
     if len(parts) <= 1:
         return [_cut(tidied, count_tokens, MAX_PIECE_TOKENS)[0]]
-    # Urgent sentences first, then the last one, then the shortest first: the most sentences for
-    # the budget (a statement about oneself is short beside the questions around it). Sentences
-    # are tested for urgency only until the pieces are chosen.
+    # Urgent sentences first, then the last one, then statements before questions: in a short
+    # message the shortest first (the most sentences for the budget), in a long one the longest
+    # first, each cut to SENTENCE_TOKENS_WHEN_CUT (greetings and logistics are short; a buried
+    # statement about oneself is not). Sentences are tested for urgency only until the pieces
+    # are chosen.
+    cut = len(tidied) > MAX_PIECE_CHARS  # the whole piece would only be the opening
+    if cut:
+        max_pieces = max(max_pieces, MAX_PIECES_WHEN_CUT)
     order = chain(
         (i for i, part in enumerate(parts) if urgent(part)),
         (len(parts) - 1,),
-        sorted(range(len(parts)), key=lambda i: len(parts[i])),
+        sorted(
+            range(len(parts)),
+            key=lambda i: (
+                _QUESTION.search(parts[i]) is not None,
+                -len(parts[i]) if cut else len(parts[i]),
+            ),
+        ),
     )
     chosen: list[str] = []
-    budget = MAX_LONG_TOKENS if len(tidied) > LONG_TEXT_CHARS else MAX_TOTAL_TOKENS
-    whole, used = _cut(tidied, count_tokens, MAX_PIECE_TOKENS)
+    if len(tidied) > LONG_TEXT_CHARS:
+        budget = MAX_LONG_TOKENS
+    else:
+        budget = MAX_CUT_TOKENS if cut else MAX_TOTAL_TOKENS
+    whole, used = _cut(tidied, count_tokens, WHOLE_TOKENS_WHEN_CUT if cut else MAX_PIECE_TOKENS)
     budget -= used
     seen: set[int] = set()
     while len(chosen) < max_pieces - 1 and budget > 4:
@@ -121,7 +153,8 @@ def select_pieces(
         if index in seen:
             continue
         seen.add(index)
-        piece, used = _cut(parts[index], count_tokens, min(MAX_PIECE_TOKENS, budget))
+        most = SENTENCE_TOKENS_WHEN_CUT if cut else MAX_PIECE_TOKENS
+        piece, used = _cut(parts[index], count_tokens, min(most, budget))
         if piece != whole:
             chosen.append(piece)
             budget -= used
@@ -130,11 +163,15 @@ def select_pieces(
 
 __all__ = [
     "LONG_TEXT_CHARS",
+    "MAX_CUT_TOKENS",
     "MAX_LONG_TOKENS",
     "MAX_PIECES",
+    "MAX_PIECES_WHEN_CUT",
     "MAX_PIECE_CHARS",
     "MAX_PIECE_TOKENS",
     "MAX_TOTAL_TOKENS",
+    "SENTENCE_TOKENS_WHEN_CUT",
+    "WHOLE_TOKENS_WHEN_CUT",
     "select_pieces",
     "sentences",
     "tidy",
