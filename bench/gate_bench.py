@@ -7,8 +7,10 @@ statements, and obfuscated variants of all of them (leetspeak, spaced letters, c
 zero-width characters, repeated letters), between one and several sentences long. Then come
 inputs at Telegram's 4,096-character limit: prose, prose dense with crisis statements, and
 adversarial text (long runs of one character, spaced letters, emoji, near-miss words, leetspeak,
-words glued with dots). Every message is distinct, so nothing is served from a cache that a
-real message would miss; the guard reads each message right after the gate, as the bot does
+words glued with dots). Chatty messages of 200 to 1,000 characters sit between the two: the
+length at which the semantic detector reads a message by its sentences. Every message is
+distinct, so nothing is served from a cache that a real message would miss; the guard reads
+each message right after the gate, as the bot does
 when the gate did not route it to crisis (the "both, as the core runs" line leaves the guard out
 after a crisis route; the "both" line keeps it).
 
@@ -152,6 +154,26 @@ def long_inputs(count: int, seed: int) -> dict[str, list[str]]:
     return kinds
 
 
+def chatty_messages(count: int, seed: int) -> list[str]:
+    """``count`` chatty messages of 200 to 1,000 characters, 6 to 14 sentences each, about a
+    third with one crisis sentence in the middle. Every sentence carries a random word and number
+    so that none repeats (the encoder caches what it has read)."""
+    rng = random.Random(seed)
+    messages: list[str] = []
+    while len(messages) < count:
+        count_of = rng.randint(6, 14)
+        parts = [
+            f"{rng.choice((*EVERYDAY, *QUESTIONS))} {rng.choice(FILLER)} {rng.randrange(10_000)}"
+            for _ in range(count_of)
+        ]
+        if rng.random() < 0.33:
+            parts[rng.randrange(1, count_of - 1)] = rng.choice(CRISIS)
+        text = ". ".join(parts) + "?"
+        if 200 <= len(text) <= 1000:
+            messages.append(text)
+    return messages
+
+
 ADVERSARIAL_KINDS = (
     "prose",
     "crisis-dense prose",
@@ -224,7 +246,7 @@ def main() -> None:
     spent = (time.process_time() - started) * 1e3
     print(f"first 200 messages (compiling the regexes they need): {spent:.0f} ms CPU")
     # Warm up on other messages of every kind, so the timed ones run with compiled regexes.
-    warm = [*generate(2_000, args.seed + 1)]
+    warm = [*generate(2_000, args.seed + 1), *chatty_messages(200, args.seed + 1)]
     for texts in long_inputs(20, args.seed + 1).values():
         warm.extend(texts)
     for text in warm:
@@ -235,6 +257,9 @@ def main() -> None:
     mean_length = statistics.mean(len(text) for text in messages)
     print(f"{len(messages):,} generated short messages, mean length {mean_length:.0f} characters")
     measure(gate, guard, "short messages", messages)
+    chatty = chatty_messages(max(args.long * 10, 100), args.seed)
+    mean_length = statistics.mean(len(text) for text in chatty)
+    measure(gate, guard, f"chatty messages (200-1,000 characters, mean {mean_length:.0f})", chatty)
     for kind, texts in long_inputs(args.long, args.seed).items():
         measure(gate, guard, f"{kind} (4,096 characters)", texts)
     crisis = sum(gate.assess(text).crisis for text in messages)
