@@ -30,7 +30,7 @@ from bot.errors import ModelError
 from bot.gate.semantic.exemplars import EXEMPLARS_DIR, exemplars_sha256
 from bot.gate.semantic.knn import ExemplarIndex, Scores
 from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
-from bot.gate.semantic.pieces import MAX_PIECE_CHARS, MAX_PIECES, select_pieces
+from bot.gate.semantic.pieces import MAX_PIECES, reads_by_sentences, select_pieces, tidy
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
 from bot.gate.semantic.thresholds import Thresholds, effective
 from bot.gate.semantic.thresholds import band as score_band
@@ -223,7 +223,8 @@ class SemanticDetector:
         # A sentence of a long message is one of up to MAX_PIECES_WHEN_CUT pieces, so its score
         # had more chances to cross by luck: it routes to crisis only above the stricter
         # threshold (the one for text without safety-net words) and asks between the two.
-        sentence_of_long = best > 0 and len(text) > MAX_PIECE_CHARS
+        # "Long" as the pieces were chosen; the text is tidied again only when a sentence won.
+        sentence_of_long = best > 0 and reads_by_sentences(tidy(text))
         band = score_band(score, limits, net and not sentence_of_long)
         category = None if band == "clear" else self.index.nearest_crisis_category(sims[best])
         # Confidence needs exemplars: a language without its own (Japanese, Korean) is never

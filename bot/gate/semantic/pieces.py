@@ -84,6 +84,12 @@ def sentences(text: str) -> list[str]:
     return [part for part in parts if _ALNUM.search(part)]
 
 
+def reads_by_sentences(tidied: str) -> bool:
+    """Whether a tidied message is longer than one piece, so that its "whole" piece is only its
+    opening and it is read mostly by its sentences (item 4 of the module docstring)."""
+    return len(tidied) > MAX_PIECE_CHARS
+
+
 def _cut(text: str, count_tokens: Callable[[str], int], max_tokens: int) -> tuple[str, int]:
     """``text`` shortened (at a word boundary where one is near) to at most ``max_tokens``.
 
@@ -124,7 +130,7 @@ def select_pieces(
     # first, each cut to SENTENCE_TOKENS_WHEN_CUT (greetings and logistics are short; a buried
     # statement about oneself is not). Sentences are tested for urgency only until the pieces
     # are chosen.
-    cut = len(tidied) > MAX_PIECE_CHARS  # the whole piece would only be the opening
+    cut = reads_by_sentences(tidied)
     if cut:
         max_pieces = max(max_pieces, MAX_PIECES_WHEN_CUT)
     order = chain(
@@ -145,6 +151,7 @@ def select_pieces(
         budget = MAX_CUT_TOKENS if cut else MAX_TOTAL_TOKENS
     whole, used = _cut(tidied, count_tokens, WHOLE_TOKENS_WHEN_CUT if cut else MAX_PIECE_TOKENS)
     budget -= used
+    most = SENTENCE_TOKENS_WHEN_CUT if cut else MAX_PIECE_TOKENS
     seen: set[int] = set()
     while len(chosen) < max_pieces - 1 and budget > 4:
         index = next(order, None)
@@ -153,7 +160,6 @@ def select_pieces(
         if index in seen:
             continue
         seen.add(index)
-        most = SENTENCE_TOKENS_WHEN_CUT if cut else MAX_PIECE_TOKENS
         piece, used = _cut(parts[index], count_tokens, min(most, budget))
         if piece != whole:
             chosen.append(piece)
@@ -172,6 +178,7 @@ __all__ = [
     "MAX_TOTAL_TOKENS",
     "SENTENCE_TOKENS_WHEN_CUT",
     "WHOLE_TOKENS_WHEN_CUT",
+    "reads_by_sentences",
     "select_pieces",
     "sentences",
     "tidy",
