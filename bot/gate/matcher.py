@@ -137,6 +137,11 @@ class PhraseSet:
         self._starts = _Starts.of(
             (index, self._compiled[index].spaced_source) for index in self._always
         )
+        self._anchor_words = frozenset(self._by_anchor)
+        self._started_only = frozenset(
+            index for index in self._starts.indexes if self._compiled[index].glued_source is None
+        )
+        """The always-run patterns that match nowhere when the word-start finder finds no start."""
 
     def _use_vocabulary(self, known: set[str], vocabulary: _Vocabulary | None = None) -> None:
         """Look for these anchors (a superset of this set's own) when scanning a text.
@@ -277,8 +282,9 @@ class PhraseSet:
             anchors = self.anchors(text)
         hits: list[Hit] = []
         searched = _searched(text)
-        for index in self.candidates(anchors.found):
-            if entries is None or self._compiled[index].entry_id in entries:
+        compiled = self._compiled
+        for index in self._to_search(text, anchors):
+            if entries is None or compiled[index].entry_id in entries:
                 hits.extend(self._hits_of(index, text, searched, anchors))
         return hits
 
@@ -290,7 +296,7 @@ class PhraseSet:
         searched = _searched(text)
         entry_id: str | None = None
         hits: list[Hit] = []
-        for index in self.candidates(anchors.found):  # an entry's phrases are consecutive
+        for index in self._to_search(text, anchors):  # an entry's phrases are consecutive
             compiled = self._compiled[index]
             if compiled.entry_id != entry_id:
                 if entry_id is not None:
@@ -300,15 +306,37 @@ class PhraseSet:
         if entry_id is not None:
             yield entry_id, hits
 
+    def _to_search(self, text: GateText, anchors: Anchors) -> list[int]:
+        """The :meth:`candidates` that can have a hit in ``text``, in the same order.
+
+        Left out are those that cannot: a phrase with a required word found nowhere, and the
+        word-start patterns when their finder holds at no position of any view (and they have
+        no glued form). Each is what :meth:`_hits_of` would answer with no hit, found once here
+        for the whole set instead of once per phrase.
+        """
+        found = anchors.found
+        chosen = set(self._always)
+        if self._started_only and not self._starts.anywhere(text):
+            chosen.difference_update(self._started_only)
+        by_anchor = self._by_anchor
+        for anchor in found.intersection(self._anchor_words):
+            chosen.update(by_anchor[anchor])
+        compiled = self._compiled
+        searched: list[int] = []
+        for index in sorted(chosen):
+            for words in compiled[index].others:
+                if found.isdisjoint(words):
+                    break  # a required word occurs nowhere
+            else:
+                searched.append(index)
+        return searched
+
     def _hits_of(
         self, index: int, text: GateText, searched: list[tuple[int, str]], anchors: Anchors
     ) -> list[Hit]:
         """The hits of one phrase or pattern in every view of ``text`` and its glued text
-        (``searched``: each with its index)."""
+        (``searched``: each with its index); one of :meth:`_to_search`."""
         compiled = self._compiled[index]
-        found = anchors.found
-        if compiled.others and _missing(compiled.others, found):
-            return []  # a required word occurs nowhere
         hits: list[Hit] = []
         entry_id = compiled.entry_id
         glued_index = len(text.views)
@@ -381,6 +409,12 @@ class _Starts:
             return cls(frozenset(), None)
         lookahead = "|".join(f"(?:{body})" for body in bodies.values())
         return cls(frozenset(bodies), f"{_WORD_START}(?={lookahead})")
+
+    def anywhere(self, text: GateText) -> bool:
+        """Whether some pattern matches in some view of ``text`` (not the glued text)."""
+        return any(
+            self.positions(text, view_index, view) for view_index, view in enumerate(text.views)
+        )
 
     def positions(self, text: GateText, view_index: int, view: str) -> list[int]:
         """Where some pattern matches in a view of ``text`` (kept with ``text``)."""
@@ -496,11 +530,6 @@ class _Vocabulary:
                 for position in range(start, end):
                     found_in.extend((position, anchor) for anchor in starting)
         return tuple(found_in)
-
-
-def _missing(others: tuple[frozenset[str], ...], found: frozenset[str]) -> bool:
-    """Whether some requirement has none of its words among those ``found``."""
-    return any(found.isdisjoint(words) for words in others)
 
 
 def _met(
