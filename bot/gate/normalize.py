@@ -80,6 +80,29 @@ def _strip_marks_and_invisibles(text: str) -> str:
     return unicodedata.normalize("NFC", _STRIPPED.apply(unicodedata.normalize("NFD", text)))
 
 
+def _ascii_folds() -> tuple[tuple[str, str], ...] | None:
+    """The lookalikes among ASCII characters, as (character, replacement) pairs, when folding
+    ASCII text twice is the same as replacing each of them once (ASCII replacements that are
+    no lookalike themselves); None otherwise."""
+    folds = tuple((chr(code), str(to)) for code, to in CONFUSABLES.items() if code < 128)
+    simple = all(to.isascii() and not any(char in to for char, _ in folds) for _, to in folds)
+    return folds if simple else None
+
+
+_ASCII_FOLDS = _ascii_folds()
+
+
+def _normalize_ascii(text: str, folds: tuple[tuple[str, str], ...]) -> str:
+    """:func:`normalize` of ASCII ``text``: NFKC leaves ASCII alone, so only the ASCII
+    lookalikes are replaced; controls become spaces and whitespace runs one space."""
+    for char, replacement in folds:
+        if char in text:
+            text = text.replace(char, replacement)
+    if not text.isprintable():  # tabs, newlines and other controls
+        text = _ASCII_CONTROL.sub(" ", text)
+    return " ".join(text.lower().split())
+
+
 def normalize(text: str) -> str:
     """Return the canonical form of ``text``: plain Latin lower case, no invisible tricks.
 
@@ -88,6 +111,8 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
+    if _ASCII_FOLDS is not None and text.isascii():
+        return _normalize_ascii(text, _ASCII_FOLDS)
     folded = unicodedata.normalize("NFKC", text).translate(CONFUSABLES)
     # NFKC can expose new lookalikes (e.g. styled Greek letters), so translate once more.
     folded = unicodedata.normalize("NFKC", folded).translate(CONFUSABLES)
