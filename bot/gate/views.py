@@ -150,12 +150,13 @@ def _has_mask(raw: str) -> bool:
 def _tokens(text: str, corrector: TokenCorrector | None) -> tuple[str, ...]:
     """The tokens of one view of already-normalised ``text``, before typo repair."""
     if corrector is None:
-        text = _CHANGEABLE.sub(_clean_alone, text)
+        tokens: list[str] = []
+        for chunk in text.split(" "):
+            if chunk:
+                tokens.extend(_chunk_tokens(chunk))
     else:
         text = _CHANGEABLE.sub(lambda match: _clean_token(match.group(0), corrector), text)
-    text = _CLAUSE_MARKS.sub(" . ", _ELLIPSIS.sub(" ", text.replace("'", "")))
-    text = _LONG_RUN.sub(r"\1\1", _NOT_WORD.sub(" ", text))
-    tokens = text.split()
+        tokens = _split(text)
     first = 0
     last = len(tokens)
     while first < last and tokens[first] == ".":
@@ -163,6 +164,35 @@ def _tokens(text: str, corrector: TokenCorrector | None) -> tuple[str, ...]:
     while last > first and tokens[last - 1] == ".":
         last -= 1
     return tuple(tokens[first:last])
+
+
+def _split(text: str) -> list[str]:
+    """The tokens of cleaned ``text``: clause marks as ``.``, other non-word characters as
+    spaces, runs of three or more of a character squeezed to two."""
+    text = _CLAUSE_MARKS.sub(" . ", _ELLIPSIS.sub(" ", text.replace("'", "")))
+    return _LONG_RUN.sub(r"\1\1", _NOT_WORD.sub(" ", text)).split()
+
+
+_CHUNKS: dict[str, tuple[str, ...]] = {}
+_CHUNKS_LIMIT = 50_000
+
+
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    """The tokens of one space-free piece of a text, cleaned without a corrector (remembered:
+    the same words recur across messages).
+
+    Every step of cleaning and splitting reads a space as it reads the start or end of the
+    text, and no match holds a space (but runs of spaces, which splitting drops), so a text's
+    tokens are its pieces' tokens in turn.
+    """
+    tokens = _CHUNKS.get(chunk)
+    if tokens is None:
+        tokens = tuple(_split(_CHANGEABLE.sub(_clean_alone, chunk)))
+        if len(chunk) <= _CLEANED_MAX_CHARS:
+            if len(_CHUNKS) >= _CHUNKS_LIMIT:
+                _CHUNKS.clear()
+            _CHUNKS[chunk] = tokens
+    return tokens
 
 
 def _join_spaced(match: re.Match[str]) -> str:
@@ -179,7 +209,7 @@ def draft(text: str) -> Draft:
     spaced = _SPACED_LETTERS.sub(_join_spaced, base)
     if spaced != base:
         variants.append(spaced)
-    if len(_TIGHT_MARK.findall(base)) >= _MIN_TIGHT_MARKS:
+    if _may_have_tight_marks(base) and len(_TIGHT_MARK.findall(base)) >= _MIN_TIGHT_MARKS:
         tight = _TIGHT_MARK.sub(" ", base)
         if tight != base:
             variants.append(tight)
@@ -188,6 +218,11 @@ def draft(text: str) -> Draft:
     )
     tokens = tuple(_tokens(variant, None) for variant in variants)
     return Draft(tuple(variants), tokens, masked)
+
+
+def _may_have_tight_marks(text: str) -> bool:
+    """Whether ``text`` has some mark ``_TIGHT_MARK`` reads (most texts have none or one)."""
+    return sum(text.count(mark) for mark in ".,;:") >= _MIN_TIGHT_MARKS
 
 
 _MASKS = re.compile(rf"(?<!{_WORDISH}){_WORDISH}*[*#]{_WORDISH}*")
