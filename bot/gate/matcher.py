@@ -81,7 +81,6 @@ class _Compiled:
     requirements: tuple[tuple[tuple[str, ...], int], ...]  # (anchors, lead); (): searched whole
     width: int  # most characters a match spans (lookarounds read at most two more)
     bounded: bool  # starts only where no letter or digit precedes (a left word boundary)
-    others: tuple[frozenset[str], ...] = ()  # the words of every requirement after the first
     spaced: re.Pattern[str] | None = None
     glued: re.Pattern[str] | None = None
 
@@ -137,11 +136,48 @@ class PhraseSet:
         self._starts = _Starts.of(
             (index, self._compiled[index].spaced_source) for index in self._always
         )
+        self._alone, self._paired, self._checks = self._index_by_two_words()
         self._anchor_words = frozenset(self._by_anchor)
         self._started_only = frozenset(
             index for index in self._starts.indexes if self._compiled[index].glued_source is None
         )
         """The always-run patterns that match nowhere when the word-start finder finds no start."""
+
+    def _index_by_two_words(
+        self,
+    ) -> tuple[
+        dict[str, list[int]],
+        dict[str, tuple[frozenset[str], dict[str, list[int]]]],
+        list[tuple[frozenset[str], ...]],
+    ]:
+        """The phrases by their first two requirements' words, and the requirements left.
+
+        Per word of a first requirement: the phrases with no other requirement (``alone``),
+        and the words of the second requirements of the others, each with its phrases
+        (``paired``), so that one set intersection per word found names the phrases whose
+        first two requirements both occur. ``checks`` holds, per phrase or pattern, the
+        requirements still to check once it is a candidate (for one always searched, every
+        requirement after the first, as before).
+        """
+        always = set(self._always)
+        alone: dict[str, list[int]] = {}
+        pairs: dict[str, dict[str, list[int]]] = {}
+        checks: list[tuple[frozenset[str], ...]] = []
+        for index, compiled in enumerate(self._compiled):
+            required = [frozenset(words) for words, _ in compiled.requirements]
+            if index in always:
+                checks.append(tuple(required[1:]))
+                continue
+            checks.append(tuple(required[2:]))
+            for word in required[0]:
+                if len(required) == 1:
+                    alone.setdefault(word, []).append(index)
+                else:
+                    second = pairs.setdefault(word, {})
+                    for other in required[1]:
+                        second.setdefault(other, []).append(index)
+        paired = {word: (frozenset(second), second) for word, second in pairs.items()}
+        return alone, paired, checks
 
     def _use_vocabulary(self, known: set[str], vocabulary: _Vocabulary | None = None) -> None:
         """Look for these anchors (a superset of this set's own) when scanning a text.
@@ -174,7 +210,6 @@ class PhraseSet:
                 requirements,
                 compiled.width,
                 not phrase.strip().startswith("*"),
-                tuple(frozenset(words) for words, _ in requirements[1:]),
             )
         )
         if not compiled.anchors:
@@ -318,13 +353,21 @@ class PhraseSet:
         chosen = set(self._always)
         if self._started_only and not self._starts.anywhere(text):
             chosen.difference_update(self._started_only)
-        by_anchor = self._by_anchor
+        alone = self._alone
+        paired = self._paired
         for anchor in found.intersection(self._anchor_words):
-            chosen.update(by_anchor[anchor])
-        compiled = self._compiled
+            phrases = alone.get(anchor)
+            if phrases is not None:
+                chosen.update(phrases)
+            by_second = paired.get(anchor)
+            if by_second is not None:
+                seconds, phrases_of = by_second
+                for second in found.intersection(seconds):
+                    chosen.update(phrases_of[second])
+        checks = self._checks
         searched: list[int] = []
         for index in sorted(chosen):
-            for words in compiled[index].others:
+            for words in checks[index]:
                 if found.isdisjoint(words):
                     break  # a required word occurs nowhere
             else:
