@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -96,6 +96,15 @@ class _Compiled:
         return self.glued
 
 
+_Held = tuple[tuple[tuple[int, str], ...], frozenset[str]]
+"""What a token holds: each anchor with its offset (in order), and the set of those anchors."""
+_NOTHING_HELD: _Held = ((), frozenset())
+
+
+def _holds_nothing(token: str) -> _Held:
+    return _NOTHING_HELD
+
+
 @dataclass(frozen=True, slots=True)
 class Anchors:
     """Where the anchors of one phrase set occur in a message: per searched text, per anchor.
@@ -105,9 +114,29 @@ class Anchors:
     """
 
     found: frozenset[str]
-    positions: tuple[dict[str, list[int]], ...]
+    searched: tuple[str, ...]  # the views, then the glued text
+    held: Callable[[str], _Held]  # the anchors one token of them holds
+    located: list[dict[str, list[int]] | None]  # per searched text, positions (on demand)
     merged: tuple[dict[tuple[str, ...], list[int]], ...]  # several anchors' positions, sorted
     boundaries: list[list[int] | None]  # per view, where a left word boundary holds (on demand)
+
+    def positions(self, view_index: int) -> dict[str, list[int]]:
+        """Per anchor, its positions in one searched text (only long views need them)."""
+        at = self.located[view_index]
+        if at is None:
+            at = self.located[view_index] = {}
+            held = self.held
+            position = 0
+            for token in self.searched[view_index].split(" "):
+                if token:
+                    for offset, anchor in held(token)[0]:
+                        found_at = at.get(anchor)
+                        if found_at is None:
+                            at[anchor] = [position + offset]
+                        else:
+                            found_at.append(position + offset)
+                position += len(token) + 1
+        return at
 
     def boundaries_of(self, view_index: int, view: str) -> list[int]:
         """The positions of ``view`` that no letter or digit precedes."""
@@ -187,7 +216,7 @@ class PhraseSet:
         """
         self._known = known
         self._vocabulary = vocabulary
-        self._tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # token -> anchors inside
+        self._tokens: dict[str, _Held] = {}  # token -> anchors inside
 
     def _words(self) -> _Vocabulary:
         vocabulary = self._vocabulary
@@ -235,47 +264,48 @@ class PhraseSet:
         return scan
 
     def _scan(self, text: GateText) -> Anchors:
-        """Anchor positions per searched text, found token by token.
+        """The anchors found anywhere in ``text``, read token by token; their positions per
+        searched text are worked out only when asked for (:meth:`Anchors.positions`).
 
         Anchors are letters and digits only, so each occurrence lies inside one space-separated
         token; what a token holds is remembered, and tokens recur within and across messages.
         """
+        searched = (*text.views, text.glued)
         if not self._known:
-            empty: tuple[dict[str, list[int]], ...] = tuple({} for _ in (*text.views, 0))
-            return Anchors(frozenset(), empty, (), [])
-        found: set[str] = set()
-        positions: list[dict[str, list[int]]] = []
+            located: list[dict[str, list[int]] | None] = [{} for _ in searched]
+            return Anchors(frozenset(), searched, _holds_nothing, located, (), [])
         tokens = self._tokens
-        anchors_in = self._words().anchors_in
-        long_tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # for this text only: a long
-        # token (letters spaced over the whole message) recurs in its views and glued text
-        for searched in (*text.views, text.glued):
-            at: dict[str, list[int]] = {}
-            position = 0
-            for token in searched.split(" "):
+        long_tokens: dict[str, _Held] = {}  # for this text only: a long token (letters
+        # spaced over the whole message) recurs in its views and glued text
+
+        def held(token: str) -> _Held:
+            inside = tokens.get(token)
+            if inside is None:
+                if len(token) <= _CACHED_TOKEN_CHARS:
+                    inside = self._held(token)
+                    if len(tokens) >= _TOKEN_CACHE_LIMIT:
+                        tokens.clear()
+                    tokens[token] = inside
+                else:
+                    inside = long_tokens.get(token)
+                    if inside is None:
+                        inside = long_tokens[token] = self._held(token)
+            return inside
+
+        found: set[str] = set()
+        for text_searched in searched:
+            for token in text_searched.split(" "):
                 if token:
                     inside = tokens.get(token)
-                    if inside is None:
-                        if len(token) <= _CACHED_TOKEN_CHARS:
-                            inside = anchors_in(token)
-                            if len(tokens) >= _TOKEN_CACHE_LIMIT:
-                                tokens.clear()
-                            tokens[token] = inside
-                        else:
-                            inside = long_tokens.get(token)
-                            if inside is None:
-                                inside = long_tokens[token] = anchors_in(token)
-                    for offset, anchor in inside:
-                        found_at = at.get(anchor)
-                        if found_at is None:
-                            at[anchor] = [position + offset]
-                        else:
-                            found_at.append(position + offset)
-                position += len(token) + 1
-            found.update(at)
-            positions.append(at)
-        merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in positions)
-        return Anchors(frozenset(found), tuple(positions), merged, [None] * len(positions))
+                    found.update((inside or held(token))[1])
+        count = len(searched)
+        merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in searched)
+        return Anchors(frozenset(found), searched, held, [None] * count, merged, [None] * count)
+
+    def _held(self, token: str) -> _Held:
+        """Every anchor in ``token`` with its offset, and the set of them."""
+        inside = self._words().anchors_in(token)
+        return inside, frozenset(anchor for _, anchor in inside)
 
     def candidates(self, found: Iterable[str]) -> list[int]:
         """Indexes of the phrases and patterns that may match, given the anchors found (sorted)."""
@@ -588,7 +618,7 @@ def _met(
     for words, lead in requirements:
         found_at = merged.get(words)
         if found_at is None:
-            positions = anchors.positions[view_index]
+            positions = anchors.positions(view_index)
             lists = [positions[word] for word in words if word in positions]
             if len(lists) <= 1:
                 found_at = lists[0] if lists else []
