@@ -88,7 +88,8 @@ class TokenCorrector:
         """Two tokens longer than this together cannot be a key they are split from (a typo
         is at most two edits, so at most two letters more than the key)."""
         self._cache: dict[str, str] = {}
-        self._joins: dict[str, str | None] = {}
+        self._joins: dict[str, dict[str, str | None]] = {}  # first -> second -> joined
+        self._join_count = 0
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -141,7 +142,8 @@ class TokenCorrector:
                     and token not in keys
                     and second not in keys
                 ):
-                    joined = joins.get(f"{token} {second}", "")
+                    after = joins.get(token)
+                    joined = "" if after is None else after.get(second, "")
                     if joined == "":
                         joined = self._joined(token, second)
                     if joined is not None:
@@ -157,8 +159,8 @@ class TokenCorrector:
         """The key that ``first`` and ``second`` written together are, or None."""
         if first in self._key_set or second in self._key_set:
             return None
-        pair = f"{first} {second}"
-        cached = self._joins.get(pair, "")
+        after = self._joins.get(first)
+        cached = "" if after is None else after.get(second, "")
         if cached != "":
             return cached
         result: str | None = None
@@ -181,9 +183,11 @@ class TokenCorrector:
                 )
             ):
                 result = repaired
-        if len(self._joins) >= _CACHE_LIMIT:
+        if self._join_count >= _CACHE_LIMIT:
             self._joins.clear()
-        self._joins[pair] = result
+            self._join_count = 0
+        self._joins.setdefault(first, {})[second] = result
+        self._join_count += 1
         return result
 
     def _repair_typo(self, token: str) -> str:
