@@ -27,7 +27,6 @@ _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Co", "Cn", "Cs"})
 _DROPPED_CHARS = frozenset({"\ufffd"})
 """The replacement character: what a broken encoding leaves inside a word (``ki\ufffdll``)."""
 _SPACE_CATEGORIES = frozenset({"Cc", "Zs", "Zl", "Zp"})
-_WHITESPACE = re.compile(r"\s+")
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -90,6 +89,9 @@ def _ascii_folds() -> tuple[tuple[str, str], ...] | None:
 
 
 _ASCII_FOLDS = _ascii_folds()
+_LOOKALIKES = frozenset(chr(code) for code in CONFUSABLES)
+"""The characters the lookalike table rewrites: a text with none of them (after NFKC, which
+is idempotent) is left as it is by the table."""
 
 
 def _normalize_ascii(text: str, folds: tuple[tuple[str, str], ...]) -> str:
@@ -113,11 +115,13 @@ def normalize(text: str) -> str:
         return ""
     if _ASCII_FOLDS is not None and text.isascii():
         return _normalize_ascii(text, _ASCII_FOLDS)
-    folded = unicodedata.normalize("NFKC", text).translate(CONFUSABLES)
-    # NFKC can expose new lookalikes (e.g. styled Greek letters), so translate once more.
-    folded = unicodedata.normalize("NFKC", folded).translate(CONFUSABLES)
+    folded = unicodedata.normalize("NFKC", text)
+    if not _LOOKALIKES.isdisjoint(folded):  # else both translations and NFKC change nothing
+        folded = folded.translate(CONFUSABLES)
+        # NFKC can expose new lookalikes (e.g. styled Greek letters), so translate once more.
+        folded = unicodedata.normalize("NFKC", folded).translate(CONFUSABLES)
     cleaned = _strip_marks_and_invisibles(folded).casefold()
-    return _WHITESPACE.sub(" ", cleaned).strip()
+    return " ".join(cleaned.split())  # whitespace runs as one space, none at the ends
 
 
 __all__ = ["CharMap", "normalize"]
