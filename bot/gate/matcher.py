@@ -167,6 +167,14 @@ class PhraseSet:
         )
         self._alone, self._paired, self._checks = self._index_by_two_words()
         self._anchor_words = frozenset(self._by_anchor)
+        self._required_words = frozenset(
+            word
+            for compiled in self._compiled
+            for words, _ in compiled.requirements
+            for word in words
+        )
+        self._chosen: dict[tuple[frozenset[str], bool], list[int]] = {}
+        """What :meth:`_to_search` chose, per required words found and finder outcome."""
         self._started_only = frozenset(
             index for index in self._starts.indexes if self._compiled[index].glued_source is None
         )
@@ -377,11 +385,26 @@ class PhraseSet:
         Left out are those that cannot: a phrase with a required word found nowhere, and the
         word-start patterns when their finder holds at no position of any view (and they have
         no glued form). Each is what :meth:`_hits_of` would answer with no hit, found once here
-        for the whole set instead of once per phrase.
+        for the whole set instead of once per phrase. The choice depends only on which of the
+        set's required words occur and on the finder, so it is remembered for those: messages
+        often share their key words.
         """
-        found = anchors.found
+        started = not self._started_only or self._starts.anywhere(text)
+        relevant = anchors.found.intersection(self._required_words)
+        key = (relevant, started)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._choose(relevant, started)
+            if len(self._chosen) >= _CHOSEN_CACHE_LIMIT:
+                self._chosen.clear()
+            self._chosen[key] = chosen
+        return chosen
+
+    def _choose(self, found: frozenset[str], started: bool) -> list[int]:
+        """:meth:`_to_search` for the required words ``found`` and whether the word-start
+        finder holds somewhere (``started``)."""
         chosen = set(self._always)
-        if self._started_only and not self._starts.anywhere(text):
+        if not started:
             chosen.difference_update(self._started_only)
         alone = self._alone
         paired = self._paired
@@ -529,6 +552,7 @@ def _search_at(
 
 
 _TOKEN_CACHE_LIMIT = 50_000
+_CHOSEN_CACHE_LIMIT = 4096
 _CACHED_TOKEN_CHARS = 64
 
 
