@@ -314,6 +314,9 @@ class SafetyNet:
             else:
                 self._exact.setdefault(words[0], []).append(entry)
         self._lengths = sorted({len(key) for key in self._prefixed})
+        # A set, not the dict: ``set.intersection`` walks a dict's every key (hundreds of terms)
+        # but only the smaller of two sets (the message's few words).
+        self._first_words = frozenset(self._exact)
         self._word_prefix_tags: dict[str, frozenset[int]] = {}  # word -> tags of its prefix terms
         # Every anywhere-term in one alternation, longest first: one scan of the text in C.
         ordered = sorted(set(self._anywhere), key=lambda term: (-len(term), term))
@@ -463,7 +466,7 @@ class SafetyNet:
         prefix_tags = self._prefix_tags_of
         if any(prefix_tags(word) for word in distinct):
             return True
-        first_words = distinct.intersection(self._exact)
+        first_words = distinct.intersection(self._first_words)
         if not first_words:
             return False
         exact = self._exact
@@ -493,29 +496,40 @@ class SafetyNet:
         prefix_tags = self._prefix_tags_of
         for word in distinct:
             found |= prefix_tags(word)
-        first_words = distinct.intersection(self._exact)
+        first_words = distinct.intersection(self._first_words)
         if first_words:
             for index, word in enumerate(words):
                 if word in first_words:
                     for term in self._exact[word]:
-                        if term.tag not in found and self._follows([term], words, index):
+                        if term.tag not in found and _continues(term, words, index):
                             found.add(term.tag)
         return found
 
     @staticmethod
     def _follows(terms: list[_Term], words: list[str], index: int) -> bool:
-        for term in terms:
-            rest = term.words[1:]
-            following = words[index + 1 : index + 1 + len(rest)]
-            if len(following) < len(rest):
-                continue
-            if all(a == b for a, b in zip(rest[:-1], following[:-1], strict=True)) and (
-                not rest
-                or following[-1] == rest[-1]
-                or (term.prefix and following[-1].startswith(rest[-1]))
-            ):
-                return True
+        """Whether one of ``terms`` (each starting with ``words[index]``) continues there."""
+        return any(_continues(term, words, index) for term in terms)
+
+
+def _continues(term: _Term, words: list[str], index: int) -> bool:
+    """Whether ``term``, whose first word is ``words[index]``, continues there: its other words
+    follow in a row, the last one as a prefix if the term is one. The second word is compared
+    first, on its own, since it rules out almost every term."""
+    term_words = term.words
+    size = len(term_words)
+    if size == 1:
+        return True
+    end = index + size
+    if end > len(words):
         return False
+    last = words[end - 1]
+    if size == 2:
+        return last == term_words[1] or (term.prefix and last.startswith(term_words[1]))
+    if words[index + 1] != term_words[1]:
+        return False
+    return all(words[index + k] == term_words[k] for k in range(2, size - 1)) and (
+        last == term_words[-1] or (term.prefix and last.startswith(term_words[-1]))
+    )
 
 
 __all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold", "folded_text"]
