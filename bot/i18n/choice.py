@@ -15,10 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 
 from bot.model import ConversationRecord
+
+if TYPE_CHECKING:
+    from bot.embedding.langid import LanguageRanker
 
 SOURCE_LANGUAGE = "en"
 MIN_DETECT_CHARS = 25  # shorter messages say too little about their language
@@ -47,11 +51,10 @@ class Detected:
 
 
 @cache
-def _identifier(enabled: tuple[str, ...]) -> object:
-    from bot.embedding.langid import restricted_identifier
+def _identifier(enabled: tuple[str, ...]) -> LanguageRanker:
+    from bot.embedding.langid import language_ranker
 
-    identifier: object = restricted_identifier(enabled)
-    return identifier
+    return language_ranker(enabled)
 
 
 def identify(text: str, enabled: tuple[str, ...]) -> str | None:
@@ -63,8 +66,8 @@ def identify(text: str, enabled: tuple[str, ...]) -> str | None:
     if len(set(words)) < MIN_DISTINCT_WORDS:
         return None
     identifier = _identifier(enabled)
-    language, confidence = identifier.classify(" ".join(words))  # type: ignore[attr-defined]
-    return str(language) if float(confidence) >= MIN_CONFIDENCE else None
+    language, confidence = identifier.classify(" ".join(words))
+    return language if confidence >= MIN_CONFIDENCE else None
 
 
 def observe(previous: Detected, text: str, enabled: tuple[str, ...]) -> Detected:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from bot.embedding.langid import restricted_identifier
+from bot.embedding.langid import language_ranker, restricted_identifier
 
 TEXTS = [
     "I can't sleep and everything feels pointless lately",
@@ -45,3 +45,17 @@ def test_restricting_one_leaves_the_others_alone() -> None:
     assert latin.nb_classes == ["en", "es"]
     assert cyrillic.nb_classes == ["ru", "uk"]
     assert latin.rank(TEXTS[0]) == _own_read(["en", "es"]).rank(TEXTS[0])
+
+
+@pytest.mark.parametrize(
+    "languages", [["en", "es", "fr", "de", "pt", "it", "nl", "pl", "tr"], ["ru", "uk"], ["en"]]
+)
+def test_ranker_gives_py3langids_numbers_to_the_bit(languages: list[str]) -> None:
+    ranker = language_ranker(languages)
+    own = _own_read(languages)
+    texts = [*TEXTS, "a" * 600, "ok ok ok ok", "\ud800 lone surrogate", "日本語とEnglish"]
+    for text in texts:
+        assert ranker.rank(text) == [(lang, float(p)) for lang, p in own.rank(text)]
+        language, probability = own.classify(text)
+        assert ranker.classify(text) == (language, float(probability))
+        assert all(type(p) is float for _, p in ranker.rank(text))

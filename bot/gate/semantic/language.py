@@ -18,9 +18,8 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
 
-from bot.embedding.langid import restricted_identifier
+from bot.embedding.langid import language_ranker
 
 LANGUAGES = (
     "en", "es", "fr", "de", "pt", "it", "nl", "ru", "uk", "pl", "tr",
@@ -131,8 +130,8 @@ class LanguageIdentifier:
     """Identifies the supported languages; thread-safe, loaded once."""
 
     def __init__(self) -> None:
-        self._latin: Any = restricted_identifier(LATIN_IDENTIFIED)
-        self._cyrillic: Any = restricted_identifier(["ru", "uk"])
+        self._latin = language_ranker(LATIN_IDENTIFIED)
+        self._cyrillic = language_ranker(["ru", "uk"])
         self._lock = threading.Lock()
 
     def guess(self, text: str) -> LanguageGuess:
@@ -184,6 +183,8 @@ class LanguageIdentifier:
             romanised.append("ar-Latn")
         with self._lock:
             ranked = self._latin.rank(sample)
+        # p is py3langid's float32 probability as a Python float: at 0.15 the comparison is the
+        # same as numpy's in float32 (no float32 lies between 0.15 and float32(0.15))
         identified = [lang for lang, p in ranked[:3] if p >= PLAUSIBLE_PROBABILITY]
         identified = identified or [ranked[0][0]]
         return romanised + identified
