@@ -179,6 +179,25 @@ def _variants_of(text: str) -> tuple[str, ...]:
     joined = _joined(folded)
     if joined != folded:
         found.append(joined)
+    if not folded.isascii():  # an ASCII text has no Cyrillic, Greek or Armenian letter
+        _add_lookalike_views(found, folded, joined)
+    if not text.isascii() and _SPACED_DEVANAGARI.search(text):
+        syllables = fold(_SPACED_DEVANAGARI.sub(lambda match: match.group().replace(" ", ""), text))
+        if syllables not in found:
+            found.append(syllables)
+    return tuple(found)
+
+
+@lru_cache(maxsize=VARIANTS_CACHE_SIZE)
+def _words_of(folded: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of a folded view, in order and each once: the safety net and the crisis terms
+    read the same views one after the other."""
+    words = tuple(_WORD.findall(folded))
+    return words, frozenset(words)
+
+
+def _add_lookalike_views(found: list[str], folded: str, joined: str) -> None:
+    """Add to ``found`` the views of :func:`_variants` that read lookalike letters back."""
     if _CYRILLIC.search(folded) and _LATIN.search(folded):
         cyrillic = _cyrillic_lookalikes(joined)
         if cyrillic not in found:
@@ -187,11 +206,6 @@ def _variants_of(text: str) -> tuple[str, ...]:
         latin = _latin_lookalikes(joined)
         if latin not in found:
             found.append(latin)
-    if not text.isascii() and _SPACED_DEVANAGARI.search(text):
-        syllables = fold(_SPACED_DEVANAGARI.sub(lambda match: match.group().replace(" ", ""), text))
-        if syllables not in found:
-            found.append(syllables)
-    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,8 +475,7 @@ class SafetyNet:
             return True
         # Each distinct word once: whether it starts a prefix term, and whether it is the first
         # word of some term; only those are then followed where they stand.
-        words = _WORD.findall(folded)
-        distinct = set(words)
+        words, distinct = _words_of(folded)
         prefix_tags = self._prefix_tags_of
         if any(prefix_tags(word) for word in distinct):
             return True
@@ -491,8 +504,7 @@ class SafetyNet:
             for term, term_tags in self._anywhere_tags.items():
                 if not term_tags <= found and term in folded:
                     found |= term_tags
-        words = _WORD.findall(folded)
-        distinct = set(words)
+        words, distinct = _words_of(folded)
         prefix_tags = self._prefix_tags_of
         for word in distinct:
             found |= prefix_tags(word)
@@ -506,12 +518,12 @@ class SafetyNet:
         return found
 
     @staticmethod
-    def _follows(terms: list[_Term], words: list[str], index: int) -> bool:
+    def _follows(terms: list[_Term], words: tuple[str, ...], index: int) -> bool:
         """Whether one of ``terms`` (each starting with ``words[index]``) continues there."""
         return any(_continues(term, words, index) for term in terms)
 
 
-def _continues(term: _Term, words: list[str], index: int) -> bool:
+def _continues(term: _Term, words: tuple[str, ...], index: int) -> bool:
     """Whether ``term``, whose first word is ``words[index]``, continues there: its other words
     follow in a row, the last one as a prefix if the term is one. The second word is compared
     first, on its own, since it rules out almost every term."""
