@@ -28,7 +28,7 @@ from threadpoolctl import ThreadpoolController
 from bot.embedding import MODEL_ID, Encoder, shared_encoder
 from bot.errors import ModelError
 from bot.gate.semantic.exemplars import EXEMPLARS_DIR, exemplars_sha256
-from bot.gate.semantic.knn import ExemplarIndex, Scores
+from bot.gate.semantic.knn import ExemplarIndex
 from bot.gate.semantic.language import LanguageIdentifier, shared_identifier
 from bot.gate.semantic.pieces import MAX_PIECES, reads_by_sentences, select_pieces, tidy
 from bot.gate.semantic.safety_net import SAFETY_NET_FILE, SafetyNet
@@ -99,7 +99,7 @@ class SemanticDetector:
         self.safety_net = safety_net
         self._encoder = encoder
         self._identifier = identifier
-        self._prepared: dict[str, tuple[npt.NDArray[np.float32], np.float64]] = {}
+        self._prepared: dict[str, tuple[npt.NDArray[np.float32], float]] = {}
         self._prepared_pieces: dict[str, list[str]] = {}
 
     @classmethod
@@ -180,20 +180,20 @@ class SemanticDetector:
             sims = self.index.similarities(vectors)
         # each row's margin is computed on that row alone, so the batch gives each piece the
         # margin a message's own rows would
-        margins = self.index.margins_of(sims)
+        margins = self.index.margins_of(sims).tolist()
         self._prepared = dict(zip(pieces, zip(sims, margins, strict=True), strict=True))
 
-    def _scores(self, pieces: list[str]) -> tuple[Scores, Sequence[npt.NDArray[np.float32]]]:
+    def _scores(self, pieces: list[str]) -> tuple[list[float], Sequence[npt.NDArray[np.float32]]]:
         """The margin of each piece and its similarities to the exemplars (prepared or not)."""
         prepared = self._prepared  # read once: another thread may replace it
         if all(piece in prepared for piece in pieces):
             found = [prepared[piece] for piece in pieces]
-            return np.array([margin for _, margin in found]), [sims for sims, _ in found]
+            return [margin for _, margin in found], [sims for sims, _ in found]
         vectors = self._encoder.encode(pieces)
         with _ONE_BLAS_THREAD.limit(limits=1, user_api="blas"):
             # a small product: more threads only spin (4 ms of CPU instead of 0.7 on two cores)
             sims = self.index.similarities(vectors)
-        return self.index.margins_of(sims), list(sims)
+        return self.index.margins_of(sims).tolist(), list(sims)
 
     def unread(self, text: str) -> SemanticVerdict:
         """The verdict on a message not read by meaning (a caller that has decided its route):
@@ -216,8 +216,8 @@ class SemanticDetector:
         if not pieces:
             return _EMPTY
         margins, sims = self._scores(pieces)
-        best = int(np.argmax(margins))
-        score = float(margins[best])
+        best = max(range(len(margins)), key=margins.__getitem__)  # the first highest, as argmax
+        score = margins[best]
         guess = self._identifier.guess(text)
         limits = effective(self.thresholds, guess.best)
         # A sentence of a long message is one of up to MAX_PIECES_WHEN_CUT pieces, so its score
