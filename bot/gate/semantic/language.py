@@ -137,6 +137,20 @@ class LanguageIdentifier:
     def guess(self, text: str) -> LanguageGuess:
         """Guess the language of ``text`` (any length; only its start is read)."""
         sample = text[:MAX_ID_CHARS]
+        latin = self._latin_languages(sample)
+        scripts = [] if sample.isascii() else self._scripts(sample)
+        if scripts:
+            letters = sum(char.isalpha() for char in sample) or 1
+            latin_share = sum("a" <= char.lower() <= "z" for char in sample) / letters
+            ordered = scripts + latin if latin_share < 0.5 else latin + scripts
+        else:
+            ordered = latin
+        plausible = tuple(dict.fromkeys(ordered)) or ("en",)
+        return LanguageGuess(plausible[0], plausible)
+
+    def _scripts(self, sample: str) -> list[str]:
+        """The languages the sample's letters of other scripts than Latin point to (none in an
+        ASCII sample, which is not searched)."""
         scripts = []
         if _ARABIC.search(sample):
             scripts.append("ar")
@@ -150,15 +164,7 @@ class LanguageIdentifier:
             scripts.append("zh")
         if _CYRILLIC.search(sample):
             scripts.extend(self._cyrillic_languages(sample))
-        latin = self._latin_languages(sample)
-        if scripts:
-            letters = sum(char.isalpha() for char in sample) or 1
-            latin_share = sum("a" <= char.lower() <= "z" for char in sample) / letters
-            ordered = scripts + latin if latin_share < 0.5 else latin + scripts
-        else:
-            ordered = latin
-        plausible = tuple(dict.fromkeys(ordered)) or ("en",)
-        return LanguageGuess(plausible[0], plausible)
+        return scripts
 
     def _cyrillic_languages(self, sample: str) -> list[str]:
         if _UKRAINIAN.search(sample) and not _RUSSIAN.search(sample):
@@ -175,8 +181,8 @@ class LanguageIdentifier:
         if not words:
             return []
         romanised = []
-        hindi = sum(word in _HINDI_WORDS for word in words)
-        arabic = sum(word in _ARABIC_WORDS for word in words) + len(_ARABIZI_DIGIT.findall(lowered))
+        hindi = sum(map(_HINDI_WORDS.__contains__, words))
+        arabic = sum(map(_ARABIC_WORDS.__contains__, words)) + len(_ARABIZI_DIGIT.findall(lowered))
         if hindi >= 2 or (hindi and len(words) <= 3):
             romanised.append("hi-Latn")
         if arabic >= 2 or (arabic and len(words) <= 3):
