@@ -1,0 +1,59 @@
+"""Terms of several words: the safety net finds them where their words follow in a row.
+
+A reference reading (every term tried at every word, the last word as a prefix where the term is
+one) is compared with the net's on every short sequence of a few words, so that the shortcuts of
+the net's search (the first words met as a set, the second word compared first) find exactly
+what the plain reading finds.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.gate.semantic.safety_net import SafetyNet
+
+TERMS = [
+    "blue lantern",
+    "blue lantern tonight",
+    "tall green door*",
+    "quiet harbour",
+    "quiet*",
+    "paper boat",
+    "paper",
+    "velvet stone river",
+    "glass kite*",
+]
+WORDS = ["blue", "lantern", "lanterns", "tonight", "tall", "green", "doors", "door", "quietly"]
+WORDS += ["quiet", "harbour", "paper", "boat", "velvet", "stone", "river", "glass", "kites"]
+
+
+def _reference(words: list[str]) -> set[int]:
+    """The tags of the terms found, trying each term at each word."""
+    found: set[int] = set()
+    for tag, raw in enumerate(TERMS):
+        prefix = raw.endswith("*")
+        term = raw.rstrip("*").split()
+        for start in range(len(words) - len(term) + 1):
+            here = words[start : start + len(term)]
+            last_ok = here[-1] == term[-1] or (prefix and here[-1].startswith(term[-1]))
+            if here[:-1] == term[:-1] and last_ok:
+                found.add(tag)
+    return found
+
+
+@pytest.fixture(scope="module")
+def net() -> SafetyNet:
+    return SafetyNet(TERMS, tags=range(len(TERMS)))
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 4])
+def test_terms_are_found_where_the_reference_finds_them(net: SafetyNet, length: int) -> None:
+    for words in itertools.product(WORDS, repeat=length):
+        if length == 4 and words[0] not in {"blue", "tall", "velvet", "glass"}:
+            continue  # every four-word sequence with a term's first word first is enough
+        text = " ".join(words)
+        expected = _reference(list(words))
+        assert net.tags_in(text) == expected, text
+        assert net.hits(text) == bool(expected), text
