@@ -476,17 +476,21 @@ class SafetyNet:
         # Each distinct word once: whether it starts a prefix term, and whether it is the first
         # word of some term; only those are then followed where they stand.
         words, distinct = _words_of(folded)
-        prefix_tags = self._prefix_tags_of
-        if any(prefix_tags(word) for word in distinct):
-            return True
+        known = self._word_prefix_tags  # read here first: a method call per word costs more
+        for word in distinct:
+            tags = known.get(word)
+            if tags is None:
+                tags = self._prefix_tags_of(word)
+            if tags:
+                return True
         first_words = distinct.intersection(self._first_words)
         if not first_words:
             return False
         exact = self._exact
-        return any(
-            word in first_words and self._follows(exact[word], words, index)
-            for index, word in enumerate(words)
-        )
+        for index, word in enumerate(words):
+            if word in first_words and self._follows(exact[word], words, index):
+                return True
+        return False
 
     def tags_in(self, text: str) -> set[int]:
         """The tags of every term found in ``text`` (one pass, however many groups)."""
@@ -505,9 +509,13 @@ class SafetyNet:
                 if not term_tags <= found and term in folded:
                     found |= term_tags
         words, distinct = _words_of(folded)
-        prefix_tags = self._prefix_tags_of
+        known = self._word_prefix_tags  # read here first: a method call per word costs more
         for word in distinct:
-            found |= prefix_tags(word)
+            tags = known.get(word)
+            if tags is None:
+                tags = self._prefix_tags_of(word)
+            if tags:
+                found |= tags
         first_words = distinct.intersection(self._first_words)
         if first_words:
             for index, word in enumerate(words):
