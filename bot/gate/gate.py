@@ -74,7 +74,7 @@ class Assessment:
     signals: tuple[Signal, ...]  # weak signals found in THIS text, for the caller to remember
     check_in: bool = False  # not crisis, but unsure: ask the person directly (never when crisis)
     detectors: frozenset[str] = frozenset()  # which detectors spoke: lexicon, accumulated, ...
-    language: str | None = None  # the language the gate read the text as, when it decided one
+    language: str | None = None  # the language the gate read the text as, when it named one
     score: float | None = None  # the semantic detector's score, when it ran
 
     @property
@@ -160,8 +160,20 @@ class CrisisGate:
         """
         self.semantic.prepare(texts)
 
-    def assess(self, text: str, history: Sequence[Signal] = (), now: float = 0.0) -> Assessment:
-        """Assess ``text``; ``history`` holds signals earlier turns returned, ``now`` is epoch s."""
+    def assess(
+        self,
+        text: str,
+        history: Sequence[Signal] = (),
+        now: float = 0.0,
+        *,
+        name_language: bool = True,
+    ) -> Assessment:
+        """Assess ``text``; ``history`` holds signals earlier turns returned, ``now`` is epoch s.
+
+        ``name_language=False`` (the bot's own path, which does not read it) leaves the
+        assessment's ``language`` None where no decision depended on it, saving its
+        identification on most messages; every decision is the same either way.
+        """
         if not text or text.isspace():
             return _CLEAR
         gate_text = build_gate_text(text, self._corrector)
@@ -179,11 +191,13 @@ class CrisisGate:
             # much as the lexicon's); a short one reads only the whole message when the lexicon
             # matched, as its sentences cannot change the route.
             if len(text) > DECIDED_UNREAD_CHARS:
-                meaning = self.semantic.unread(text)
+                meaning = self.semantic.unread(text, name_language=name_language)
             else:
-                meaning = self.semantic.assess(text, whole_only=verdict is None)
+                meaning = self.semantic.assess(
+                    text, whole_only=verdict is None, name_language=name_language
+                )
         else:
-            meaning = self.semantic.assess(text)
+            meaning = self.semantic.assess(text, name_language=name_language)
         # Nearest to mentions (questions about suicide and treatment) with no word of death,
         # self-harm or farewell: a question to ask back (check-in), not a crisis by meaning alone.
         semantic_crisis = meaning.band == "crisis" and (

@@ -50,7 +50,8 @@ class SemanticVerdict:
 
     score: float | None  # the highest k-NN margin over the pieces; None when nothing to read
     band: str  # "crisis", "check_in" or "clear" (safety-net words already taken into account)
-    language: str  # the most likely supported language
+    language: str | None  # the most likely supported language; None when not asked for and
+    # no decision depended on it
     category: str | None  # nearest crisis exemplars' category when the band is not clear
     confidently_benign: bool  # below the "clear" threshold: safety-net words alone do not ask
     safety_net: bool  # the text carries safety-net vocabulary
@@ -99,6 +100,12 @@ class SemanticDetector:
         self.safety_net = safety_net
         self._encoder = encoder
         self._identifier = identifier
+        # Below all of these a score is clear and confidently benign in every language that has
+        # thresholds, so the language need not be identified unless a caller asks for it.
+        self._below_every_limit = min(
+            min(t.crisis, t.crisis_plain, t.check_in, t.clear) for t in thresholds.values()
+        )
+        self._may_lack_thresholds = identifier.may_guess_outside(thresholds)
         self._prepared: dict[str, tuple[npt.NDArray[np.float32], float]] = {}
         self._prepared_pieces: dict[str, list[str]] = {}
 
@@ -195,16 +202,22 @@ class SemanticDetector:
             sims = self.index.similarities(vectors)
         return self.index.margins_of(sims).tolist(), list(sims)
 
-    def unread(self, text: str) -> SemanticVerdict:
+    def unread(self, text: str, *, name_language: bool = True) -> SemanticVerdict:
         """The verdict on a message not read by meaning (a caller that has decided its route):
-        no score, clear, the language only."""
-        return SemanticVerdict(None, "clear", self._identifier.guess(text).best, None, True, False)
+        no score, clear, the language only (when ``name_language``)."""
+        language = self._identifier.guess(text).best if name_language else None
+        return SemanticVerdict(None, "clear", language, None, True, False)
 
-    def assess(self, text: str, *, whole_only: bool = False) -> SemanticVerdict:
+    def assess(
+        self, text: str, *, whole_only: bool = False, name_language: bool = True
+    ) -> SemanticVerdict:
         """Score ``text`` (any length: the work is bounded) and place it in a band.
 
         With ``whole_only`` only the whole message (cut to one piece) is read, not its
         sentences: for a caller that has already decided the route and only records the score.
+        Without ``name_language`` the language is identified only when the verdict depends on
+        it (for most messages it does not: their score is below every language's thresholds),
+        and the verdict's ``language`` is None otherwise.
         """
         views = self.safety_net.views(text)
         net = self.safety_net.hits_in(views)
@@ -218,6 +231,13 @@ class SemanticDetector:
         margins, sims = self._scores(pieces)
         best = max(range(len(margins)), key=margins.__getitem__)  # the first highest, as argmax
         score = margins[best]
+        if (
+            not name_language
+            and score < self._below_every_limit
+            and not self._may_lack_thresholds(text)
+        ):
+            # clear and confidently benign whatever the language (every guess has thresholds)
+            return SemanticVerdict(score, "clear", None, None, True, net)
         guess = self._identifier.guess(text)
         limits = effective(self.thresholds, guess.best)
         # A sentence of a long message is one of up to MAX_PIECES_WHEN_CUT pieces, so its score

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot.embedding.langid import language_ranker
@@ -115,6 +116,17 @@ _ARABIC_WORDS = frozenset(
         "ktir",
     ]
 )
+_LATIN_GUESSES = frozenset({*LATIN_IDENTIFIED, "hi-Latn", "ar-Latn", "en"})
+"""Every language a text without another script's letters can be guessed as."""
+_SCRIPT_GUESSES = (
+    (_ARABIC, ("ar",)),
+    (_DEVANAGARI, ("hi",)),
+    (_KANA, ("ja",)),
+    (_HANGUL, ("ko",)),
+    (_HAN, ("zh",)),
+    (_CYRILLIC, ("ru", "uk")),
+)
+"""Each script and the languages a guess names only when a text holds its letters."""
 _ARABIZI_DIGIT = re.compile(r"[a-z][2-9][a-z]|\b[2-9][a-z]{2,}")
 
 
@@ -166,6 +178,24 @@ class LanguageIdentifier:
             scripts.extend(self._cyrillic_languages(sample))
         return scripts
 
+    @staticmethod
+    def may_guess_outside(languages: Collection[str]) -> Callable[[str], bool]:
+        """A test, cheaper than :meth:`guess`, of whether the best guess for a text could be a
+        language not in ``languages``: a Latin-script language can always be guessed, another
+        script's languages only for a text whose sample holds letters of that script."""
+        known = frozenset(languages)
+        if not known.issuperset(_LATIN_GUESSES):
+            return _always
+        scripts = tuple(
+            pattern for pattern, named in _SCRIPT_GUESSES if not known.issuperset(named)
+        )
+
+        def may_be_outside(text: str) -> bool:
+            sample = text[:MAX_ID_CHARS]
+            return any(pattern.search(sample) for pattern in scripts)
+
+        return may_be_outside
+
     def _cyrillic_languages(self, sample: str) -> list[str]:
         if _UKRAINIAN.search(sample) and not _RUSSIAN.search(sample):
             return ["uk", "ru"]
@@ -194,6 +224,10 @@ class LanguageIdentifier:
         identified = [lang for lang, p in ranked[:3] if p >= PLAUSIBLE_PROBABILITY]
         identified = identified or [ranked[0][0]]
         return romanised + identified
+
+
+def _always(_: str) -> bool:
+    return True
 
 
 _shared: LanguageIdentifier | None = None
