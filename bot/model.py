@@ -7,9 +7,11 @@ it gets back; the terminal chat and ``crisisbot triage`` do the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Self
+from operator import attrgetter
+from typing import Any, Self, TypeVar
 
 # Button actions: what a pressed button sends back. Each owner parses its own prefix.
 SYSTEM_PREFIX = "sys:"  # system actions (crisis lines, country, a human, forget, check-in answers)
@@ -230,8 +232,9 @@ class ConversationRecord:
     check_in: PendingCheckIn | None = None  # a check-in question waiting for its answer
 
     def with_changes(self, **changes: Any) -> Self:
-        """A copy with the given fields replaced."""
-        return replace(self, **changes)
+        """A copy with the given fields replaced, as ``dataclasses.replace`` makes it (the core
+        copies a record a few times per message, and ``replace`` checks every field each time)."""
+        return _replaced(self, _RECORD_LAYOUT, changes)
 
     def end_crisis(self) -> Self:
         """Crisis mode and any handoff off (a moderator resolved the case); signals are kept."""
@@ -313,6 +316,37 @@ class ConversationRecord:
 #: The record's fields, in order (what :meth:`ConversationRecord.to_dict` writes).
 _RECORD_FIELDS = tuple(ConversationRecord.__dataclass_fields__)
 
+_Copied = TypeVar("_Copied")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How to copy one kind of frozen dataclass fast: its values in field order, and where each
+    field stands among them (every field here is an ``__init__`` argument in that order)."""
+
+    values: Callable[[Any], tuple[Any, ...]]
+    positions: dict[str, int]
+
+    @classmethod
+    def of(cls, names: tuple[str, ...]) -> _Layout:
+        """The layout of a dataclass with the fields ``names`` (two or more), in order."""
+        return cls(attrgetter(*names), {name: number for number, name in enumerate(names)})
+
+
+def _replaced(instance: _Copied, layout: _Layout, changes: dict[str, Any]) -> _Copied:
+    """``dataclasses.replace(instance, **changes)`` without its checks of each field: the values
+    are read in one call and passed to ``__init__`` by position."""
+    values = list(layout.values(instance))
+    for name, value in changes.items():
+        position = layout.positions.get(name)
+        if position is None:
+            raise TypeError(f"{type(instance).__name__} has no field {name!r}")
+        values[position] = value
+    return type(instance)(*values)
+
+
+_RECORD_LAYOUT = _Layout.of(_RECORD_FIELDS)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -327,3 +361,11 @@ class Outcome:
     events: tuple[Event, ...] = field(default=())
     trigger: str | None = None  # the flow trigger that fired, for answers
     detectors: frozenset[str] = frozenset()  # which of the gate's detectors spoke (for eval)
+
+    def with_detectors(self, detectors: frozenset[str]) -> Outcome:
+        """This outcome naming the gate's detectors that spoke (``replace`` without its checks of
+        every field: the core does this once per message)."""
+        return _replaced(self, _OUTCOME_LAYOUT, {"detectors": detectors})
+
+
+_OUTCOME_LAYOUT = _Layout.of(tuple(Outcome.__dataclass_fields__))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.core import check_in, system
 from bot.core.language import lines_country, observe_language, reply_language
@@ -97,19 +98,21 @@ class Core:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""
         now = inbound.received_at or time.time()
         assessment, outcome = self._decide(record, inbound, now)
-        return replace(outcome, detectors=assessment.detectors)
+        return outcome.with_detectors(assessment.detectors)
 
     def _decide(
         self, record: ConversationRecord | None, inbound: Inbound, now: float
     ) -> tuple[Assessment, Outcome]:
         if record is None:
             record = self.engine.new_record(inbound.conversation_id, now)
-        record = record.with_changes(
-            updated_at=now,
-            turns=record.turns + 1,
-            language_code=inbound.language_code or record.language_code,
-            country=record.country or _valid_country(inbound.country),
-        )
+        # This turn's changes to the record are made in one copy, after the gate: nothing read
+        # before then (the language seen, the signals, a pending check-in) depends on them.
+        turn: dict[str, Any] = {
+            "updated_at": now,
+            "turns": record.turns + 1,
+            "language_code": inbound.language_code or record.language_code,
+            "country": record.country or _valid_country(inbound.country),
+        }
         record = observe_language(record, inbound, self.replies.languages.enabled())
         history = self._recent_signals(record, now)
         assessment = self.gate.assess(inbound.gate_text(), history, now)
@@ -123,7 +126,7 @@ class Core:
             # check-in ("nope", "why do you care") that reads as unsure is the answer, not a
             # second unsure message adding up with the one that asked.
             assessment = _NOT_A_STATEMENT
-        record = record.with_changes(signals=self._kept_signals(history, assessment, now))
+        turn["signals"] = self._kept_signals(history, assessment, now)
         events: list[Event] = []
         crisis = record.crisis
         if (
@@ -131,8 +134,9 @@ class Core:
             and not assessment.crisis
             and now - crisis.last_signal_at >= self.settings.cooldown_seconds
         ):
-            record = record.with_changes(crisis=None)
+            turn["crisis"] = None
             events.append(Event.CRISIS_COOLED_DOWN)
+        record = record.with_changes(**turn)
         if record.handoff_case is not None:
             return assessment, self._in_handoff(record, inbound, assessment, now, events)
         if assessment.crisis:
