@@ -3,6 +3,10 @@
 A conversation's state is a plain string in its stored record. To move it, the engine puts that
 string on a throw-away :class:`Cursor` and fires the event on the shared machine
 (``machine.events[name].trigger(cursor)``): no machine per person, no ``add_model``.
+
+Beside the machine, :attr:`CompiledFlow.plain_moves` lists the moves it makes with nothing to
+check or call on the way, read from the machine once it is built; those are looked up there,
+every other move (one with conditions, or none) is fired on the machine.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class CompiledFlow:
     index: TriggerIndex = field(repr=False)
     global_triggers: frozenset[str]
     commands: dict[str, str]
+    plain_moves: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -61,6 +66,9 @@ class CompiledFlow:
 
     def fire(self, state: str, trigger: str, record: ConversationRecord) -> str | None:
         """The state after ``trigger`` from ``state``, or ``None`` when no transition applies."""
+        dest = self.plain_moves.get((state, trigger))
+        if dest is not None:
+            return dest  # where the machine's first transition leads, with nothing on the way
         event = self.machine.events.get(trigger)
         if event is None or state not in self.states:
             return None
@@ -68,6 +76,39 @@ class CompiledFlow:
         if not event.trigger(cursor):
             return None
         return cursor.state
+
+
+def plain_moves(machine: Machine) -> dict[tuple[str, str], str]:
+    """``(state, trigger) -> dest`` for each move ``machine`` makes with nothing on the way.
+
+    Firing an event tries its transitions from the state in order and takes the first whose
+    conditions hold. When the first has no conditions, it is taken, and when neither it, its
+    states nor the machine have a callback, taking it only sets the state to its ``dest``: that
+    is all the lookup gives. A machine with any callback, or with queued events, gets no plain
+    moves at all; a state without a transition for the event is not listed either (the machine
+    ignores the event there).
+    """
+    callbacks = (
+        machine.prepare_event,
+        machine.before_state_change,
+        machine.after_state_change,
+        machine.finalize_event,
+        machine.on_exception,
+        machine.on_final,
+    )
+    states = machine.states.values()
+    if machine.has_queue or any(callbacks) or any(s.on_enter or s.on_exit for s in states):
+        return {}
+    moves: dict[tuple[str, str], str] = {}
+    for trigger, event in machine.events.items():
+        for source, transitions in event.transitions.items():  # items(): a defaultdict
+            first = transitions[0] if transitions else None
+            if first is None or first.dest is None:
+                continue
+            if first.conditions or first.prepare or first.before or first.after:
+                continue
+            moves[(source, trigger)] = first.dest
+    return moves
 
 
 def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
@@ -109,4 +150,5 @@ def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
         index=TriggerIndex(patterns),
         global_triggers=global_triggers,
         commands=commands,
+        plain_moves=plain_moves(machine),
     )

@@ -15,6 +15,7 @@ from bot.engine.compiler import CompiledFlow
 from bot.engine.matcher import (
     KEYWORD_SCORE,
     Encode,
+    JointIndex,
     MeaningIndex,
     TriggerIndex,
     TriggerPattern,
@@ -39,6 +40,7 @@ KEYWORD_MARGIN = 0.2  # a keyword's topic this close to the nearest in meaning k
 # A question matched by meaning alone needs this many words; a shorter one must also name
 # something the topics know (one of their keywords): "what time is it" is not about sessions.
 MIN_MEANING_WORDS = 5
+_GLOBAL = "*"  # the joint index's view of every flow's global triggers (no flow is named so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +93,14 @@ class FlowEngine:
             if pattern.trigger in flow.global_triggers
         )
         self._global_index = TriggerIndex(self._global_patterns)
+        # Each flow's index and the global one, read in one pass over a message (same answers).
+        views = {name: flow.patterns for name, flow in self.flows.items()}
+        self._joint_index = JointIndex({**views, _GLOBAL: self._global_patterns})
         self.meaning_threshold = meaning_threshold
         self._encode = encode
         self._meaning: MeaningIndex | None = None
         self._meaning_lock = threading.Lock()
+        self._rendered: dict[tuple[str, str], Reply] = {}
 
     def meaning_index(self) -> MeaningIndex:
         """The topics' phrases as vectors: encoded once for these flows, on first need."""
@@ -164,9 +170,10 @@ class FlowEngine:
         first if it is close enough: "¿cuánto cuesta una infusión?" is about cost, not about
         the infusion keyword.
         """
-        current = self.flows[record.flow]
-        local, local_score = current.index.best(text)
-        found, found_score = self._global_index.best(text)
+        # what self.flows[record.flow].index.best(text) and self._global_index.best(text) give
+        (local, local_score), (found, found_score) = self._joint_index.best(
+            text, (record.flow, _GLOBAL)
+        )
         candidates = [(local, local_score), (found, found_score)]
         if found_score > local_score:  # the current flow wins ties, not a weaker match
             candidates.reverse()
@@ -238,7 +245,18 @@ class FlowEngine:
     # -- rendering ---------------------------------------------------------------------------
 
     def render(self, flow: CompiledFlow, state_name: str) -> Reply:
-        """The reply shown on entering ``state_name``: its text, sources, review date, buttons."""
+        """The reply shown on entering ``state_name``: its text, sources, review date, buttons.
+
+        A state of these flows is rendered once (replies are frozen, so one serves everyone)."""
+        if self.flows.get(flow.name) is not flow:
+            return self._render(flow, state_name)
+        key = (flow.name, state_name)
+        reply = self._rendered.get(key)
+        if reply is None:
+            reply = self._rendered.setdefault(key, self._render(flow, state_name))
+        return reply
+
+    def _render(self, flow: CompiledFlow, state_name: str) -> Reply:
         state = flow.states[state_name]
         text = state_text(state)
         buttons = tuple(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -176,13 +176,23 @@ class TriggerIndex:
         return {word: tuple(positions) for word, positions in found.items()}
 
     def best(self, text: str) -> tuple[TriggerPattern | None, int]:
-        """The pattern that matches ``text`` best (the first on a tie) and its score; 0 if none.
+        """The pattern that matches ``text`` best (the first on a tie) and its score; 0 if none."""
+        scores = self.scores(text)
+        if not scores:
+            return None, 0
+        number = min(scores, key=lambda n: (-scores[n], n))
+        return self.patterns[number], scores[number]
 
-        Only phrases whose first word and keywords that stand in the message are tried.
+    def scores(self, text: str) -> dict[int, int]:
+        """The score of each pattern that matches ``text``, by its number in :attr:`patterns`.
+
+        A pattern's score is its longest matching phrase's (``KEYWORD_SCORE`` for a keyword
+        alone), whatever else the index holds. Only phrases whose first word and keywords that
+        stand in the message are tried.
         """
         words = tokens(text)
         if not words:
-            return None, 0
+            return {}
         hits = self.hits(words)
         scores: dict[int, int] = {}
         for word in hits:
@@ -192,10 +202,48 @@ class TriggerIndex:
                     scores[number] = score
             for number in self._keywords.get(word, ()):
                 scores[number] = max(scores.get(number, 0), KEYWORD_SCORE)
-        if not scores:
+        return scores
+
+
+class JointIndex:
+    """Several trigger indexes (views of patterns) read in one pass over a message.
+
+    Each view answers what a :class:`TriggerIndex` of its own patterns would: a pattern's score
+    does not depend on the other patterns indexed beside it, nor does a word's match with a
+    vocabulary word. So the message is tokenised, matched and scored once against every pattern
+    of every view, and each view takes its best (the first of its own on a tie).
+    """
+
+    def __init__(self, views: Mapping[str, Sequence[TriggerPattern]]) -> None:
+        numbers: dict[TriggerPattern, int] = {}
+        for patterns in views.values():
+            for pattern in patterns:
+                numbers.setdefault(pattern, len(numbers))
+        self._index = TriggerIndex(numbers)
+        self._views = {name: tuple(patterns) for name, patterns in views.items()}
+        # a view's place for each pattern number of the joint index
+        self._places = {
+            name: {numbers[pattern]: place for place, pattern in reversed(list(enumerate(view)))}
+            for name, view in self._views.items()
+        }
+
+    def best(self, text: str, views: Sequence[str]) -> list[tuple[TriggerPattern | None, int]]:
+        """For each of ``views``, what its own :meth:`TriggerIndex.best` gives for ``text``."""
+        scores = self._index.scores(text)
+        return [self._best_in(scores, view) for view in views]
+
+    def _best_in(self, scores: dict[int, int], view: str) -> tuple[TriggerPattern | None, int]:
+        places = self._places[view]
+        best_place, best_score = -1, 0
+        for number, score in scores.items():
+            place = places.get(number)
+            if place is not None and (
+                score > best_score or (score == best_score and place < best_place)
+            ):
+                best_place, best_score = place, score
+        if best_place < 0:
             return None, 0
-        number = min(scores, key=lambda n: (-scores[n], n))
-        return self.patterns[number], scores[number]
+        return self._views[view][best_place], best_score
 
 
 Vectors = npt.NDArray[np.float32]
