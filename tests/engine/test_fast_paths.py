@@ -7,15 +7,18 @@ each flow's own index, and a remembered rendering against a fresh one.
 from __future__ import annotations
 
 import itertools
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from transitions import Machine
 
 from bot.engine.compiler import CompiledFlow, Cursor, compile_flow, plain_moves
 from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_file
-from bot.engine.matcher import JointIndex, TriggerIndex
+from bot.engine.matcher import JointIndex, MeaningIndex, TriggerIndex, Vectors, build_patterns
 from bot.model import ConversationRecord
 from tests.content.flow_files import ENTRY_FLOW, all_flows, load_routing_cases
 
@@ -118,3 +121,40 @@ def test_a_remembered_rendering_is_a_fresh_one() -> None:
         for state in flow.states:
             assert engine.render(flow, state) == engine._render(flow, state)
             assert engine.render(flow, state) is engine.render(flow, state)
+
+
+def _encode(texts: Sequence[str]) -> Vectors:
+    """Made-up sentence vectors, the same for the same text."""
+    rows = [np.random.default_rng(zlib.crc32(text.encode())).normal(size=64) for text in texts]
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _reference_similarities(index: MeaningIndex, text: str) -> dict[object, float]:
+    """The lookup as first written: np.linalg.norm, np.matmul per topic, sort, mean."""
+    vectors = _encode([text.strip()]) - index._centre
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vector = (vectors / norms).astype(np.float32)[0]
+    found: dict[object, float] = {}
+    for pattern, rows in zip(index.patterns, index._rows, strict=True):
+        closest = np.matmul(rows, vector)
+        closest.sort()
+        closest = closest[: -index._top_k - 1 : -1]
+        found[pattern] = float(np.add.reduce(closest) / len(closest))
+    return found
+
+
+@pytest.mark.parametrize(("top_k", "smallest"), [(1, 1), (2, 2), (3, 3), (2, 1)])
+def test_similarities_are_the_same_bits_as_first_written(top_k: int, smallest: int) -> None:
+    """With every topic at least top_k phrases (the table of products) and with fewer."""
+    sizes = [size for size in (1, 2, 3, 4, 5, 7, 8, 13, 20, 33) if size >= smallest]
+    triggers = [
+        (f"topic_{size}", [f"phrase {size} {n}" for n in range(size)], ()) for size in sizes
+    ]
+    patterns = build_patterns("f", triggers, by_meaning=[name for name, _, _ in triggers])
+    index = MeaningIndex(patterns, _encode, top_k=top_k)
+    assert (index._table is not None) == (smallest >= top_k)
+    for text in ["how much is it", "¿cuánto cuesta?", *(f"question {n}" for n in range(50))]:
+        found = index.similarities(text)
+        expected = _reference_similarities(index, text)
+        assert list(found) == list(expected)
+        assert [v.hex() for v in found.values()] == [v.hex() for v in expected.values()]
