@@ -31,9 +31,11 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 def tokens(text: str) -> tuple[str, ...]:
     """Casefolded, accent-free word tokens of ``text`` (remembered for recent texts: a message
     is read by the current flow's index, the global one and the topic lookup in turn)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return tuple(token for token in _NON_WORD.split(stripped) if token)
+    folded = text.casefold()
+    if not folded.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return tuple(token for token in _NON_WORD.split(folded) if token)
 
 
 def _allowed_typos(word: str) -> int:

@@ -7,6 +7,8 @@ each flow's own index, and a remembered rendering against a fresh one.
 from __future__ import annotations
 
 import itertools
+import re
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +20,14 @@ from transitions import Machine
 from bot.engine.compiler import CompiledFlow, Cursor, compile_flow, plain_moves
 from bot.engine.engine import FlowEngine
 from bot.engine.loader import load_flow_file
-from bot.engine.matcher import JointIndex, MeaningIndex, TriggerIndex, Vectors, build_patterns
+from bot.engine.matcher import (
+    JointIndex,
+    MeaningIndex,
+    TriggerIndex,
+    Vectors,
+    build_patterns,
+    tokens,
+)
 from bot.model import ConversationRecord
 from tests.content.flow_files import ENTRY_FLOW, all_flows, load_routing_cases
 
@@ -158,3 +167,23 @@ def test_similarities_are_the_same_bits_as_first_written(top_k: int, smallest: i
         expected = _reference_similarities(index, text)
         assert list(found) == list(expected)
         assert [v.hex() for v in found.values()] == [v.hex() for v in expected.values()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How much does it COST?",
+        "".join(chr(code) for code in range(128)),
+        "\u212a\u017fetamine",  # Kelvin sign and long s casefold to ASCII
+        "¿Cuánto cuesta una infusión?",
+        "Ｋｅｔａｍｉｎｅ ﬁne",  # compatibility forms
+        "naïve café déjà vu",
+    ],
+)
+def test_tokens_are_those_of_the_full_normalisation(text: str) -> None:
+    """ASCII skips NFKD and the combining marks, which change nothing there."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    expected = tuple(word for word in re.split(r"[^0-9a-z]+", stripped) if word)
+    tokens.cache_clear()
+    assert tokens(text) == expected
