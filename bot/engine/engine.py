@@ -6,6 +6,7 @@ guard have passed the text. It is pure: a record and an input in, a new record a
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -200,22 +201,17 @@ class FlowEngine:
 
         A keyword match keeps its place when its own topic is nearly as close in meaning
         (within ``KEYWORD_MARGIN``): the keyword and the meaning then agree well enough.
+
+        The similarities a prepared batch worked out roughly decide it when they are clear of
+        every bound (nearly always); else the exact ones do, which give the same answer there.
         """
-        similarities = self.meaning_index().similarities(text)
-        if not similarities:
-            return candidates
-        meant = max(similarities, key=lambda pattern: similarities[pattern])
-        best = similarities[meant]
-        if best < threshold or not meant.by_meaning:
-            return candidates
-        for pattern, score in candidates:
-            if (
-                pattern is not None
-                and score > 0
-                and similarities.get(pattern, -1.0) >= (best - KEYWORD_MARGIN)
-            ):
-                return candidates
-        return [(meant, 0), *candidates]
+        index = self.meaning_index()
+        rough = index.rough_similarities(text)
+        if rough is not None:
+            surely = _surely_by_meaning(rough, index.rough_error, candidates, threshold)
+            if surely is not None:
+                return surely
+        return _by_similarities(index.similarities(text), candidates, threshold)
 
     def fallback(self, record: ConversationRecord) -> FlowStep:
         """Say what the bot can do and show the topics; the state does not change."""
@@ -293,3 +289,65 @@ class FlowEngine:
         flow = self.flows[record.flow]
         reply = self.render(flow, record.state)
         return FlowStep(Route.ANSWER, Reply(f"{notice}\n\n{reply.text}", reply.buttons), record)
+
+
+def _by_similarities(
+    similarities: dict[TriggerPattern, float],
+    candidates: list[tuple[TriggerPattern | None, int]],
+    threshold: float,
+) -> list[tuple[TriggerPattern | None, int]]:
+    """:meth:`FlowEngine._by_meaning` from the topics' exact similarities."""
+    if not similarities:
+        return candidates
+    meant = max(similarities, key=lambda pattern: similarities[pattern])
+    best = similarities[meant]
+    if best < threshold or not meant.by_meaning:
+        return candidates
+    for pattern, score in candidates:
+        if (
+            pattern is not None
+            and score > 0
+            and similarities.get(pattern, -1.0) >= (best - KEYWORD_MARGIN)
+        ):
+            return candidates
+    return [(meant, 0), *candidates]
+
+
+def _surely_by_meaning(
+    rough: dict[TriggerPattern, float],
+    error: float,
+    candidates: list[tuple[TriggerPattern | None, int]],
+    threshold: float,
+) -> list[tuple[TriggerPattern | None, int]] | None:
+    """What :meth:`FlowEngine._by_meaning` gives, told from similarities each within ``error``
+    of the ones it reads; ``None`` when one of its comparisons is too close to tell.
+
+    The nearest topic must be nearest by more than twice the error (or all of them below the
+    threshold by more than it), its similarity clear of the threshold, and each keyword topic's
+    clear of the nearest's less ``KEYWORD_MARGIN``.
+    """
+    if not rough:
+        return None
+    values = list(rough.values())
+    best = max(values)
+    if best + error < threshold:
+        return candidates  # every topic below the threshold
+    nearest = values.index(best)  # the first of the highest, as max over the topics takes
+    if max(values[:nearest] + values[nearest + 1 :], default=-math.inf) + 2 * error >= best:
+        return None  # the nearest is not surely the nearest
+    meant = list(rough)[nearest]
+    if not meant.by_meaning:
+        return candidates
+    if best - error < threshold:
+        return None
+    for pattern, score in candidates:
+        if pattern is None or score <= 0:
+            continue
+        similarity = rough.get(pattern)
+        # how far its similarity stands from the nearest's, and how unsure that is
+        gap, unsure = (-1.0 - best, error) if similarity is None else (similarity - best, 2 * error)
+        if gap - unsure > -KEYWORD_MARGIN:
+            return candidates  # the keyword and the meaning agree well enough
+        if gap + unsure >= -KEYWORD_MARGIN:
+            return None
+    return [(meant, 0), *candidates]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
+from threadpoolctl import ThreadpoolController
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -279,6 +280,16 @@ class MeaningIndex:
         self._table: Vectors | None = None
         if self._rows and all(len(rows) >= top_k for rows in self._rows):
             self._table = np.full((len(self._rows), widest), -np.inf, dtype=np.float32)
+        # Where each phrase's similarity stands in the table, for a batch's products (below).
+        # every phrase's vector as a column (a transposed view would cost threaded BLAS ten
+        # times as much in a batch's product)
+        self._columns = np.ascontiguousarray(vectors.T)
+        self._cells = (
+            np.repeat(np.arange(len(self._rows)), [len(rows) for rows in self._rows]),
+            np.concatenate([np.arange(len(rows)) for rows in self._rows] or [np.zeros(0, int)]),
+        )
+        self._prepared: dict[str, tuple[bytes, list[float]]] = {}
+        self.rough_error = _rough_error(vectors.shape[1], top_k)
         # Each topic's product as one BLAS matrix-vector call: np.dot makes for a matrix (two
         # rows or more) the same sgemv call as np.matmul, so the same bits, at less cost per
         # call; a single row would be a vector dot in np.dot, so it keeps np.matmul.
@@ -287,10 +298,55 @@ class MeaningIndex:
         ]
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Encode ``texts`` in one batch ahead of :meth:`similarities` (the encoder caches)."""
+        """Encode ``texts`` in one batch ahead of :meth:`similarities` (the encoder caches), and
+        work out their rough similarities in one product (kept for this batch only)."""
         wanted = [_meaning_text(text) for text in texts if text.strip()]
         if self.patterns and wanted:
             self._encode(wanted)
+            if self._table is not None:
+                firsts = {_meaning_text(text): text for text in reversed(texts) if text.strip()}
+                self._prepared = self._rough(firsts)
+
+    def _rough(self, texts: dict[str, str]) -> dict[str, tuple[bytes, list[float]]]:
+        """For each of ``texts`` (the text by what it is compared as), the encoder's vector
+        and its similarities as one product of the whole batch gives them: within
+        :attr:`rough_error` of :meth:`similarities`', not the same bits."""
+        assert self._table is not None
+        encoded = [self._encode([_meaning_text(text)]) for text in texts.values()]
+        # each unit vector exactly as similarities makes it from the same encoder's vector
+        vectors = np.stack([_unit(vector - self._centre)[0] for vector in encoded])
+        with _ONE_BLAS_THREAD.limit(limits=1, user_api="blas"):
+            # a small product: more threads only spin, ten times the CPU on two busy cores
+            products = vectors @ self._columns
+        tables = np.repeat(self._table[np.newaxis], len(texts), axis=0)
+        tables[:, self._cells[0], self._cells[1]] = products
+        tables.sort(axis=2)
+        means = _SUM(tables[:, :, : -self._top_k - 1 : -1], axis=2) / np.float32(self._top_k)
+        finite = np.isfinite(means).all(axis=1)
+        return {
+            text: (vector.tobytes(), row)
+            for text, vector, row, usable in zip(
+                texts, encoded, means.tolist(), finite.tolist(), strict=True
+            )
+            if usable
+        }
+
+    def rough_similarities(self, text: str) -> dict[TriggerPattern, float] | None:
+        """Each pattern's similarity to ``text`` within :attr:`rough_error` of what
+        :meth:`similarities` gives, when ``text`` was in the last prepared batch; else ``None``.
+
+        Both come from the same encoder's vector, so from the same unit vector (checked: the
+        encoder may have forgotten the text since), and differ only in how each product was
+        summed.
+        """
+        wanted = _meaning_text(text)
+        found = self._prepared.get(wanted) if wanted else None
+        if found is None:
+            return None
+        encoded, means = found
+        if self._encode([wanted]).tobytes() != encoded:
+            return None
+        return dict(zip(self.patterns, means, strict=True))
 
     def similarities(self, text: str) -> dict[TriggerPattern, float]:
         """Each pattern's similarity in meaning to ``text`` (empty for an empty text)."""
@@ -327,6 +383,22 @@ class MeaningIndex:
 
 
 _SUM = np.add.reduce
+_ONE_BLAS_THREAD = ThreadpoolController()
+
+
+def _rough_error(dimensions: int, top_k: int) -> float:
+    """How far a topic's similarity from a batch's product can be from :meth:`similarities`'.
+
+    A float32 dot product of ``dimensions`` terms, summed in any order, with or without fused
+    multiply-adds, is within ``gamma * |row| * |vector|`` of the exact value (``gamma = n u /
+    (1 - n u)``, ``u`` the unit roundoff; Higham, Accuracy and Stability of Numerical
+    Algorithms, 3.1); the vectors are of unit length, so two ways of summing differ by at most
+    twice that. The mean of the ``top_k`` highest moves no more than its terms, plus each sum's
+    own rounding. Four times the total, for the lengths' own rounding and for margin.
+    """
+    unit_roundoff = 2.0**-24
+    gamma = dimensions * unit_roundoff / (1 - dimensions * unit_roundoff)
+    return 4 * (2 * gamma + 2 * top_k * unit_roundoff)
 
 
 def _meaning_text(text: str) -> str:

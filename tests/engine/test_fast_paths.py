@@ -187,3 +187,104 @@ def test_tokens_are_those_of_the_full_normalisation(text: str) -> None:
     expected = tuple(word for word in re.split(r"[^0-9a-z]+", stripped) if word)
     tokens.cache_clear()
     assert tokens(text) == expected
+
+
+def _by_meaning_cases(seed: int) -> list[tuple[list[float], list[tuple[int | None, int]], float]]:
+    """Made-up similarities crowded near the threshold, each other and the keyword margin."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(3000):
+        count = int(rng.integers(1, 6))
+        base = float(rng.choice([0.3, 0.5, 0.1]))
+        values = [base + float(rng.choice([-1, 1])) * float(rng.choice([0, 1e-5, 1e-4, 0.2, 0.3]))]
+        for _ in range(count - 1):
+            step = float(rng.choice([0.0, 1e-5, 3e-4, 1e-3, 0.1, 0.2, 0.2001]))
+            values.append(values[0] - step * float(rng.choice([-1, 1])))
+        picks = [(int(rng.integers(-1, count + 1)), int(rng.choice([0, 5, 20]))) for _ in "ab"]
+        candidates = [(None if n < 0 else n, score) for n, score in picks]
+        cases.append((values, candidates, float(rng.choice([0.3, 0.5]))))
+    return cases
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rough_similarities_decide_only_what_the_exact_ones_decide(seed: int) -> None:
+    """Whenever the rough similarities decide, the exact ones within the error decide alike."""
+    from bot.engine.engine import _by_similarities, _surely_by_meaning
+
+    error = 3e-4
+    rng = np.random.default_rng(seed)
+    decided = 0
+    for values, picks, threshold in _by_meaning_cases(seed):
+        patterns = build_patterns(
+            "f",
+            [(f"t{n}", [f"phrase {n}"], ()) for n in range(len(values) + 1)],
+            by_meaning=[f"t{n}" for n in range(len(values)) if n % 3 != 2],
+        )  # the last pattern has no similarity (a keyword-only topic)
+        exact = dict(zip(patterns, values, strict=False))
+        candidates = [(None if n is None else patterns[n], score) for n, score in picks]
+        for _ in range(3):
+            noise = rng.uniform(-error, error, size=len(values)) * rng.choice([0, 1, 1])
+            rough = {
+                pattern: value + float(shift)
+                for (pattern, value), shift in zip(exact.items(), noise, strict=True)
+            }
+            surely = _surely_by_meaning(rough, error, candidates, threshold)
+            if surely is not None:
+                decided += 1
+                assert surely == _by_similarities(exact, candidates, threshold), (
+                    values,
+                    picks,
+                    threshold,
+                    rough,
+                )
+    assert decided > 1000  # and it does decide most
+
+
+def _index_and_texts() -> tuple[MeaningIndex, list[str]]:
+    triggers = [(f"topic_{n}", [f"phrase {n} {k}" for k in range(2 + n % 4)], ()) for n in range(9)]
+    patterns = build_patterns("f", triggers, by_meaning=[name for name, _, _ in triggers])
+    return MeaningIndex(patterns, _encode), [f"question {n}" for n in range(80)]
+
+
+def test_rough_similarities_are_within_the_error_of_the_exact_ones() -> None:
+    index, texts = _index_and_texts()
+    assert index.rough_similarities(texts[0]) is None  # not prepared
+    index.prepare([*texts, "  ", ""])
+    for text in texts:
+        rough = index.rough_similarities(f"  {text} ")  # compared as stripped
+        exact = index.similarities(text)
+        assert rough is not None
+        assert list(rough) == list(exact)
+        assert max(abs(rough[p] - exact[p]) for p in exact) <= index.rough_error / 4
+    assert index.rough_similarities("not in the batch") is None
+    assert index.rough_similarities("") is None
+    index.prepare(["another batch"])
+    assert index.rough_similarities(texts[0]) is None  # the last batch only
+
+
+def test_a_vector_the_encoder_gives_anew_is_not_read_roughly() -> None:
+    """The encoder may forget a text between prepare and the lookup, and encode it again in
+    other bits: the rough similarities are of the old vector, so they are not used."""
+    shift = {"by": 0.0}
+
+    def drifting(texts: Sequence[str]) -> Vectors:
+        return _encode(texts) + np.float32(shift["by"])
+
+    triggers = [(f"topic_{n}", [f"phrase {n} a", f"phrase {n} b"], ()) for n in range(5)]
+    index = MeaningIndex(build_patterns("f", triggers), drifting)
+    index.prepare(["question"])
+    assert index.rough_similarities("question") is not None
+    shift["by"] = 1e-6
+    assert index.rough_similarities("question") is None
+
+
+def test_the_engine_answers_alike_with_and_without_a_prepared_batch() -> None:
+    flows = [compile_flow(spec, "test") for spec in all_flows()]
+    prepared = FlowEngine(flows, ENTRY_FLOW, encode=_encode)
+    plain = FlowEngine(flows, ENTRY_FLOW, encode=_encode)
+    texts = [*_texts(), *(f"a question of five words number {n}" for n in range(200))]
+    prepared.prepare(texts)
+    assert prepared.meaning_index().rough_similarities(texts[-1]) is not None
+    record = plain.new_record("t", 0.0)
+    for text in texts:
+        assert prepared.on_text(record, text) == plain.on_text(record, text), text
