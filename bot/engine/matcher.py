@@ -140,11 +140,13 @@ class TriggerIndex:
 
     def __init__(self, patterns: Iterable[TriggerPattern]) -> None:
         self.patterns = tuple(patterns)
-        self._phrases: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        # by first word: the pattern's number, the phrase, its score and its other words
+        self._phrases: dict[str, list[tuple[int, tuple[str, ...], int, frozenset[str]]]] = {}
         self._keywords: dict[str, list[int]] = {}
         for number, pattern in enumerate(self.patterns):
             for phrase in pattern.phrases:
-                self._phrases.setdefault(phrase[0], []).append((number, phrase))
+                entry = (number, phrase, len(phrase) * 10 + 10, frozenset(phrase[1:]))
+                self._phrases.setdefault(phrase[0], []).append(entry)
             for keyword in pattern.keywords:
                 self._keywords.setdefault(keyword, []).append(number)
         vocabulary = {word for p in self.patterns for phrase in p.phrases for word in phrase}
@@ -174,8 +176,10 @@ class TriggerIndex:
     def hits(self, words: Sequence[str]) -> Hits:
         """Where each vocabulary word (or a small typo of it) stands in ``words``."""
         found: dict[str, list[int]] = {}
+        seen = self._seen
         for position, word in enumerate(words):
-            for candidate in self._matches(word):
+            matched = seen.get(word)
+            for candidate in self._matches(word) if matched is None else matched:
                 found.setdefault(candidate, []).append(position)
         return {word: tuple(positions) for word, positions in found.items()}
 
@@ -192,17 +196,20 @@ class TriggerIndex:
 
         A pattern's score is its longest matching phrase's (``KEYWORD_SCORE`` for a keyword
         alone), whatever else the index holds. Only phrases whose first word and keywords that
-        stand in the message are tried.
+        stand in the message are tried, and a phrase only in full when all its words do (a
+        phrase of one word then matches).
         """
         words = tokens(text)
         if not words:
             return {}
         hits = self.hits(words)
+        present = hits.keys()
         scores: dict[int, int] = {}
         for word in hits:
-            for number, phrase in self._phrases.get(word, ()):
-                score = len(phrase) * 10 + 10
-                if score > scores.get(number, 0) and _phrase_in(phrase, hits):
+            for number, phrase, score, rest in self._phrases.get(word, ()):
+                if score > scores.get(number, 0) and (
+                    not rest or (present >= rest and _phrase_in(phrase, hits))
+                ):
                     scores[number] = score
             for number in self._keywords.get(word, ()):
                 scores[number] = max(scores.get(number, 0), KEYWORD_SCORE)

@@ -288,3 +288,32 @@ def test_the_engine_answers_alike_with_and_without_a_prepared_batch() -> None:
     record = plain.new_record("t", 0.0)
     for text in texts:
         assert prepared.on_text(record, text) == plain.on_text(record, text), text
+
+
+def _reference_best(index: TriggerIndex, text: str) -> tuple[object, int]:
+    """TriggerIndex.best as first written: every phrase from a word present tried in full."""
+    from bot.engine.matcher import KEYWORD_SCORE, _phrase_in
+
+    words = tokens(text)
+    if not words:
+        return None, 0
+    hits = index.hits(words)
+    scores: dict[int, int] = {}
+    for number, pattern in enumerate(index.patterns):
+        for phrase in pattern.phrases:
+            if phrase[0] in hits and _phrase_in(phrase, hits):
+                scores[number] = max(scores.get(number, 0), len(phrase) * 10 + 10)
+        if any(keyword in hits for keyword in pattern.keywords):
+            scores[number] = max(scores.get(number, 0), KEYWORD_SCORE)
+    if not scores:
+        return None, 0
+    number = min(scores, key=lambda n: (-scores[n], n))
+    return index.patterns[number], scores[number]
+
+
+def test_an_index_scores_as_first_written() -> None:
+    patterns = tuple(pattern for flow in _flows() for pattern in flow.patterns)
+    index = TriggerIndex(patterns)
+    extra = ["side side effects effects", "how how much much", "what what is is spravato"]
+    for text in [*_texts(), *extra]:
+        assert index.best(text) == _reference_best(index, text), text
