@@ -57,6 +57,7 @@ class CompiledFlow:
     index: TriggerIndex = field(repr=False)
     global_triggers: frozenset[str]
     commands: dict[str, str]
+    # read from the machine as compiled (see plain_moves): nothing adds callbacks to it later
     plain_moves: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     @property

@@ -267,7 +267,9 @@ class MeaningIndex:
 
     A pattern's similarity to a text is the mean of its ``top_k`` most similar phrases, so one
     stray phrase does not carry a topic. Built once per set of compiled flows (the phrases are
-    encoded in one batch); a lookup encodes the text once and takes one matrix-vector product.
+    encoded in one batch); a lookup encodes the text once and takes one matrix-vector product
+    per topic. :meth:`prepare` also works out a batch's similarities roughly, in one product,
+    for :meth:`rough_similarities`.
     """
 
     def __init__(self, patterns: Iterable[TriggerPattern], encode: Encode, top_k: int = 2) -> None:
