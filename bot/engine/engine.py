@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.embedding import shared_encoder
@@ -314,7 +314,7 @@ def _by_similarities(
 
 
 def _surely_by_meaning(
-    rough: dict[TriggerPattern, float],
+    rough: Mapping[TriggerPattern, float],
     error: float,
     candidates: list[tuple[TriggerPattern | None, int]],
     threshold: float,

@@ -297,7 +297,7 @@ class MeaningIndex:
             np.repeat(np.arange(len(self._rows)), [len(rows) for rows in self._rows]),
             np.concatenate([np.arange(len(rows)) for rows in self._rows] or [np.zeros(0, int)]),
         )
-        self._prepared: dict[str, tuple[bytes, list[float]]] = {}
+        self._prepared: dict[str, tuple[bytes, Mapping[TriggerPattern, float]]] = {}
         self.rough_error = _rough_error(vectors.shape[1], top_k)
         # Each topic's product as one BLAS matrix-vector call: np.dot makes for a matrix (two
         # rows or more) the same sgemv call as np.matmul, so the same bits, at less cost per
@@ -316,7 +316,9 @@ class MeaningIndex:
                 firsts = {_meaning_text(text): text for text in reversed(texts) if text.strip()}
                 self._prepared = self._rough(firsts)
 
-    def _rough(self, texts: dict[str, str]) -> dict[str, tuple[bytes, list[float]]]:
+    def _rough(
+        self, texts: dict[str, str]
+    ) -> dict[str, tuple[bytes, Mapping[TriggerPattern, float]]]:
         """For each of ``texts`` (the text by what it is compared as), the encoder's vector
         and its similarities as one product of the whole batch gives them: within
         :attr:`rough_error` of :meth:`similarities`', not the same bits."""
@@ -333,14 +335,14 @@ class MeaningIndex:
         means = _SUM(tables[:, :, : -self._top_k - 1 : -1], axis=2) / np.float32(self._top_k)
         finite = np.isfinite(means).all(axis=1)
         return {
-            text: (vector.tobytes(), row)
+            text: (vector.tobytes(), dict(zip(self.patterns, row, strict=True)))
             for text, vector, row, usable in zip(
                 texts, encoded, means.tolist(), finite.tolist(), strict=True
             )
             if usable
         }
 
-    def rough_similarities(self, text: str) -> dict[TriggerPattern, float] | None:
+    def rough_similarities(self, text: str) -> Mapping[TriggerPattern, float] | None:
         """Each pattern's similarity to ``text`` within :attr:`rough_error` of what
         :meth:`similarities` gives, when ``text`` was in the last prepared batch; else ``None``.
 
@@ -352,10 +354,10 @@ class MeaningIndex:
         found = self._prepared.get(wanted) if wanted else None
         if found is None:
             return None
-        encoded, means = found
+        encoded, similarities = found
         if self._encode([wanted]).tobytes() != encoded:
             return None
-        return dict(zip(self.patterns, means, strict=True))
+        return similarities
 
     def similarities(self, text: str) -> dict[TriggerPattern, float]:
         """Each pattern's similarity in meaning to ``text`` (empty for an empty text)."""
