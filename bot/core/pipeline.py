@@ -115,7 +115,9 @@ class Core:
         }
         record = observe_language(record, inbound, self.replies.languages.enabled())
         history = self._recent_signals(record, now)
-        assessment = self.gate.assess(inbound.gate_text(), history, now)
+        # nothing here reads the language the gate read the text as: it is named only where
+        # the gate's decision depends on it
+        assessment = self.gate.assess(inbound.gate_text(), history, now, name_language=False)
         if _unsure_only(assessment) and (
             record.crisis is not None
             or record.handoff_case is not None
@@ -180,7 +182,7 @@ class Core:
         Crisis text gets the crisis lines at once (default country) with the nudge to write
         privately; other text gets the nudge alone, and an edit without crisis text gets nothing.
         """
-        assessment = self.gate.assess(text)
+        assessment = self.gate.assess(text, name_language=False)
         words = self.replies.words(None).system
         if assessment.crisis:
             lines = self.replies.crisis_lines_only(country=self.settings.default_country)
