@@ -166,12 +166,14 @@ class _FixedReading:
     def prepare(self, texts: object) -> None:
         del texts
 
-    def assess(self, text: str, whole_only: bool = False) -> SemanticVerdict:
-        del text, whole_only
+    def assess(
+        self, text: str, *, whole_only: bool = False, name_language: bool = True
+    ) -> SemanticVerdict:
+        del text, whole_only, name_language
         return self.verdict
 
-    def unread(self, text: str) -> SemanticVerdict:
-        del text
+    def unread(self, text: str, *, name_language: bool = True) -> SemanticVerdict:
+        del text, name_language
         return self.verdict
 
 
