@@ -118,6 +118,8 @@ class Inbound:
 
     def gate_text(self) -> str:
         """All person-written text in this inbound, for the crisis gate (commands included)."""
+        if not self.command:  # most inbounds: the text alone
+            return self.text.strip()
         parts = [self.command or "", self.text]
         return " ".join(part for part in parts if part).strip()
 

@@ -18,19 +18,20 @@ _WRITTEN = frozenset({InboundKind.TEXT, InboundKind.EDIT, InboundKind.CAPTION})
 
 def observe_language(
     record: ConversationRecord, inbound: Inbound, enabled: tuple[str, ...]
-) -> ConversationRecord:
-    """``record`` with what ``inbound``'s text says about the person's language."""
+) -> dict[str, object]:
+    """What ``inbound``'s text says about the person's language: the record's fields it changes
+    (none when it says nothing new), for the turn's one copy of the record."""
     if inbound.kind not in _WRITTEN or not inbound.text:
-        return record
+        return {}
     before = Detected(record.detected_language, record.language_candidate, record.language_streak)
     after = observe(before, inbound.text, enabled)
     if after == before:
-        return record
-    return record.with_changes(
-        detected_language=after.language,
-        language_candidate=after.candidate,
-        language_streak=after.streak,
-    )
+        return {}
+    return {
+        "detected_language": after.language,
+        "language_candidate": after.candidate,
+        "language_streak": after.streak,
+    }
 
 
 def reply_language(record: ConversationRecord, enabled: tuple[str, ...]) -> str:

@@ -87,6 +87,8 @@ class Core:
         self.engine = engine
         self.settings = settings
         self.answers = answers or default_answers()
+        # the enabled languages, read on every turn: the replies' languages are fixed once loaded
+        self._enabled = replies.languages.enabled()
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Do ahead, in batches, the costly work of reading ``texts`` (encoding them): a cache
@@ -98,7 +100,8 @@ class Core:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""
         now = inbound.received_at or time.time()
         assessment, outcome = self._decide(record, inbound, now)
-        return outcome.with_detectors(assessment.detectors)
+        # most messages name no detector: the outcome already says so (no outcome above names one)
+        return outcome.with_detectors(assessment.detectors) if assessment.detectors else outcome
 
     def _decide(
         self, record: ConversationRecord | None, inbound: Inbound, now: float
@@ -106,14 +109,15 @@ class Core:
         if record is None:
             record = self.engine.new_record(inbound.conversation_id, now)
         # This turn's changes to the record are made in one copy, after the gate: nothing read
-        # before then (the language seen, the signals, a pending check-in) depends on them.
+        # before then (the signals, a pending check-in, crisis mode, a handoff) depends on them,
+        # and the language seen changes only fields that nothing before then reads.
         turn: dict[str, Any] = {
             "updated_at": now,
             "turns": record.turns + 1,
             "language_code": inbound.language_code or record.language_code,
             "country": record.country or _valid_country(inbound.country),
         }
-        record = observe_language(record, inbound, self.replies.languages.enabled())
+        turn.update(observe_language(record, inbound, self._enabled))
         history = self._recent_signals(record, now)
         # nothing here reads the language the gate read the text as: it is named only where
         # the gate's decision depends on it
@@ -632,7 +636,7 @@ class Core:
         self, record: ConversationRecord, inbound: Inbound, action: str | None
     ) -> tuple[ConversationRecord, Reply]:
         """The language picker, or the choice made (kept in the record; it wins from now on)."""
-        enabled = self.replies.languages.enabled()
+        enabled = self._enabled
         if inbound.command == "language" and inbound.text.strip():
             code = inbound.text.strip().split()[0].lower()[:8]
         else:
@@ -647,7 +651,7 @@ class Core:
     # -- helpers -------------------------------------------------------------------------------
 
     def _language(self, record: ConversationRecord) -> str:
-        return reply_language(record, self.replies.languages.enabled())
+        return reply_language(record, self._enabled)
 
     def _country(self, record: ConversationRecord) -> str | None:
         return lines_country(
