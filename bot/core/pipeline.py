@@ -237,19 +237,14 @@ class Core:
     ) -> Outcome:
         action = _system_action(inbound)
         choosing_language = _chooses_language(inbound, action)
-        if choosing_language:  # first, so the lines below come in the chosen language
+        if choosing_language:  # the lines under the choice come in the chosen language
             record, chosen = self._language_choice(record, inbound, action)
-        language = self._language(record)
-        lines = self.replies.crisis_lines_only(
-            country=self._country(record),
-            handoff_available=self.settings.handoff_available,
-            language=language,
-        )
-        if choosing_language:
+            lines = self._lines_only(record)
             return self._crisis_outcome(record, (system.with_lines(chosen, lines),), events)
         if action == system.HUMAN:
             events.append(Event.HUMAN_REQUESTED)
             ack = Reply(self._human_text(record), ())
+            lines = self._lines_only(record)
             return self._crisis_outcome(record, (system.with_lines(ack, lines),), events)
         if action is not None and action.startswith(system.COUNTRY):
             record, reply = self._country_choice(record, action)
@@ -261,10 +256,21 @@ class Core:
             "forget",
             "stop",
         ):
+            lines = self._lines_only(record)
             outcome = self._system(record, inbound, action, events)
             replies = tuple(system.with_lines(reply, lines) for reply in outcome.replies)
             return self._crisis_outcome(outcome.record, replies, list(outcome.events))
         return self._crisis_outcome(record, (self._crisis_reply(record),), events)
+
+    def _lines_only(self, record: ConversationRecord) -> Reply:
+        """The crisis lines alone, shown under the few system replies crisis mode allows (built
+        only for them: most messages in crisis mode get the crisis reply instead)."""
+        language = self._language(record)
+        return self.replies.crisis_lines_only(
+            country=self._country(record, language),
+            handoff_available=self.settings.handoff_available,
+            language=language,
+        )
 
     def _crisis_reply(
         self,
@@ -275,13 +281,14 @@ class Core:
     ) -> Reply:
         crisis = record.crisis
         assert crisis is not None
+        language = self._language(record)
         return self.replies.crisis(
             risk=risk_override or crisis.risk,
             category=category_override or crisis.category,
-            country=self._country(record),
+            country=self._country(record, language),
             repeat=crisis.replies_sent,
             handoff_available=self.settings.handoff_available,
-            language=self._language(record),
+            language=language,
         )
 
     def _crisis_outcome(
@@ -322,8 +329,9 @@ class Core:
         if action is not None or (inbound.command in system.SYSTEM_COMMANDS):
             return self._system(record, inbound, action, events)
         if inbound.kind is InboundKind.NON_TEXT:
+            language = self._language(record)
             reply = self.replies.non_text(
-                country=self._country(record), language=self._language(record)
+                country=self._country(record, language), language=language
             )
             return Outcome(Route.SYSTEM, (reply,), record, events=tuple(events))
         pending = self._pending(record, now)
@@ -350,7 +358,7 @@ class Core:
             return self._advice_outcome(record, step, events)
         language = self._language(record)
         reply = localise_flow_reply(step, inbound.command, self.replies.words(language), language)
-        reply = self._with_support_line(step.route, reply, record)
+        reply = self._with_support_line(step.route, reply, record, language)
         if notice is not None:
             reply = Reply(f"{notice}\n\n{reply.text}", reply.buttons)
         return Outcome(
@@ -373,13 +381,16 @@ class Core:
             Route.MEDICAL_ADVICE, (reply,), record, rule=advice.rule, events=tuple(events)
         )
 
-    def _with_support_line(self, route: Route, reply: Reply, record: ConversationRecord) -> Reply:
-        """The generic fallback with a crisis line and the emergency number under it."""
+    def _with_support_line(
+        self, route: Route, reply: Reply, record: ConversationRecord, language: str | None = None
+    ) -> Reply:
+        """The generic fallback with a crisis line and the emergency number under it
+        (``language``: the record's reply language, when the caller has it already)."""
         if route is not Route.FALLBACK:
             return reply
-        line = self.replies.support_line(
-            country=self._country(record), language=self._language(record)
-        )
+        if language is None:
+            language = self._language(record)
+        line = self.replies.support_line(country=self._country(record, language), language=language)
         return Reply(f"{reply.text}\n\n{line}", reply.buttons)
 
     # -- check-in ------------------------------------------------------------------------------
@@ -428,10 +439,11 @@ class Core:
         else:
             pending = PendingCheckIn(now, record.turns, Route.FALLBACK.value, means)
         record = record.with_changes(check_in=pending)
+        language = self._language(record)
         reply = self.replies.check_in(
-            country=self._country(record),
+            country=self._country(record, language),
             actions=check_in.actions(pending.ref),
-            language=self._language(record),
+            language=language,
         )
         events.append(Event.CHECK_IN_ASKED)
         return Outcome(Route.CHECK_IN, (reply,), record, events=tuple(events))
@@ -492,8 +504,9 @@ class Core:
         events.append(Event.CHECK_IN_NO)
         signals = (*record.signals, check_in.no_signal(now))[-self.settings.max_signals :]
         record = record.with_changes(check_in=None, signals=signals)
+        language = self._language(record)
         thanks = self.replies.after_no(
-            means=pending.means, country=self._country(record), language=self._language(record)
+            means=pending.means, country=self._country(record, language), language=language
         )
         if pending.means:
             return Outcome(Route.CHECK_IN, (Reply(thanks),), record, events=tuple(events))
@@ -501,7 +514,7 @@ class Core:
             advice = _Advice(pending.reason or "general", None, pending.trigger)
             return self._advice_outcome(record, advice, events, prefix=thanks)
         step = self._pending_step(record, pending)
-        reply = self._with_support_line(step.route, step.reply, record)
+        reply = self._with_support_line(step.route, step.reply, record, language)
         return Outcome(
             step.route,
             (Reply(f"{thanks}\n\n{reply.text}", reply.buttons),),
@@ -571,8 +584,8 @@ class Core:
         events: list[Event],
     ) -> Outcome:
         command = inbound.command
-        country = self._country(record)
         language = self._language(record)
+        country = self._country(record, language)
         words = self.replies.words(language)
         if action == system.HUMAN or command == "human":
             events.append(Event.HUMAN_REQUESTED)
@@ -653,10 +666,12 @@ class Core:
     def _language(self, record: ConversationRecord) -> str:
         return reply_language(record, self._enabled)
 
-    def _country(self, record: ConversationRecord) -> str | None:
+    def _country(self, record: ConversationRecord, language: str | None = None) -> str | None:
+        """The country whose lines to show (``language``: the record's reply language, when the
+        caller has it already)."""
         return lines_country(
             record,
-            language=self._language(record),
+            language=self._language(record) if language is None else language,
             default_country=self.settings.default_country,
             known=self.replies.lines.known_countries(),
             card_languages=self.replies.lines.card_languages(),

@@ -187,14 +187,17 @@ class CrisisLines:
             )
             for language, codes in cards.items()
         }
+        # asked on every reply that shows lines; the lines are fixed once loaded
+        self._known = tuple(self._countries)
+        self._card_languages = tuple(self._international)
 
     def known_countries(self) -> tuple[str, ...]:
         """The country codes with their own lines, in file order."""
-        return tuple(self._countries)
+        return self._known
 
     def card_languages(self) -> tuple[str, ...]:
         """The languages with their own short card for an unknown country."""
-        return tuple(self._international)
+        return self._card_languages
 
     def for_country(self, code: str | None, *, language: str | None = None) -> CountryLines:
         """The lines for ``code`` (any case); for ``None`` or an unknown code, the international
