@@ -43,6 +43,22 @@ class HumanContact:
     hours: str
 
 
+@dataclass(frozen=True, slots=True)
+class _PlaceText:
+    """What the replies say of one place's lines in one language: the same on every reply."""
+
+    place: CountryLines  # held, so the identity its key names stays this place's
+    card: tuple[str, ...]  # the lines card (on the international card, the note before it)
+    barriers: tuple[str, ...]  # "you can text" or the chat and e-mail variants
+    emergency: str  # the emergency number to call
+    support: str  # the one sentence with the first line and the emergency number
+    buttons: tuple[tuple[Button, ...], tuple[Button, ...]]  # without, with the handoff button
+
+
+MAX_PLACE_TEXTS = 1024
+"""Bound on the places' texts kept (places times languages: a few hundred)."""
+
+
 def _variant(variants: Sequence[str], turn: int) -> str:
     """The variant for ``turn``, cycling, so consecutive turns never repeat one another."""
     return variants[turn % len(variants)]
@@ -64,6 +80,7 @@ class CrisisReplies:
         if languages is None:
             languages = default_languages() if wording is None else load_languages(wording)
         self.languages = languages
+        self._place_texts: dict[tuple[int, str | None], _PlaceText] = {}
 
     def words(self, language: str | None) -> Wording:
         """The wording in ``language`` (English when it is not enabled)."""
@@ -88,23 +105,22 @@ class CrisisReplies:
         words = wording.crisis
         voice = words.voice_for(category)
         turn = max(repeat, 0)
-        place = self.place(country, language)
+        shown = self._place_text(country, language)
         paragraphs: list[str] = []
         if risk is Risk.IMMINENT:
             urgent = words.urgent.helper if voice == "helper" else words.urgent.person
-            paragraphs.append(urgent.format(emergency=self._emergency(place, wording)))
+            paragraphs.append(urgent.format(emergency=shown.emergency))
         paragraphs.append(_variant(words.openings[voice].for_risk(risk), turn))
         paragraphs.append(_variant(words.notices, turn))
-        paragraphs.extend(self._card(place, wording, language))
-        paragraphs.append(_variant(self._barriers(place, wording), turn))
+        paragraphs.extend(shown.card)
+        paragraphs.append(_variant(shown.barriers, turn))
         support = words.support.helper if voice == "helper" else words.support.default
         paragraphs.append(_variant(support, turn))
         paragraphs.extend(self._human_offer(handoff_available, wording))
         paragraphs.append(_variant(words.closings, turn))
         if turn % 2 == 0:
             paragraphs.append(_variant(words.questions[voice].for_risk(risk), turn // 2))
-        buttons = self._buttons(place, handoff_available, wording)
-        return Reply(text="\n\n".join(paragraphs), buttons=buttons)
+        return Reply(text="\n\n".join(paragraphs), buttons=shown.buttons[handoff_available])
 
     def country_names(self, language: str | None = None) -> dict[str, str]:
         """Code and name (in ``language``) of every country with lines, in the file's order."""
@@ -125,15 +141,14 @@ class CrisisReplies:
         The "Talk to a person" button is offered only when the caller says handoff works.
         """
         wording = self.words(language)
-        place = self.place(country, language)
+        shown = self._place_text(country, language)
         paragraphs = [
             wording.lines_only.intro,
-            *self._card(place, wording, language),
-            self._barriers(place, wording)[0],
+            *shown.card,
+            shown.barriers[0],
             *self._human_offer(handoff_available, wording),
         ]
-        buttons = self._buttons(place, handoff_available, wording)
-        return Reply(text="\n\n".join(paragraphs), buttons=buttons)
+        return Reply(text="\n\n".join(paragraphs), buttons=shown.buttons[handoff_available])
 
     def medical_advice(
         self,
@@ -171,12 +186,7 @@ class CrisisReplies:
         Added under replies that carry no crisis content, such as the generic fallback, so the
         numbers are never more than a glance away.
         """
-        wording = self.words(language)
-        place = self.place(country, language)
-        return wording.non_text.line.format(
-            line=cards.one_line(place, wording.cards),
-            emergency=self._emergency(place, wording),
-        )
+        return self._place_text(country, language).support
 
     def check_in(
         self, *, country: str | None, actions: CheckInActions, language: str | None = None
@@ -189,8 +199,8 @@ class CrisisReplies:
         """
         wording = self.words(language)
         words = wording.check_in
-        place = self.place(country, language)
-        card = self._card(place, wording, language)
+        shown = self._place_text(country, language)
+        card = shown.card
         paragraphs = [
             words.question,
             f"{words.lines_intro}\n{card[-1]}",
@@ -203,7 +213,7 @@ class CrisisReplies:
             Button(labels.not_sure, actions.not_sure),
             Button(labels.no, actions.no),
         ]
-        if place.is_international:
+        if shown.place.is_international:
             buttons.append(Button(wording.buttons.country_unknown, ACTION_COUNTRY))
         return Reply(text="\n\n".join(paragraphs), buttons=tuple(buttons))
 
@@ -220,6 +230,33 @@ class CrisisReplies:
         refusal = wording.crisis.openings["means"].for_risk(Risk.CONCERN)[0]
         line = self.support_line(country=country, language=language)
         return f"{thanks}\n\n{refusal}\n\n{line}"
+
+    def _place_text(self, country: str | None, language: str | None) -> _PlaceText:
+        """What the replies in ``language`` say of the lines of ``country`` (see :meth:`place`),
+        worked out on first use: the lines and the wording are fixed once loaded."""
+        place = self.place(country, language)
+        key = (id(place), language)
+        shown = self._place_texts.get(key)
+        if shown is None or shown.place is not place:
+            shown = self._new_place_text(place, language)
+            if len(self._place_texts) < MAX_PLACE_TEXTS:
+                self._place_texts[key] = shown
+        return shown
+
+    def _new_place_text(self, place: CountryLines, language: str | None) -> _PlaceText:
+        wording = self.words(language)
+        emergency = self._emergency(place, wording)
+        support = wording.non_text.line.format(
+            line=cards.one_line(place, wording.cards), emergency=emergency
+        )
+        return _PlaceText(
+            place,
+            tuple(self._card(place, wording, language)),
+            self._barriers(place, wording),
+            emergency,
+            support,
+            (self._buttons(place, False, wording), self._buttons(place, True, wording)),
+        )
 
     def _barriers(self, place: CountryLines, wording: Wording) -> tuple[str, ...]:
         """ "You can text" where a line shown takes texts; else the chat and e-mail variants."""
