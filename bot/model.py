@@ -167,6 +167,11 @@ class CrisisState:
     last_signal_at: float
     replies_sent: int = 0
 
+    def with_changes(self, **changes: Any) -> Self:
+        """A copy with the given fields replaced, as ``dataclasses.replace`` makes it (without its
+        checks of each field: every crisis reply copies the state)."""
+        return _replaced(self, _CRISIS_LAYOUT, changes)
+
 
 @dataclass(frozen=True, slots=True)
 class PendingCheckIn:
@@ -348,6 +353,7 @@ def _replaced(instance: _Copied, layout: _Layout, changes: dict[str, Any]) -> _C
 
 
 _RECORD_LAYOUT = _Layout.of(_RECORD_FIELDS)
+_CRISIS_LAYOUT = _Layout.of(tuple(CrisisState.__dataclass_fields__))
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ def _record() -> ConversationRecord:
 
 def test_every_field_is_an_init_argument_in_order() -> None:
     """The copies pass the values by position, which needs exactly this."""
-    for cls in (ConversationRecord, Outcome):
+    for cls in (ConversationRecord, Outcome, CrisisState):
         fields = dataclasses.fields(cls)
         assert all(field.init and not field.kw_only for field in fields)
         assert len(fields) == len(cls.__dataclass_fields__)
@@ -83,3 +83,19 @@ def test_outcome_with_detectors_is_replace() -> None:
     )
     detectors = frozenset({"lexicon", "semantic"})
     assert outcome.with_detectors(detectors) == dataclasses.replace(outcome, detectors=detectors)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"replies_sent": 3},
+        {"last_signal_at": 40.0},
+        {"risk": Risk.IMMINENT, "category": "means", "rule": "r.y", "last_signal_at": 41.0},
+    ],
+)
+def test_crisis_state_with_changes_is_replace(changes: dict[str, object]) -> None:
+    state = CrisisState(11.0, Risk.HIGH, "ideation", "rule.x", last_signal_at=12.0, replies_sent=2)
+    copied = state.with_changes(**changes)
+    assert copied == dataclasses.replace(state, **changes)  # type: ignore[arg-type]
+    assert copied is not state

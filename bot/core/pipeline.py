@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core import check_in, system
@@ -221,10 +221,12 @@ class Core:
             crisis = CrisisState(now, risk, category, rule, last_signal_at=now)
             events.append(Event.CRISIS_OPENED)
         elif risk.rank > previous.risk.rank:
-            crisis = replace(previous, risk=risk, category=category, rule=rule, last_signal_at=now)
+            crisis = previous.with_changes(
+                risk=risk, category=category, rule=rule, last_signal_at=now
+            )
             events.append(Event.CRISIS_RAISED)
         else:
-            crisis = replace(previous, last_signal_at=now)
+            crisis = previous.with_changes(last_signal_at=now)
             events.append(Event.CRISIS_SIGNAL)
         record = record.with_changes(crisis=crisis, check_in=None)
         if _system_action(inbound) == system.HUMAN:
@@ -301,7 +303,7 @@ class Core:
     ) -> Outcome:
         crisis = record.crisis
         assert crisis is not None
-        crisis = replace(crisis, replies_sent=crisis.replies_sent + 1)
+        crisis = crisis.with_changes(replies_sent=crisis.replies_sent + 1)
         return Outcome(
             Route.CRISIS,
             replies,

@@ -56,7 +56,8 @@ class _PlaceText:
 
 
 MAX_PLACE_TEXTS = 1024
-"""Bound on the places' texts kept (places times languages: a few hundred)."""
+"""Bound on the texts kept of places and of the human offer (each times the languages: a few
+hundred at most)."""
 
 
 def _variant(variants: Sequence[str], turn: int) -> str:
@@ -81,6 +82,7 @@ class CrisisReplies:
             languages = default_languages() if wording is None else load_languages(wording)
         self.languages = languages
         self._place_texts: dict[tuple[int, str | None], _PlaceText] = {}
+        self._offers: dict[tuple[bool, str | None], tuple[str, ...]] = {}
 
     def words(self, language: str | None) -> Wording:
         """The wording in ``language`` (English when it is not enabled)."""
@@ -116,7 +118,7 @@ class CrisisReplies:
         paragraphs.append(_variant(shown.barriers, turn))
         support = words.support.helper if voice == "helper" else words.support.default
         paragraphs.append(_variant(support, turn))
-        paragraphs.extend(self._human_offer(handoff_available, wording))
+        paragraphs.extend(self._offer(handoff_available, language))
         paragraphs.append(_variant(words.closings, turn))
         if turn % 2 == 0:
             paragraphs.append(_variant(words.questions[voice].for_risk(risk), turn // 2))
@@ -146,7 +148,7 @@ class CrisisReplies:
             wording.lines_only.intro,
             *shown.card,
             shown.barriers[0],
-            *self._human_offer(handoff_available, wording),
+            *self._offer(handoff_available, language),
         ]
         return Reply(text="\n\n".join(paragraphs), buttons=shown.buttons[handoff_available])
 
@@ -275,6 +277,17 @@ class CrisisReplies:
             return [card]
         note = wording.cards.unknown_country.format(button=wording.buttons.country_unknown)
         return [note, card]
+
+    def _offer(self, handoff_available: bool, language: str | None) -> tuple[str, ...]:
+        """:meth:`_human_offer` in ``language``, worked out on first use (the contacts and the
+        wording are fixed once loaded)."""
+        key = (handoff_available, language)
+        offer = self._offers.get(key)
+        if offer is None:
+            offer = tuple(self._human_offer(handoff_available, self.words(language)))
+            if len(self._offers) < MAX_PLACE_TEXTS:
+                self._offers[key] = offer
+        return offer
 
     def _human_offer(self, handoff_available: bool, wording: Wording) -> list[str]:
         """A person from the team: the button when handoff works, the contacts, a caveat."""
