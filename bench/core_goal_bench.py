@@ -13,9 +13,11 @@ cache) and the record's changes. ``prepare`` is timed apart, per message of its 
 
 Messages: the benign and advice lines of the development sets (``../shared/triage``), each with
 an opening and a closing from short lists so no text repeats, spread over ``--chats`` people,
-records kept in memory. The first ``--warm`` messages compile the regexes they need and are not
-counted; then ``gc.freeze()``, as ``crisisbot run`` does once started. CPU time
-(``time.process_time``) of each call.
+records kept in memory. Every regular expression of the gate and the guard is compiled first,
+as ``crisisbot run`` does in the background once it serves (``--lazy``: compiled on first use
+instead, as ``chat`` and ``triage`` do, so some timed messages pay for a compile); the first
+``--warm`` messages are not counted; then ``gc.freeze()``, as ``crisisbot run`` does once
+started. CPU time (``time.process_time``) of each call.
 """
 
 from __future__ import annotations
@@ -52,8 +54,11 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=640)
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--batch", type=int, default=64, help="texts prepared together")
+    parser.add_argument("--lazy", action="store_true", help="compile regexes on first use")
     args = parser.parse_args()
     core = build_core(load_config(ROOT / "config.example.yaml"))
+    if not args.lazy:
+        core.compile_all()
     texts = distinct_texts()
     records: dict[str, ConversationRecord | None] = {}
     decide: list[float] = []
@@ -84,9 +89,11 @@ def main() -> None:
             decide.append((time.process_time() - started) * 1e6)
             records[inbound.conversation_id] = outcome.record
         number += size
+    compiled = "on first use" if args.lazy else "ahead"
     print(
         f"{len(decide):,} ordinary messages (distinct), {args.chats} people, prepared in "
-        f"batches of {args.batch}; python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"batches of {args.batch}, regexes compiled {compiled}; "
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(

@@ -16,7 +16,7 @@ crisis line and the emergency number for the person's country.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +89,16 @@ class Core:
         self.answers = answers or default_answers()
         # the enabled languages, read on every turn: the replies' languages are fixed once loaded
         self._enabled = replies.languages.enabled()
+
+    def compile_all(self, between: Callable[[], object] = lambda: None) -> int:
+        """Compile the gate's and the guard's regular expressions now instead of on first use.
+
+        They are compiled lazily so that ``chat`` and ``triage`` start within seconds; a
+        long-running process calls this once it serves, so that no later message pays for a
+        compile (up to 18 ms for the longest typo-tolerant patterns). ``between`` is called
+        after each (to pace a background thread). Returns how many.
+        """
+        return self.gate.compile_all(between) + self.advice.compile_all(between)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Do ahead, in batches, the costly work of reading ``texts`` (encoding them): a cache

@@ -13,6 +13,7 @@ order that matches wins. The guard only classifies; it runs after the crisis gat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,10 @@ class AdviceGuard:
         instead of a second scan. The matches are the same either way.
         """
         share_anchors(*gate.phrase_sets, self._rule_set, self._exemption_set)
+
+    def compile_all(self, between: Callable[[], object] = lambda: None) -> int:
+        """Compile every regular expression of the guard now rather than on first use."""
+        return self._rule_set.compile_all(between) + self._exemption_set.compile_all(between)
 
     @classmethod
     def default(cls) -> AdviceGuard:

@@ -26,7 +26,7 @@ A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is clea
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.gate.fuzzy import TokenCorrector, real_words
@@ -152,6 +152,11 @@ class CrisisGate:
     def phrase_sets(self) -> tuple[PhraseSet, ...]:
         """The compiled rules, weak signals and exemptions, for a reader sharing their scans."""
         return (self._rule_set, self._signal_set, self._exemption_set)
+
+    def compile_all(self, between: Callable[[], object] = lambda: None) -> int:
+        """Compile every regular expression of the lexicon now rather than on first use (see
+        :meth:`PhraseSet.compile_all`); returns how many."""
+        return sum(phrase_set.compile_all(between) for phrase_set in self.phrase_sets)
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Do ahead, in one batch, the costly part of assessing each of ``texts`` (encoding).

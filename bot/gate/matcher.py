@@ -256,6 +256,22 @@ class PhraseSet:
         for anchors, _ in requirements:
             self._known.update(anchors)
 
+    def compile_all(self, between: Callable[[], object] = lambda: None) -> int:
+        """Compile every regular expression this set can search with, ahead of the first message
+        that needs it (a long-running process, once started), calling ``between`` after each;
+        returns how many there are. Matching is the same either way: only when each is
+        compiled changes."""
+        count = self._starts.compile()
+        for compiled in self._compiled:
+            compiled.spaced_regex()
+            between()
+            count += 1
+            if compiled.glued_source is not None:
+                compiled.glued_regex()
+                between()
+                count += 1
+        return count
+
     def __len__(self) -> int:
         return len(self._compiled)
 
@@ -505,6 +521,14 @@ class _Starts:
             return cls(frozenset(), None)
         lookahead = "|".join(f"(?:{body})" for body in bodies.values())
         return cls(frozenset(bodies), f"{_WORD_START}(?={lookahead})")
+
+    def compile(self) -> int:
+        """Compile the finder ahead of its first use; 1 when there is one, else 0."""
+        if self._source is None:
+            return 0
+        if self._finder is None:
+            self._finder = _regex(self._source)
+        return 1
 
     def anywhere(self, text: GateText) -> bool:
         """Whether some pattern matches in some view of ``text`` (not the glued text)."""

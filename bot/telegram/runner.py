@@ -34,6 +34,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_service
 from bot.config import API_BASE_ENV, TOKEN_ENV, TOKEN_FILE_ENV, Config, token_source, webhook_secret
+from bot.core.warm import compile_in_background
 from bot.errors import ConfigError, TelegramSetupError
 from bot.health.metrics import MetricsServing, default_metrics, serve_metrics
 from bot.runtime import FlowReloader, FlowWatch, Upkeep
@@ -112,6 +113,7 @@ async def serve(config: Config, token: SecretStr) -> None:
             # long as the process: move it out of the cyclic collector's way, so a collection
             # during an update walks only what updates made.
             gc.freeze()
+            compile_in_background(service.core)
             await _serve_started(bot, config, token, (upkeep, watch))
     finally:
         if metrics is not None:
