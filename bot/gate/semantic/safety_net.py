@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -465,6 +465,17 @@ class SafetyNet:
             self._word_prefix_tags[word] = tags
         return tags
 
+    def _prefix_tags_found(self, distinct: Iterable[str]) -> Iterator[frozenset[int]]:
+        """The tags of the prefix terms each of the ``distinct`` words starts, for each word that
+        starts one (in their order)."""
+        known = self._word_prefix_tags  # read here first: a method call per word costs more
+        for word in distinct:
+            tags = known.get(word)
+            if tags is None:
+                tags = self._prefix_tags_of(word)
+            if tags:
+                yield tags
+
     def _hits_folded(self, folded: str) -> bool:
         # Anywhere-terms are written in non-Latin scripts: an ASCII text cannot hold one.
         if (
@@ -476,13 +487,8 @@ class SafetyNet:
         # Each distinct word once: whether it starts a prefix term, and whether it is the first
         # word of some term; only those are then followed where they stand.
         words, distinct = _words_of(folded)
-        known = self._word_prefix_tags  # read here first: a method call per word costs more
-        for word in distinct:
-            tags = known.get(word)
-            if tags is None:
-                tags = self._prefix_tags_of(word)
-            if tags:
-                return True
+        if next(self._prefix_tags_found(distinct), None) is not None:
+            return True
         first_words = distinct.intersection(self._first_words)
         if not first_words:
             return False
@@ -509,13 +515,8 @@ class SafetyNet:
                 if not term_tags <= found and term in folded:
                     found |= term_tags
         words, distinct = _words_of(folded)
-        known = self._word_prefix_tags  # read here first: a method call per word costs more
-        for word in distinct:
-            tags = known.get(word)
-            if tags is None:
-                tags = self._prefix_tags_of(word)
-            if tags:
-                found |= tags
+        for tags in self._prefix_tags_found(distinct):
+            found |= tags
         first_words = distinct.intersection(self._first_words)
         if first_words:
             for index, word in enumerate(words):
