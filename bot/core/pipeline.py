@@ -394,14 +394,12 @@ class Core:
         )
 
     def _with_support_line(
-        self, route: Route, reply: Reply, record: ConversationRecord, language: str | None = None
+        self, route: Route, reply: Reply, record: ConversationRecord, language: str
     ) -> Reply:
         """The generic fallback with a crisis line and the emergency number under it
-        (``language``: the record's reply language, when the caller has it already)."""
+        (``language``: the record's reply language)."""
         if route is not Route.FALLBACK:
             return reply
-        if language is None:
-            language = self._language(record)
         line = self.replies.support_line(country=self._country(record, language), language=language)
         return Reply(f"{reply.text}\n\n{line}", reply.buttons)
 
@@ -678,12 +676,12 @@ class Core:
     def _language(self, record: ConversationRecord) -> str:
         return reply_language(record, self._enabled)
 
-    def _country(self, record: ConversationRecord, language: str | None = None) -> str | None:
-        """The country whose lines to show (``language``: the record's reply language, when the
-        caller has it already)."""
+    def _country(self, record: ConversationRecord, language: str) -> str | None:
+        """The country whose lines to show (``language``: the record's reply language, which
+        every caller has worked out already)."""
         return lines_country(
             record,
-            language=self._language(record) if language is None else language,
+            language=language,
             default_country=self.settings.default_country,
             known=self.replies.lines.known_countries(),
             card_languages=self.replies.lines.card_languages(),

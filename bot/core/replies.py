@@ -237,9 +237,9 @@ class CrisisReplies:
         """What the replies in ``language`` say of the lines of ``country`` (see :meth:`place`),
         worked out on first use: the lines and the wording are fixed once loaded."""
         place = self.place(country, language)
-        key = (id(place), language)
+        key = (id(place), language)  # the place is held by its entry, so its id stays its own
         shown = self._place_texts.get(key)
-        if shown is None or shown.place is not place:
+        if shown is None:
             shown = self._new_place_text(place, language)
             if len(self._place_texts) < MAX_PLACE_TEXTS:
                 self._place_texts[key] = shown

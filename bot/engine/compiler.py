@@ -17,7 +17,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from bot.engine.matcher import TriggerIndex, TriggerPattern, build_patterns
+from bot.engine.matcher import TriggerPattern, build_patterns
 from bot.engine.schema import FlowSpec, StateSpec
 from bot.model import ConversationRecord
 
@@ -54,7 +54,6 @@ class CompiledFlow:
     machine: Machine = field(repr=False)
     states: dict[str, StateSpec]
     patterns: tuple[TriggerPattern, ...]
-    index: TriggerIndex = field(repr=False)
     global_triggers: frozenset[str]
     commands: dict[str, str]
     # read from the machine as compiled (see plain_moves): nothing adds callbacks to it later
@@ -148,7 +147,6 @@ def compile_flow(spec: FlowSpec, version: str) -> CompiledFlow:
         machine=machine,
         states={state.name: state for state in spec.states},
         patterns=patterns,
-        index=TriggerIndex(patterns),
         global_triggers=global_triggers,
         commands=commands,
         plain_moves=plain_moves(machine),

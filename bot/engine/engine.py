@@ -18,7 +18,6 @@ from bot.engine.matcher import (
     Encode,
     JointIndex,
     MeaningIndex,
-    TriggerIndex,
     TriggerPattern,
     tokens,
 )
@@ -93,7 +92,6 @@ class FlowEngine:
             for pattern in flow.patterns
             if pattern.trigger in flow.global_triggers
         )
-        self._global_index = TriggerIndex(self._global_patterns)
         # Each flow's index and the global one, read in one pass over a message (same answers).
         views = {name: flow.patterns for name, flow in self.flows.items()}
         self._joint_index = JointIndex({**views, _GLOBAL: self._global_patterns})
@@ -171,7 +169,8 @@ class FlowEngine:
         first if it is close enough: "¿cuánto cuesta una infusión?" is about cost, not about
         the infusion keyword.
         """
-        # what self.flows[record.flow].index.best(text) and self._global_index.best(text) give
+        # what a TriggerIndex of the current flow's patterns and one of every flow's global
+        # triggers would each give as their best
         (local, local_score), (found, found_score) = self._joint_index.best(
             text, (record.flow, _GLOBAL)
         )

@@ -313,17 +313,14 @@ class MeaningIndex:
         if self.patterns and wanted:
             self._encode(wanted)
             if self._table is not None:
-                firsts = {_meaning_text(text): text for text in reversed(texts) if text.strip()}
-                self._prepared = self._rough(firsts)
+                self._prepared = self._rough(list(dict.fromkeys(wanted)))
 
-    def _rough(
-        self, texts: dict[str, str]
-    ) -> dict[str, tuple[bytes, Mapping[TriggerPattern, float]]]:
-        """For each of ``texts`` (the text by what it is compared as), the encoder's vector
-        and its similarities as one product of the whole batch gives them: within
+    def _rough(self, texts: list[str]) -> dict[str, tuple[bytes, Mapping[TriggerPattern, float]]]:
+        """For each of ``texts`` (distinct, each as it is compared), the encoder's vector and
+        its similarities as one product of the whole batch gives them: within
         :attr:`rough_error` of :meth:`similarities`', not the same bits."""
         assert self._table is not None
-        encoded = [self._encode([_meaning_text(text)]) for text in texts.values()]
+        encoded = [self._encode([text]) for text in texts]
         # each unit vector exactly as similarities makes it from the same encoder's vector
         vectors = np.stack([_unit(vector - self._centre)[0] for vector in encoded])
         with _ONE_BLAS_THREAD.limit(limits=1, user_api="blas"):

@@ -126,7 +126,8 @@ _SCRIPT_GUESSES = (
     (_HAN, ("zh",)),
     (_CYRILLIC, ("ru", "uk")),
 )
-"""Each script and the languages a guess names only when a text holds its letters."""
+"""Each script and the languages a guess names only when a text holds its letters (what
+:meth:`LanguageIdentifier.guess` and :meth:`LanguageIdentifier.may_guess_outside` both read)."""
 _ARABIZI_DIGIT = re.compile(r"[a-z][2-9][a-z]|\b[2-9][a-z]{2,}")
 
 
@@ -162,20 +163,12 @@ class LanguageIdentifier:
 
     def _scripts(self, sample: str) -> list[str]:
         """The languages the sample's letters of other scripts than Latin point to (none in an
-        ASCII sample, which is not searched)."""
-        scripts = []
-        if _ARABIC.search(sample):
-            scripts.append("ar")
-        if _DEVANAGARI.search(sample):
-            scripts.append("hi")
-        if _KANA.search(sample):
-            scripts.append("ja")
-        if _HANGUL.search(sample):
-            scripts.append("ko")
-        if _HAN.search(sample):
-            scripts.append("zh")
-        if _CYRILLIC.search(sample):
-            scripts.extend(self._cyrillic_languages(sample))
+        ASCII sample, which is not searched), in the order of :data:`_SCRIPT_GUESSES`."""
+        scripts: list[str] = []
+        for pattern, named in _SCRIPT_GUESSES:
+            if pattern.search(sample):
+                # Cyrillic: Russian or Ukrainian first, as the letters or py3langid tell
+                scripts.extend(self._cyrillic_languages(sample) if pattern is _CYRILLIC else named)
         return scripts
 
     @staticmethod
