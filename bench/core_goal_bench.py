@@ -18,6 +18,15 @@ as ``crisisbot run`` does in the background once it serves (``--lazy``: compiled
 instead, as ``chat`` and ``triage`` do, so some timed messages pay for a compile); the first
 ``--warm`` messages are not counted; then ``gc.freeze()``, as ``crisisbot run`` does once
 started. CPU time (``time.process_time``) of each call.
+
+The goal names three parts, so they are timed too, inside ``Core.process``: the lexicon gate
+(``CrisisGate.assess`` less its semantic detector's reading of the prepared similarities), the
+advice guard (``AdviceGuard.check``) and the flows (every call into the ``FlowEngine``). The rest
+of ``Core.process`` (the reply language's identification, the semantic reading, the record's
+copy) is in the whole's figure only. Each part is timed at its outermost call with two more
+clock reads, which its figure includes (about 1 µs). So the parts are timed in a run of their own
+(``--parts``), over the same messages in the same order, with the clocks on from the start;
+that run's whole figure includes the clocks and is printed only for reference.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,6 +47,7 @@ from machinery_bench import distinct_texts
 
 from bot.app import build_core
 from bot.config import load_config
+from bot.core.pipeline import Core
 from bot.model import ConversationRecord, Inbound, InboundKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,21 +59,106 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def main() -> None:
+FLOW_CALLS = frozenset(
+    {
+        "new_record",
+        "revalidate",
+        "on_command",
+        "on_button",
+        "on_text",
+        "fallback",
+        "restart",
+        "topic_action",
+        "render",
+    }
+)
+
+
+class PartClock:
+    """CPU time spent in the goal's parts of one ``Core.process`` call.
+
+    :meth:`attach` gives a core of its own stand-ins for its gate, advice guard and flow engine
+    (and for the gate's semantic detector), each passing every call on to the real object and
+    timing the listed ones at their outermost entry. Only that core's attributes change: the
+    real objects, and any other core, run exactly as before.
+    """
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    def attach(self, core: Core) -> None:
+        """Time ``core``'s parts from now on."""
+        gate = core.gate
+        # the stand-ins answer every attribute the real objects have (the assignments are typed)
+        stand_in: Any = _Clocked(gate.semantic, {"assess", "unread"}, "semantic", self.spent)
+        gate.semantic = stand_in
+        stand_in = _Clocked(gate, {"assess"}, "gate", self.spent)
+        core.gate = stand_in
+        stand_in = _Clocked(core.advice, {"check"}, "guard", self.spent)
+        core.advice = stand_in
+        stand_in = _Clocked(core.engine, FLOW_CALLS, "flows", self.spent)
+        core.engine = stand_in
+
+    def parts(self) -> tuple[float, float, float]:
+        """The lexicon gate, the advice guard and the flows of the last call, in µs."""
+        spent = self.spent
+        gate = spent.get("gate", 0.0) - spent.get("semantic", 0.0)
+        return gate * 1e6, spent.get("guard", 0.0) * 1e6, spent.get("flows", 0.0) * 1e6
+
+
+class _Clocked:
+    """A stand-in for one of a core's parts, adding the CPU time of ``timed`` calls to
+    ``spent[part]`` (calls the part makes to itself run inside, unclocked)."""
+
+    def __init__(
+        self, real: object, timed: frozenset[str] | set[str], part: str, spent: dict[str, float]
+    ) -> None:
+        self._real = real
+        self._timed = timed
+        self._part = part
+        self._spent = spent
+
+    def __getattr__(self, name: str) -> Any:
+        found: Any = getattr(self._real, name)
+        if name not in self._timed:
+            return found
+        clock = time.process_time
+        spent = self._spent
+        part = self._part
+
+        def clocked(*args: object, **kwargs: object) -> object:
+            started = clock()
+            try:
+                return found(*args, **kwargs)
+            finally:
+                spent[part] = spent.get(part, 0.0) + clock() - started
+
+        return clocked
+
+
+def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--warm", type=int, default=640)
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--batch", type=int, default=64, help="texts prepared together")
     parser.add_argument("--lazy", action="store_true", help="compile regexes on first use")
+    parser.add_argument(
+        "--parts", action="store_true", help="time the goal's three parts too (clocks inside)"
+    )
     args = parser.parse_args()
     core = build_core(load_config(ROOT / "config.example.yaml"))
     if not args.lazy:
         core.compile_all()
+    clock = PartClock()
+    if args.parts:
+        clock.attach(core)
     texts = distinct_texts()
     records: dict[str, ConversationRecord | None] = {}
     decide: list[float] = []
     prepare: list[float] = []
+    parts: tuple[list[float], list[float], list[float]] = ([], [], [])
+    together: list[float] = []
     total = args.warm + args.messages
     number = 0
     while number < total:
@@ -70,6 +166,9 @@ def main() -> None:
             gc.freeze()
             decide.clear()
             prepare.clear()
+            together.clear()
+            for values in parts:
+                values.clear()
         size = min(args.batch, total - number)
         inbounds = [
             Inbound(
@@ -84,12 +183,19 @@ def main() -> None:
         core.prepare([inbound.text for inbound in inbounds])
         prepare.append((time.process_time() - started) / size * 1e6)
         for inbound in inbounds:
+            clock.spent.clear()
             started = time.process_time()
             outcome = core.process(records.get(inbound.conversation_id), inbound)
             decide.append((time.process_time() - started) * 1e6)
             records[inbound.conversation_id] = outcome.record
+            if args.parts:
+                named = clock.parts()
+                for values, value in zip(parts, named, strict=True):
+                    values.append(value)
+                together.append(sum(named))
         number += size
     compiled = "on first use" if args.lazy else "ahead"
+    clocks = ", the parts' clocks inside (--parts)" if args.parts else ""
     print(
         f"{len(decide):,} ordinary messages (distinct), {args.chats} people, prepared in "
         f"batches of {args.batch}, regexes compiled {compiled}; "
@@ -97,13 +203,25 @@ def main() -> None:
         f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
-        f"Core.process after prepare, CPU µs per message: p50 {statistics.median(decide):,.0f}, "
+        f"Core.process after prepare{clocks}, CPU µs per message: "
+        f"p50 {statistics.median(decide):,.0f}, "
         f"p99 {percentile(decide, 0.99):,.0f}, mean {statistics.fmean(decide):,.0f}, "
         f"max {max(decide):,.0f}"
     )
     print(
         f"Core.prepare (the encoder, batched), CPU µs per message: median of batches "
         f"{statistics.median(prepare):,.0f}"
+    )
+    if not args.parts:
+        return
+    print(
+        f"The goal's parts inside Core.process, CPU µs per message: "
+        f"together p50 {statistics.median(together):,.0f}, "
+        f"p99 {percentile(together, 0.99):,.0f}, max {max(together):,.0f}; "
+        + "; ".join(
+            f"{part} p50 {statistics.median(values):,.0f}, p99 {percentile(values, 0.99):,.0f}"
+            for part, values in zip(("lexicon gate", "advice guard", "flows"), parts, strict=True)
+        )
     )
 
 
