@@ -546,7 +546,12 @@ class _Starts:
         if found is None:
             if self._finder is None:
                 self._finder = _regex(self._source)
-            found = per_view[view_index] = [m.start() for m in self._finder.finditer(view)]
+            finder = self._finder
+            found = per_view[view_index] = (
+                []  # in most views: see _search
+                if finder.search(view) is None
+                else [match.start() for match in finder.finditer(view)]
+            )
         return found
 
 
@@ -691,6 +696,10 @@ _RUN = re.compile(r"(.)\1*", re.DOTALL)
 
 
 def _search(entry_id: str, pattern: re.Pattern[str], view: str, view_index: int) -> list[Hit]:
+    # Most searches find nothing: one search says so without finditer's iterator, which costs
+    # more than the search itself in a short view (a view with a match is searched twice).
+    if pattern.search(view) is None:
+        return []
     hits: list[Hit] = []
     for match in pattern.finditer(view):
         hits.append(Hit(entry_id, view_index, match.start(), match.end()))
