@@ -316,12 +316,15 @@ class PhraseSet:
                         inside = long_tokens[token] = self._held(token)
             return inside
 
+        # each distinct token once: the views share most of theirs, the glued text all of its
+        distinct = set(searched[0].split(" "))
+        for text_searched in searched[1:]:
+            distinct.update(text_searched.split(" "))
+        distinct.discard("")
         found: set[str] = set()
-        for text_searched in searched:
-            for token in text_searched.split(" "):
-                if token:
-                    inside = tokens.get(token)
-                    found.update((inside or held(token))[1])
+        for token in distinct:
+            inside = tokens.get(token)
+            found.update((inside or held(token))[1])
         count = len(searched)
         merged: tuple[dict[tuple[str, ...], list[int]], ...] = tuple({} for _ in searched)
         return Anchors(frozenset(found), searched, held, [None] * count, merged, [None] * count)

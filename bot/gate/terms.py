@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.errors import ModelError
 from bot.gate.fuzzy import TokenCorrector, real_words
-from bot.gate.semantic.safety_net import SafetyNet, fold, folded_text
+from bot.gate.semantic.safety_net import SafetyNet, fold, folded_text, folded_words
 from bot.model import Risk
 from bot.safe_yaml import YamlProblem, load_yaml_file, place_in_file
 
@@ -178,9 +178,9 @@ class CrisisTerms:
 
     def _repaired(self, text: str) -> str | None:
         """The folded words of ``text`` with hurried spellings repaired, or None if none was."""
-        words = _WORD.findall(folded_text(text))
+        words = folded_words(text)
         repaired = self._corrector.repair(words)
-        return " ".join(repaired) if repaired != words else None
+        return " ".join(repaired) if tuple(repaired) != words else None
 
 
 def _rule(path: Path, index: int, entry: object) -> TermRule:

@@ -188,6 +188,12 @@ def _variants_of(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def folded_words(text: str) -> tuple[str, ...]:
+    """The words of :func:`folded_text`, in order (remembered: the safety net and the crisis
+    terms read them too)."""
+    return _words_of(_variants_of(text)[0])[0]
+
+
 @lru_cache(maxsize=VARIANTS_CACHE_SIZE)
 def _words_of(folded: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """The words of a folded view, in order and each once: the safety net and the crisis terms
@@ -327,6 +333,13 @@ class SafetyNet:
                 self._prefix_tags.setdefault(words[0], set()).add(tag)
             else:
                 self._exact.setdefault(words[0], []).append(entry)
+        # The anywhere-terms by their first character: a term occurs in a text only if that
+        # character does, and a text holds few of them.
+        by_first: dict[str, list[tuple[str, frozenset[int]]]] = {}
+        for term, term_tags in self._anywhere_tags.items():
+            by_first.setdefault(term[0], []).append((term, frozenset(term_tags)))
+        self._anywhere_by_first = {char: tuple(terms) for char, terms in by_first.items()}
+        self._anywhere_firsts = frozenset(by_first)
         self._lengths = sorted({len(key) for key in self._prefixed})
         # A set, not the dict: ``set.intersection`` walks a dict's every key (hundreds of terms)
         # but only the smaller of two sets (the message's few words).
@@ -507,13 +520,13 @@ class SafetyNet:
 
     def _tags_folded(self, folded: str) -> set[int]:
         found: set[int] = set()
-        if self._anywhere_regex is not None and not folded.isascii():
-            for term in set(self._anywhere_regex.findall(folded)):
-                found |= self._anywhere_tags[term]
-            # a shorter term inside a longer match is found by its own search
-            for term, term_tags in self._anywhere_tags.items():
-                if not term_tags <= found and term in folded:
-                    found |= term_tags
+        if self._anywhere_firsts and not folded.isascii():
+            # every anywhere-term inside the text, shorter ones inside longer ones too
+            by_first = self._anywhere_by_first
+            for char in self._anywhere_firsts.intersection(folded):
+                for term, term_tags in by_first[char]:
+                    if not term_tags <= found and term in folded:
+                        found |= term_tags
         words, distinct = _words_of(folded)
         for tags in self._prefix_tags_found(distinct):
             found |= tags
@@ -553,4 +566,4 @@ def _continues(term: _Term, words: tuple[str, ...], index: int) -> bool:
     )
 
 
-__all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold", "folded_text"]
+__all__ = ["SAFETY_NET_FILE", "SafetyNet", "fold", "folded_text", "folded_words"]
