@@ -26,7 +26,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -88,8 +90,8 @@ class TokenCorrector:
         """Two tokens longer than this together cannot be a key they are split from (a typo
         is at most two edits, so at most two letters more than the key)."""
         self._cache: dict[str, str] = {}
-        self._joins: dict[str, dict[str, str | None]] = {}  # first -> second -> joined
-        self._join_count = 0
+        self._pairs: dict[tuple[str, str], str] = {}
+        """What two tokens side by side were read as: the key they join into, or ""."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -121,14 +123,22 @@ class TokenCorrector:
         """``tokens`` with each corrected, split words joined and run-together words split.
 
         A join happens only where neither token is a key or an excluded real word alone and
-        both are letters: "sui cide" becomes "suicide", "my self" stays two words.
+        both are letters: "sui cide" becomes "suicide", "my self" stays two words. Joins are
+        made left to right: a token joined with the one before it is not joined again.
         """
-        # What _joined and correct remember is read here first: a long message is hundreds of
-        # tokens, nearly all seen before and left as they are.
-        keys = self._key_set
-        joins = self._joins
-        shortest, longest = _MIN_JOINED, self._longest_join
+        # What each pair of neighbours and each token were read as is remembered, and read here
+        # first, all at once: nearly every pair and token of a message has been seen before,
+        # and nearly none joins or changes.
         known = self._cache
+        verdicts = list(map(self._pairs.get, pairwise(tokens)))
+        if None not in verdicts and not any(verdicts):  # no pair joins: each token alone
+            alone = list(map(known.get, tokens))
+            if None not in alone:
+                return cast("list[str]", alone)
+            return [
+                word if word is not None else self.correct(token)
+                for word, token in zip(alone, tokens, strict=True)
+            ]
         repaired: list[str] = []
         append = repaired.append
         index = 0
@@ -136,34 +146,36 @@ class TokenCorrector:
         while index <= last:
             token = tokens[index]
             if index < last:
-                second = tokens[index + 1]
-                if (
-                    shortest <= len(token) + len(second) <= longest
-                    and token not in keys
-                    and second not in keys
-                ):
-                    after = joins.get(token)
-                    joined = "" if after is None else after.get(second, "")
-                    if joined == "":
-                        joined = self._joined(token, second)
-                    if joined is not None:
-                        append(joined)
-                        index += 2
-                        continue
+                joined = verdicts[index]
+                if joined is None:
+                    joined = self._pair_verdict(token, tokens[index + 1])
+                if joined:
+                    append(joined)
+                    index += 2
+                    continue
             cached = known.get(token)
             append(cached if cached is not None else self.correct(token))
             index += 1
         return repaired
 
+    def _pair_verdict(self, first: str, second: str) -> str:
+        """The key ``first`` and ``second`` side by side join into, or "" (remembered)."""
+        verdict = ""
+        if (
+            _MIN_JOINED <= len(first) + len(second) <= self._longest_join
+            and first not in self._key_set
+            and second not in self._key_set
+        ):
+            verdict = self._joined(first, second) or ""
+        if len(self._pairs) >= _CACHE_LIMIT:
+            self._pairs.clear()
+        self._pairs[first, second] = verdict
+        return verdict
+
     def _joined(self, first: str, second: str) -> str | None:
         """The key that ``first`` and ``second`` written together are, or None."""
         if first in self._key_set or second in self._key_set:
             return None
-        after = self._joins.get(first)
-        cached = "" if after is None else after.get(second, "")
-        if cached != "":
-            return cached
-        result: str | None = None
         together = first + second
         if (
             len(first) >= 2
@@ -182,13 +194,8 @@ class TokenCorrector:
                     and self._repair_typo(first) == first
                 )
             ):
-                result = repaired
-        if self._join_count >= _CACHE_LIMIT:
-            self._joins.clear()
-            self._join_count = 0
-        self._joins.setdefault(first, {})[second] = result
-        self._join_count += 1
-        return result
+                return repaired
+        return None
 
     def _repair_typo(self, token: str) -> str:
         """Map a near-miss of a key word to the key; leave everything else alone."""

@@ -8,9 +8,11 @@ overdose question until the long keys got a limit of one edit.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.gate import CrisisGate
-from bot.gate.fuzzy import real_words
+from bot.gate.fuzzy import TokenCorrector, real_words
 
 REAL_WORDS = [
     "noone",
@@ -180,3 +182,55 @@ def test_every_listed_real_word_is_left_alone(gate: CrisisGate) -> None:
 )
 def test_everyday_words_near_a_key_do_not_make_a_crisis(gate: CrisisGate, text: str) -> None:
     assert not gate.assess(text).crisis, gate.assess(text).rule
+
+
+def _repaired_one_by_one(corrector: TokenCorrector, tokens: list[str]) -> list[str]:
+    """What repair gives, worked out pair by pair from nothing remembered: left to right, a
+    token joins the next when the two make a key (neither a key alone, within the lengths a
+    join can have), and is otherwise corrected alone."""
+    keys = corrector._key_set
+    repaired: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if index + 1 < len(tokens):
+            second = tokens[index + 1]
+            joined = (
+                corrector._joined(token, second)
+                if 6 <= len(token) + len(second) <= corrector._longest_join
+                and token not in keys
+                and second not in keys
+                else None
+            )
+            if joined is not None:
+                repaired.append(joined)
+                index += 2
+                continue
+        repaired.append(corrector.correct(token))
+        index += 1
+    return repaired
+
+
+_PIECES = [
+    "sui", "cide", "umbrin", "gen", "selbst", "mord", "my", "slef", "self", "kil", "kill",
+    "myslef", "wannadie", "killmyslef", "no", "one", "suicide", "ketamina", "me", "tonite",
+    "over", "dose", "overdose", "i", "want", "to", "die", ".", "it", "s", "sucidal", "k*ll",
+    "quiero", "morir", "ammazza", "se", "the", "clinic", "ketamine", "works",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=12), min_size=1, max_size=6))
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_repair_with_pairs_remembered_is_repair_worked_out_afresh(
+    gate: CrisisGate, messages: list[list[str]]
+) -> None:
+    """The pairs and tokens a corrector remembers never change what it repairs: each message,
+    repaired twice in a row by a corrector that read many before it, is what the corrector's
+    own pair and token decisions give worked out one by one."""
+    corrector = gate._corrector
+    for tokens in messages:
+        expected = _repaired_one_by_one(corrector, tokens)
+        assert corrector.repair(tokens) == expected
+        assert corrector.repair(tuple(tokens)) == expected

@@ -524,8 +524,8 @@ class SafetyNet:
             # every anywhere-term inside the text, shorter ones inside longer ones too
             by_first = self._anywhere_by_first
             for char in self._anywhere_firsts.intersection(folded):
-                for term, term_tags in by_first[char]:
-                    if not term_tags <= found and term in folded:
+                for written, term_tags in by_first[char]:
+                    if not term_tags <= found and written in folded:
                         found |= term_tags
         words, distinct = _words_of(folded)
         for tags in self._prefix_tags_found(distinct):
