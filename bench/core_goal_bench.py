@@ -1,6 +1,7 @@
 """CPU per ordinary message of the core's own reading: the lexicon gate, advice guard and flows.
 
     .venv/bin/python bench/core_goal_bench.py [--messages 3000] [--chats 200] [--batch 64]
+        [--parts] [--fresh] [--lazy]
 
 Issue 13's goal for the core: the lexicon gate, the advice guard and the flows together at most
 150 µs at p50 and 1 ms at p99 per ordinary message. The semantic encoder is not part of that
