@@ -160,13 +160,7 @@ class TokenCorrector:
 
     def _pair_verdict(self, first: str, second: str) -> str:
         """The key ``first`` and ``second`` side by side join into, or "" (remembered)."""
-        verdict = ""
-        if (
-            _MIN_JOINED <= len(first) + len(second) <= self._longest_join
-            and first not in self._key_set
-            and second not in self._key_set
-        ):
-            verdict = self._joined(first, second) or ""
+        verdict = self._joined(first, second) or ""
         if len(self._pairs) >= _CACHE_LIMIT:
             self._pairs.clear()
         self._pairs[first, second] = verdict
@@ -174,13 +168,16 @@ class TokenCorrector:
 
     def _joined(self, first: str, second: str) -> str | None:
         """The key that ``first`` and ``second`` written together are, or None."""
-        if first in self._key_set or second in self._key_set:
+        if (
+            first in self._key_set
+            or second in self._key_set
+            or not _MIN_JOINED <= len(first) + len(second) <= self._longest_join
+        ):
             return None
         together = first + second
         if (
             len(first) >= 2
             and len(second) >= 2
-            and len(together) >= _MIN_JOINED
             and together.isalpha()
             and first not in self._exclude
             and second not in self._exclude

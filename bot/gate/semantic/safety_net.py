@@ -191,7 +191,7 @@ def _variants_of(text: str) -> tuple[str, ...]:
 def folded_words(text: str) -> tuple[str, ...]:
     """The words of :func:`folded_text`, in order (remembered: the safety net and the crisis
     terms read them too)."""
-    return _words_of(_variants_of(text)[0])[0]
+    return _words_of(folded_text(text))[0]
 
 
 @lru_cache(maxsize=VARIANTS_CACHE_SIZE)
@@ -309,8 +309,7 @@ class SafetyNet:
         self._part_words = re.compile("|".join(part_words)) if part_words else None
         self._exact: dict[str, list[_Term]] = {}
         self._prefixed: dict[str, list[_Term]] = {}
-        self._anywhere: list[str] = []
-        self._anywhere_tags: dict[str, set[int]] = {}
+        anywhere_tags: dict[str, set[int]] = {}  # terms of scripts written without spaces
         self._prefix_tags: dict[str, set[int]] = {}
         tag_list = list(tags) if tags is not None else None
         for index, raw in enumerate(terms):
@@ -321,8 +320,7 @@ class SafetyNet:
             if not term:
                 continue
             if _ANYWHERE_SCRIPT.search(term):
-                self._anywhere.append(term)
-                self._anywhere_tags.setdefault(term, set()).add(tag)
+                anywhere_tags.setdefault(term, set()).add(tag)
                 continue
             words = tuple(_WORD.findall(term))
             if not words:
@@ -336,7 +334,7 @@ class SafetyNet:
         # The anywhere-terms by their first character: a term occurs in a text only if that
         # character does, and a text holds few of them.
         by_first: dict[str, list[tuple[str, frozenset[int]]]] = {}
-        for term, term_tags in self._anywhere_tags.items():
+        for term, term_tags in anywhere_tags.items():
             by_first.setdefault(term[0], []).append((term, frozenset(term_tags)))
         self._anywhere_by_first = {char: tuple(terms) for char, terms in by_first.items()}
         self._anywhere_firsts = frozenset(by_first)
@@ -346,7 +344,7 @@ class SafetyNet:
         self._first_words = frozenset(self._exact)
         self._word_prefix_tags: dict[str, frozenset[int]] = {}  # word -> tags of its prefix terms
         # Every anywhere-term in one alternation, longest first: one scan of the text in C.
-        ordered = sorted(set(self._anywhere), key=lambda term: (-len(term), term))
+        ordered = sorted(anywhere_tags, key=lambda term: (-len(term), term))
         self._anywhere_regex = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     @classmethod
