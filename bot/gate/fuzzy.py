@@ -78,9 +78,14 @@ class TokenCorrector:
                 self._limits.setdefault(word, 0)
         self._keys = tuple(sorted(self._limits))
         self._key_set = frozenset(self._keys)
+        self._spaced_keys = any(" " in key for key in self._keys)
+        """Whether a run-together reading ("wanna die") could be a key; the built-in ones can't."""
         self._keys_by_first: dict[str, list[str]] = {}  # the keys by first letter, in order
         for key in self._keys:
             self._keys_by_first.setdefault(key[0], []).append(key)
+        self._keys_near: dict[tuple[str, int], list[str]] = {}
+        """The keys by first letter and a length, in order, of those within ``_MAX_TYPOS``
+        letters of it (filled as asked): the only keys a token that long can be a near-miss of."""
         self._exclude = frozenset(exclude)
         self._masked_keys = tuple(dict.fromkeys(masked_keys))
         self._plain = {key.translate(_PLAIN_LETTERS): key for key in self._keys}
@@ -182,7 +187,9 @@ class TokenCorrector:
             and first not in self._exclude
             and second not in self._exclude
         ):
-            repaired = self._repair_typo(together)
+            # Only a key counts: unless a key has a space, the joined word is read for typos
+            # alone, as a run-together reading ("wanna die") cannot be one.
+            repaired = self._repair_typo(together, split=self._spaced_keys)
             if repaired in self._key_set and (
                 repaired == together
                 or (
@@ -194,8 +201,9 @@ class TokenCorrector:
                 return repaired
         return None
 
-    def _repair_typo(self, token: str) -> str:
-        """Map a near-miss of a key word to the key; leave everything else alone."""
+    def _repair_typo(self, token: str, *, split: bool = True) -> str:
+        """Map a near-miss of a key word to the key; leave everything else alone (a run-together
+        token is cut into its words unless ``split`` is False)."""
         if (
             len(token) < self._min_length
             or token in self._key_set
@@ -203,10 +211,12 @@ class TokenCorrector:
             or not token.isalpha()
         ):
             return token
-        plain = self._plain.get(token.translate(_PLAIN_LETTERS))
+        plain = self._plain.get(token if token.isascii() else token.translate(_PLAIN_LETTERS))
         if plain is not None:
             return plain
-        candidates = self._keys_by_first.get(token[0], [])
+        candidates = self._keys_near.get((token[0], len(token)))
+        if candidates is None:
+            candidates = self._keys_near_to(token)
         if candidates:
             best = process.extractOne(
                 token, candidates, scorer=OSA.distance, score_cutoff=_MAX_TYPOS
@@ -216,7 +226,7 @@ class TokenCorrector:
                 limit = self._limits[key] or (2 if min(len(key), len(token)) >= _LONG_KEY else 1)
                 if int(best[1]) <= limit:
                     return key
-        return self._split(token)
+        return self._split(token) if split else token
 
     def _split(self, token: str) -> str:
         """A run-together token as its words ("wannadie" -> "wanna die"), or ``token``.
@@ -251,9 +261,25 @@ class TokenCorrector:
                 return [head, *rest]
         return self._pieces(text, 1) if alone else None
 
+    def _keys_near_to(self, token: str) -> list[str]:
+        """The keys with ``token``'s first letter and within ``_MAX_TYPOS`` letters of its
+        length, in order: a key further in length is more edits away than any limit allows."""
+        shape = (token[0], len(token))
+        keys = self._keys_near.get(shape)
+        if keys is None:
+            keys = [
+                key
+                for key in self._keys_by_first.get(token[0], ())
+                if abs(len(key) - len(token)) <= _MAX_TYPOS
+            ]
+            if len(self._keys_near) >= _CACHE_LIMIT:
+                self._keys_near.clear()
+            self._keys_near[shape] = keys
+        return keys
+
     def _near_key(self, token: str) -> str | None:
         """The key ``token`` is one edit from (same first letter), or None."""
-        candidates = self._keys_by_first.get(token[0], [])
+        candidates = self._keys_near_to(token)
         if not candidates:
             return None
         best = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=1)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.gate import CrisisGate
 from bot.gate.fuzzy import TokenCorrector, real_words
@@ -234,3 +236,93 @@ def test_repair_with_pairs_remembered_is_repair_worked_out_afresh(
         expected = _repaired_one_by_one(corrector, tokens)
         assert corrector.repair(tokens) == expected
         assert corrector.repair(tuple(tokens)) == expected
+
+
+def _typo_repaired_over_every_key(corrector: TokenCorrector, token: str) -> str:
+    """What typo repair must give: the nearest key with the token's first letter among all of
+    them (none within reach: the token cut into its words, or left alone)."""
+    if (
+        len(token) < corrector._min_length
+        or token in corrector._key_set
+        or token in corrector._exclude
+        or not token.isalpha()
+    ):
+        return token
+    plain = corrector._plain.get(token.translate(str.maketrans("łı", "li")))
+    if plain is not None:
+        return plain
+    best = process.extractOne(
+        token, corrector._keys_by_first.get(token[0], []), scorer=OSA.distance, score_cutoff=2
+    )
+    if best is not None:
+        key = str(best[0])
+        limit = corrector._limits[key] or (2 if min(len(key), len(token)) >= 8 else 1)
+        if int(best[1]) <= limit:
+            return key
+    return corrector._split(token)
+
+
+def _joined_over_every_key(corrector: TokenCorrector, first: str, second: str) -> str | None:
+    """What two split tokens must join into: the key their joined word is repaired into over
+    every key, cut into words where it is no near miss (neither token a key or a real word)."""
+    keys = corrector._key_set
+    together = first + second
+    if (
+        first in keys
+        or second in keys
+        or not 6 <= len(together) <= corrector._longest_join
+        or min(len(first), len(second)) < 2
+        or not together.isalpha()
+        or first in corrector._exclude
+        or second in corrector._exclude
+    ):
+        return None
+    repaired = _typo_repaired_over_every_key(corrector, together)
+    if repaired in keys and (
+        repaired == together
+        or (
+            (first in corrector.words or min(len(first), len(second)) >= 3)
+            and OSA.distance(together, repaired) <= 1
+            and _typo_repaired_over_every_key(corrector, first) == first
+        )
+    ):
+        return repaired
+    return None
+
+
+@st.composite
+def _near_keys(draw: st.DrawFn, keys: tuple[str, ...]) -> str:
+    """A key with up to three random edits: near misses, and words just out of reach."""
+    word = list(draw(st.sampled_from(keys)))
+    letters = st.sampled_from("aeilnorstuyłıсеи")
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.integers(0, len(word) - 1))
+        edit = draw(st.sampled_from(["delete", "insert", "substitute", "swap"]))
+        if edit == "delete" and len(word) > 1:
+            del word[where]
+        elif edit == "insert":
+            word.insert(where, draw(letters))
+        elif edit == "substitute":
+            word[where] = draw(letters)
+        elif edit == "swap" and where + 1 < len(word):
+            word[where], word[where + 1] = word[where + 1], word[where]
+    return "".join(word)
+
+
+@given(data=st.data())
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@pytest.mark.parametrize("which", ["lexicon", "terms"])
+def test_typo_repair_reads_only_keys_near_in_length_yet_finds_what_all_keys_give(
+    gate: CrisisGate, which: str, data: st.DataObject
+) -> None:
+    """Typo repair compares a token only with the keys within two letters of its length, and
+    reads a joined pair for typos alone (never cut into words): neither changes a repair or a
+    join."""
+    corrector = gate._corrector if which == "lexicon" else gate.terms._corrector
+    token = data.draw(_near_keys(corrector._keys))
+    assert corrector._repair_typo(token) == _typo_repaired_over_every_key(corrector, token)
+    cut = data.draw(st.integers(0, len(token)))
+    first, second = token[:cut], token[cut:]
+    assert corrector._joined(first, second) == _joined_over_every_key(corrector, first, second)
