@@ -638,8 +638,11 @@ class _Vocabulary:
         (the rest of the run is a run of the same letter). The walk is as deep as the longest
         anchor, whatever their number; nothing is compiled, so start-up pays nothing for it.
         """
-        runs = [(match.start(), match.end()) for match in _RUN.finditer(token)]
-        letters = [token[start] for start, _ in runs]
+        runs: list[tuple[int, int]] | None = None  # each letter its own run: most tokens
+        letters: Sequence[str] = token
+        if _DOUBLED.search(token) is not None:
+            runs = [(match.start(), match.end()) for match in _RUN.finditer(token)]
+            letters = [token[start] for start, _ in runs]
         count = len(letters)
         root = self.trie.next
         found_in: list[tuple[int, str]] = []
@@ -655,7 +658,7 @@ class _Vocabulary:
                     break
                 node = node.next.get(letters[following])
             if starting:
-                start, end = runs[first]
+                start, end = (first, first + 1) if runs is None else runs[first]
                 for position in range(start, end):
                     found_in.extend((position, anchor) for anchor in starting)
         return tuple(found_in)
@@ -696,6 +699,7 @@ def _regex(source: str) -> re.Pattern[str]:
 
 
 _RUN = re.compile(r"(.)\1*", re.DOTALL)
+_DOUBLED = re.compile(r"(.)\1", re.DOTALL)
 
 
 def _search(entry_id: str, pattern: re.Pattern[str], view: str, view_index: int) -> list[Hit]:

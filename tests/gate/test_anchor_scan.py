@@ -25,7 +25,21 @@ def reference(anchors: set[str], token: str) -> tuple[tuple[int, str], ...]:
 
 @pytest.mark.parametrize(
     "token",
-    ["", "kill", "kiiilll", "kkil", "killmyself", "mymyself", "pills.", "xxx", "odd", "skill", "k"],
+    [
+        "",
+        "kill",
+        "kiiilll",
+        "kkil",
+        "killmyself",
+        "mymyself",
+        "pills.",
+        "xxx",
+        "odd",
+        "skill",
+        "k",
+        "kilmeself",
+        "pilsmy",
+    ],
 )
 def test_scan_matches_the_definition_on_written_tokens(token: str) -> None:
     assert _Vocabulary(ANCHORS).anchors_in(token) == reference(ANCHORS, token)
