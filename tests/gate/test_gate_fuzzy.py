@@ -241,12 +241,8 @@ def test_repair_with_pairs_remembered_is_repair_worked_out_afresh(
 def _typo_repaired_over_every_key(corrector: TokenCorrector, token: str) -> str:
     """What typo repair must give: the nearest key with the token's first letter among all of
     them (none within reach: the token cut into its words, or left alone)."""
-    if (
-        len(token) < corrector._min_length
-        or token in corrector._key_set
-        or token in corrector._exclude
-        or not token.isalpha()
-    ):
+    written_as_is = corrector._key_set | corrector._exclude  # keys, and real words near one
+    if len(token) < corrector._min_length or not token.isalpha() or token in written_as_is:
         return token
     plain = corrector._plain.get(token.translate(str.maketrans("łı", "li")))
     if plain is not None:
