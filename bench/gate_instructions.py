@@ -1,0 +1,106 @@
+"""Instructions per fresh message of the gate's and the advice guard's reading, counted by valgrind.
+
+    .venv/bin/python bench/gate_instructions.py [--lines 400] [TREE ...]
+
+CPU time on a shared machine moves by a third within the hour, so two versions of the lexicon's
+code a few per cent apart cannot be told apart by timing them. Instructions can: valgrind's
+cachegrind counts every instruction the process runs, the same from run to run within a few
+million whatever else the machine does (``PYTHONHASHSEED`` is fixed, so sets iterate alike).
+
+For each TREE (a checkout or a ``git archive`` of one; default: this one), the script runs, under
+``valgrind --tool=cachegrind --cache-sim=no``, a process that builds the core from the tree's
+``config.example.yaml``, compiles every regular expression, and then reads the first ``--lines``
+benign and advice lines of the held-out sets (each written once) as the core's lexicon does:
+the gate's views, its rules, its signals, the crisis terms, and the advice guard. It runs the same
+process with no line too, at the same time (the machine has two CPUs), and prints the difference
+divided by the lines: what reading one fresh message costs, start-up left out. Neither the
+semantic encoder nor the flows are read: the encoder would cost a hundred times more under
+valgrind, and it does not change with the lexicon's code. Each tree takes four to six minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_lines(tree: Path, count: int) -> None:
+    """The measured process: build the core of ``tree``, then read ``count`` held-out lines."""
+    from bot.app import build_core
+    from bot.config import load_config
+    from bot.gate.views import build_gate_text
+
+    lines: dict[str, None] = {}
+    for path in sorted((tree / "tests" / "gate" / "heldout").glob("heldout*.jsonl")):
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(raw) if raw.strip() else {}
+            if item.get("expect") in {"benign", "advice"} and "text" in item:
+                lines.setdefault(item["text"], None)
+    core = build_core(load_config(tree / "config.example.yaml"))
+    core.compile_all()
+    gate = core.gate
+    for text in list(lines)[:count]:
+        gate_text = build_gate_text(text, gate._corrector)
+        findings = gate._findings(gate_text)
+        gate._signals_of(gate_text, findings, 0.0)
+        gate.terms.find(text)
+        core.advice.check(text)
+
+
+def instructions(tree: Path, count: int) -> int:
+    """What valgrind counts for the measured process reading ``count`` lines of ``tree``."""
+    # one thread each for the numerical libraries: a pool's threads spin for as long as the
+    # scheduler lets them, which would add instructions that vary from run to run
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    command = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--inner",
+        str(tree),
+        "--lines",
+        str(count),
+    ]
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+    for line in done.stderr.splitlines():
+        if "I" in line and "refs:" in line:
+            return int(line.rsplit(maxsplit=1)[-1].replace(",", ""))
+    raise SystemExit(f"valgrind printed no instruction count for {tree}:\n{done.stderr[-2000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs="*", type=Path, default=[ROOT])
+    parser.add_argument("--lines", type=int, default=400)
+    parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner is not None:
+        read_lines(args.inner, args.lines)
+        return
+    for tree in args.trees:
+        with ThreadPoolExecutor(2) as pool:
+            reading = pool.submit(instructions, tree.resolve(), args.lines)
+            start = pool.submit(instructions, tree.resolve(), 0)
+            per_line = (reading.result() - start.result()) / args.lines
+        print(f"{tree}: {per_line / 1e6:.3f} M instructions per fresh message ({args.lines} lines)")
+
+
+if __name__ == "__main__":
+    main()
