@@ -10,8 +10,9 @@ million whatever else the machine does (``PYTHONHASHSEED`` is fixed, so sets ite
 For each TREE (a checkout or a ``git archive`` of one; default: this one), the script runs, under
 ``valgrind --tool=cachegrind --cache-sim=no``, a process that builds the core from the tree's
 ``config.example.yaml``, compiles every regular expression, and then reads the first ``--lines``
-benign and advice lines of the held-out sets (each written once) as the core's lexicon does:
-the gate's views, its rules, its signals, the crisis terms, and the advice guard. It runs the same
+benign and advice lines of the held-out sets (each written once) through ``CrisisGate.assess``
+as the core calls it (its views, rules, signals and crisis terms) and the advice guard, the
+gate's semantic detector standing aside (:class:`_ReadByWordsOnly`). It runs the same
 process with no line too, at the same time (the machine has two CPUs), and prints the difference
 divided by the lines: what reading one fresh message costs, start-up left out. Neither the
 semantic encoder nor the flows are read: the encoder would cost a hundred times more under
@@ -27,15 +28,32 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.gate.semantic.detector import SemanticDetector, SemanticVerdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class _ReadByWordsOnly:
+    """Stands in for the gate's semantic detector: every message is left unread by meaning, as
+    the gate leaves a long one whose route the lexicon decided (the encoder is not measured)."""
+
+    def __init__(self, real: SemanticDetector) -> None:
+        self._real = real
+
+    def assess(self, text: str, **_: object) -> SemanticVerdict:
+        return self._real.unread(text, name_language=False)
+
+    unread = assess
+
+
 def read_lines(tree: Path, count: int) -> None:
-    """The measured process: build the core of ``tree``, then read ``count`` held-out lines."""
+    """The measured process: build the core of ``tree``, then read ``count`` held-out lines
+    through the gate's own path (``CrisisGate.assess`` as the core calls it) and the guard."""
     from bot.app import build_core
     from bot.config import load_config
-    from bot.gate.views import build_gate_text
 
     lines: dict[str, None] = {}
     for path in sorted((tree / "tests" / "gate" / "heldout").glob("heldout*.jsonl")):
@@ -46,11 +64,10 @@ def read_lines(tree: Path, count: int) -> None:
     core = build_core(load_config(tree / "config.example.yaml"))
     core.compile_all()
     gate = core.gate
+    stand_in: Any = _ReadByWordsOnly(gate.semantic)
+    gate.semantic = stand_in
     for text in list(lines)[:count]:
-        gate_text = build_gate_text(text, gate._corrector)
-        findings = gate._findings(gate_text)
-        gate._signals_of(gate_text, findings, 0.0)
-        gate.terms.find(text)
+        gate.assess(text, name_language=False)
         core.advice.check(text)
 
 
