@@ -2,8 +2,8 @@
 
 A reference reading (every term tried at every word, the last word as a prefix where the term is
 one) is compared with the net's on every short sequence of a few words, so that the shortcuts of
-the net's search (the first words met as a set, the second word compared first) find exactly
-what the plain reading finds.
+the net's search (the first words met as a set, terms looked up by their first two words, a
+two-word prefix term kept apart) find exactly what the plain reading finds.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ TERMS = [
     "paper",
     "velvet stone river",
     "glass kite*",
+    "blue lant*",
+    "velvet",
 ]
 WORDS = ["blue", "lantern", "lanterns", "tonight", "tall", "green", "doors", "door", "quietly"]
 WORDS += ["quiet", "harbour", "paper", "boat", "velvet", "stone", "river", "glass", "kites"]

@@ -342,6 +342,8 @@ class SafetyNet:
         # A set, not the dict: ``set.intersection`` walks a dict's every key (hundreds of terms)
         # but only the smaller of two sets (the message's few words).
         self._first_words = frozenset(self._exact)
+        self._single_tags, self._multi_first_words, self._by_two = _index_by_two_words(self._exact)
+        self._single_words = frozenset(self._single_tags)
         self._word_prefix_tags: dict[str, frozenset[int]] = {}  # word -> tags of its prefix terms
         # Every anywhere-term in one alternation, longest first: one scan of the text in C.
         ordered = sorted(anywhere_tags, key=lambda term: (-len(term), term))
@@ -528,11 +530,19 @@ class SafetyNet:
         words, distinct = _words_of(folded)
         for tags in self._prefix_tags_found(distinct):
             found |= tags
-        first_words = distinct.intersection(self._first_words)
+        single_tags = self._single_tags
+        for word in distinct.intersection(self._single_words):
+            found |= single_tags[word]
+        first_words = distinct.intersection(self._multi_first_words)
         if first_words:
+            # Only the terms whose second word follows are read on (and those whose second word
+            # is a prefix): a common first word ("me", "nie") starts dozens of terms.
+            by_two = self._by_two
+            last = len(words) - 1
             for index, word in enumerate(words):
-                if word in first_words:
-                    for term in self._exact[word]:
+                if index < last and word in first_words:
+                    by_second, loose = by_two[word]
+                    for term in (*by_second.get(words[index + 1], ()), *loose):
                         if term.tag not in found and _continues(term, words, index):
                             found.add(term.tag)
         return found
@@ -541,6 +551,41 @@ class SafetyNet:
     def _follows(terms: list[_Term], words: tuple[str, ...], index: int) -> bool:
         """Whether one of ``terms`` (each starting with ``words[index]``) continues there."""
         return any(_continues(term, words, index) for term in terms)
+
+
+def _index_by_two_words(
+    exact: dict[str, list[_Term]],
+) -> tuple[
+    dict[str, frozenset[int]],
+    frozenset[str],
+    dict[str, tuple[dict[str, tuple[_Term, ...]], tuple[_Term, ...]]],
+]:
+    """The terms of ``exact`` (by first word) for :meth:`SafetyNet.tags_in`.
+
+    One-word terms as the tags of each word. Terms of two words or more by their first word,
+    then by their second: every such term compares its second word whole, but a two-word prefix
+    term ("kill myse*"), which is kept apart ("loose") with the first word.
+    """
+    singles: dict[str, set[int]] = {}
+    by_two: dict[str, tuple[dict[str, list[_Term]], list[_Term]]] = {}
+    for first, terms in exact.items():
+        for term in terms:
+            if len(term.words) == 1:
+                singles.setdefault(first, set()).add(term.tag)
+                continue
+            by_second, loose = by_two.setdefault(first, ({}, []))
+            if len(term.words) == 2 and term.prefix:  # its second word is a prefix
+                loose.append(term)
+            else:
+                by_second.setdefault(term.words[1], []).append(term)
+    return (
+        {word: frozenset(tags) for word, tags in singles.items()},
+        frozenset(by_two),
+        {
+            first: ({second: tuple(terms) for second, terms in by_second.items()}, tuple(loose))
+            for first, (by_second, loose) in by_two.items()
+        },
+    )
 
 
 def _continues(term: _Term, words: tuple[str, ...], index: int) -> bool:
