@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.gate.semantic.safety_net import SafetyNet
+from bot.gate.semantic.safety_net import _SPACED, SafetyNet, _joined
 
 TERMS = [
     "blue lantern",
@@ -59,3 +61,25 @@ def test_terms_are_found_where_the_reference_finds_them(net: SafetyNet, length: 
         expected = _reference(list(words))
         assert net.tags_in(text) == expected, text
         assert net.hits(text) == bool(expected), text
+
+
+_SPACED_LETTERS = st.sampled_from(["s", "u", "д", "ї", "3", "_", "é", "ab", "-"])
+_SPACED_GAPS = st.sampled_from([" ", " ", " ", "  ", "", ".", "\t"])
+_SPACED_TEXTS = st.lists(st.tuples(_SPACED_LETTERS, _SPACED_GAPS), max_size=8).map(
+    lambda pieces: "".join(letter + gap for letter, gap in pieces)
+)
+
+
+@given(_SPACED_TEXTS)
+@settings(max_examples=400, deadline=None)
+def test_letters_spaced_are_joined_as_the_full_search_joins_them(text: str) -> None:
+    """Words spelt one letter at a time are joined only after a quick look for a letter
+    between two spaces; that look skips no text the full search would change."""
+    expected = _SPACED.sub(lambda match: match.group().replace(" ", ""), text)
+    assert _joined(text) == expected
+
+
+def test_letters_spaced_are_joined() -> None:
+    assert _joined("a s u i c i d e b") == "asuicideb"
+    assert _joined("с у ї ц и д") == "суїцид"
+    assert _joined("a b") == "a b"

@@ -92,6 +92,8 @@ _IDIOM_TOKEN = re.compile(r"\(([^()]*)\)(\?)?|(\S+)")
 _WORD_OR_STAR = re.compile(r"[^\W_]+\*?")
 """The words of an idiom, a trailing ``*`` kept; punctuation between them reads as a space."""
 _SPACED = re.compile(r"(?<!\w)(?:\w ){2,}\w(?!\w)")
+_ONE_LETTER_WORD = re.compile(r" \w ")
+"""A letter between two spaces: what every match of ``_SPACED`` holds (most texts have none)."""
 
 
 _UNCOMBINED = CharMap(lambda char: "" if unicodedata.combining(char) else char)
@@ -151,6 +153,8 @@ def _latin_lookalikes(folded: str) -> str:
 
 def _joined(folded: str) -> str:
     """``folded`` with words written one letter at a time joined ("с у ї ц и д")."""
+    if _ONE_LETTER_WORD.search(folded) is None:
+        return folded  # three letters spaced hold one between two spaces: the rest need none
     return _SPACED.sub(lambda match: match.group().replace(" ", ""), folded)
 
 
