@@ -5,10 +5,10 @@ Kept apart from the pipeline so the pipeline only asks "which language, which co
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from bot.crisis.language import country_for
-from bot.i18n.choice import Detected, choose_language, observe
+from bot.i18n.choice import Detected, choose_language, observe, prepare_identify
 from bot.model import ConversationRecord, Inbound, InboundKind
 
 # Inbounds whose text the person wrote as a message (a command's arguments or a button's label
@@ -32,6 +32,12 @@ def observe_language(
         "language_candidate": after.candidate,
         "language_streak": after.streak,
     }
+
+
+def prepare_languages(texts: Iterable[str], enabled: tuple[str, ...]) -> None:
+    """Identify ahead, for a batch, the language of each of ``texts`` that
+    :func:`observe_language` will ask for (a cache: the same answers without it)."""
+    prepare_identify(texts, enabled)
 
 
 def reply_language(record: ConversationRecord, enabled: tuple[str, ...]) -> str:

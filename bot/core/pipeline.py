@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core import check_in, system
-from bot.core.language import lines_country, observe_language, reply_language
+from bot.core.language import lines_country, observe_language, prepare_languages, reply_language
 from bot.core.replies import CrisisReplies
 from bot.crisis.answers import Answer, AnswerReader, default_answers
 from bot.crisis.wording import Wording
@@ -101,10 +101,13 @@ class Core:
         return self.gate.compile_all(between) + self.advice.compile_all(between)
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Do ahead, in batches, the costly work of reading ``texts`` (encoding them): a cache
-        only, :meth:`process` decides the same with or without it."""
+        """Do ahead, in batches, the costly work of reading ``texts`` (encoding them, naming
+        their language): a cache only, :meth:`process` decides the same with or without it."""
         self.gate.prepare(texts)
         self.engine.prepare(texts)
+        # the reply language's model product too, so that it does not run, and push the
+        # lexicon's tables out of the processor's caches, between one message and the next
+        prepare_languages(texts, self._enabled)
 
     def process(self, record: ConversationRecord | None, inbound: Inbound) -> Outcome:
         """Decide what to answer to ``inbound`` and how the conversation record changes."""

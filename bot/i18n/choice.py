@@ -13,6 +13,7 @@ writes in and where that comes from.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -59,15 +60,31 @@ def _identifier(enabled: tuple[str, ...]) -> LanguageRanker:
 
 def identify(text: str, enabled: tuple[str, ...]) -> str | None:
     """The language of ``text`` among ``enabled``, or ``None`` when short or unsure."""
+    sample = _sample(text, enabled)
+    if sample is None:
+        return None
+    language, confidence = _identifier(enabled).classify(sample)
+    return language if confidence >= MIN_CONFIDENCE else None
+
+
+def prepare_identify(texts: Iterable[str], enabled: tuple[str, ...]) -> None:
+    """Do ahead, for a batch of messages, the identifier's work :func:`identify` will ask for
+    (a cache of the last batch only: the same answers with or without it)."""
+    samples = [sample for sample in (_sample(text, enabled) for text in texts) if sample]
+    if samples:
+        _identifier(enabled).prepare(samples)
+
+
+def _sample(text: str, enabled: tuple[str, ...]) -> str | None:
+    """What the identifier reads of ``text``: its words, lower case; ``None`` when it is too
+    short or has too few distinct words to tell, or there is no choice to make."""
     sample = text.strip()[:MAX_DETECT_CHARS]
     if len(sample) < MIN_DETECT_CHARS or len(enabled) < 2:
         return None
     words = _WORD.findall(sample.casefold())  # capitals and junk mislead the identifier
     if len(set(words)) < MIN_DISTINCT_WORDS:
         return None
-    identifier = _identifier(enabled)
-    language, confidence = identifier.classify(" ".join(words))
-    return language if confidence >= MIN_CONFIDENCE else None
+    return " ".join(words)
 
 
 def observe(previous: Detected, text: str, enabled: tuple[str, ...]) -> Detected:

@@ -59,3 +59,29 @@ def test_ranker_gives_py3langids_numbers_to_the_bit(languages: list[str]) -> Non
         language, probability = own.classify(text)
         assert ranker.classify(text) == (language, float(probability))
         assert all(type(p) is float for _, p in ranker.rank(text))
+
+
+def test_a_prepared_batch_gives_the_numbers_read_alone() -> None:
+    prepared = language_ranker(["en", "es", "fr", "de", "ru", "uk"])
+    alone = language_ranker(["en", "es", "fr", "de", "ru", "uk"])
+    prepared.prepare(TEXTS)
+    for text in TEXTS:
+        assert np.array_equal(prepared.probabilities(text), alone.probabilities(text))
+        assert prepared.rank(text) == alone.rank(text)
+        assert prepared.classify(text) == alone.classify(text)
+
+
+def test_a_prepared_text_is_not_read_again_and_a_new_batch_replaces_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ranker = language_ranker(["en", "es"])
+    ranker.prepare([TEXTS[0]])
+    ranker.prepare([TEXTS[1]])  # the batch before is forgotten: memory is one batch
+
+    def unread(text: str) -> np.ndarray:
+        raise AssertionError(f"read again: {text!r}")
+
+    monkeypatch.setattr(ranker, "_probabilities", unread)
+    assert ranker.classify(TEXTS[1])[0] == "es"
+    with pytest.raises(AssertionError, match="read again"):
+        ranker.classify(TEXTS[0])
