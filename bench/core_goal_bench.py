@@ -23,7 +23,9 @@ keeps the rest from the flows). Every regular expression of the gate and the gua
 first, as ``crisisbot run`` does in the background once it serves (``--lazy``: compiled on first use
 instead, as ``chat`` and ``triage`` do, so some timed messages pay for a compile); the first
 ``--warm`` messages are not counted; then ``gc.freeze()``, as ``crisisbot run`` does once
-started. CPU time (``time.process_time``) of each call.
+started. CPU time (``time.process_time``) of each call. ``--no-reply-language`` is an experiment,
+not the bot: the record's language is left unobserved, to see what the reply language's
+identification, which runs just before the gate, costs the parts through the caches.
 
 The goal names three parts, so they are timed too, inside ``Core.process``: the lexicon gate
 (``CrisisGate.assess`` less its semantic detector's reading of the prepared similarities), the
@@ -55,6 +57,7 @@ from machinery_bench import distinct_texts
 
 from bot.app import build_core
 from bot.config import load_config
+from bot.core import pipeline
 from bot.core.pipeline import Core
 from bot.model import ConversationRecord, Inbound, InboundKind
 
@@ -171,6 +174,12 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     parser.add_argument("--batch", type=int, default=64, help="texts prepared together")
     parser.add_argument("--lazy", action="store_true", help="compile regexes on first use")
     parser.add_argument(
+        "--no-reply-language",
+        action="store_true",
+        help="an experiment: leave the reply language unidentified (its model product reads "
+        "270 KB per message, which the parts then find out of the caches)",
+    )
+    parser.add_argument(
         "--parts", action="store_true", help="time the goal's three parts too (clocks inside)"
     )
     parser.add_argument(
@@ -187,6 +196,8 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     else:
         texts = distinct_texts()
     core = build_core(load_config(ROOT / "config.example.yaml"))
+    if args.no_reply_language:
+        pipeline.observe_language = lambda record, inbound, enabled: {}  # type: ignore[attr-defined]
     if not args.lazy:
         core.compile_all()
     clock = PartClock()
