@@ -25,7 +25,8 @@ instead, as ``chat`` and ``triage`` do, so some timed messages pay for a compile
 ``--warm`` messages are not counted; then ``gc.freeze()``, as ``crisisbot run`` does once
 started. CPU time (``time.process_time``) of each call. ``--no-reply-language`` is an experiment,
 not the bot: the record's language is left unobserved, to see what the reply language's
-identification, which runs just before the gate, costs the parts through the caches.
+identification costs the parts through the caches (it ran just before the gate until the core
+prepared it with the batch).
 
 The goal names three parts, so they are timed too, inside ``Core.process``: the lexicon gate
 (``CrisisGate.assess`` less its semantic detector's reading of the prepared similarities), the
@@ -176,8 +177,8 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     parser.add_argument(
         "--no-reply-language",
         action="store_true",
-        help="an experiment: leave the reply language unidentified (its model product reads "
-        "270 KB per message, which the parts then find out of the caches)",
+        help="an experiment: leave the reply language unidentified (before the core prepared "
+        "it with the batch, this showed what it cost the parts through the caches)",
     )
     parser.add_argument(
         "--parts", action="store_true", help="time the goal's three parts too (clocks inside)"
