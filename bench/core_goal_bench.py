@@ -175,6 +175,12 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     parser.add_argument("--batch", type=int, default=64, help="texts prepared together")
     parser.add_argument("--lazy", action="store_true", help="compile regexes on first use")
     parser.add_argument(
+        "--lexicon-in-prepare",
+        action="store_true",
+        help="an experiment: read each batch's texts through the gate and the guard inside "
+        "prepare too (results thrown away), so that deciding finds their tables in the caches",
+    )
+    parser.add_argument(
         "--no-reply-language",
         action="store_true",
         help="an experiment: leave the reply language unidentified (before the core prepared "
@@ -197,6 +203,16 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     else:
         texts = distinct_texts()
     core = build_core(load_config(ROOT / "config.example.yaml"))
+    if args.lexicon_in_prepare:
+        prepare_alone = core.prepare
+
+        def prepare_and_read(texts: list[str]) -> None:
+            prepare_alone(texts)
+            for text in texts:  # the lexicon's reading of the batch, back to back, thrown away
+                core.gate.assess(text, name_language=False)
+                core.advice.check(text)
+
+        core.prepare = prepare_and_read  # type: ignore[method-assign]
     if args.no_reply_language:
         pipeline.observe_language = lambda record, inbound, enabled: {}  # type: ignore[attr-defined]
     if not args.lazy:
