@@ -70,9 +70,12 @@ def identify(text: str, enabled: tuple[str, ...]) -> str | None:
 def prepare_identify(texts: Iterable[str], enabled: tuple[str, ...]) -> None:
     """Do ahead, for a batch of messages, the identifier's work :func:`identify` will ask for
     (a cache of the last batch only: the same answers with or without it)."""
-    samples = [sample for sample in (_sample(text, enabled) for text in texts) if sample]
-    if samples:
-        _identifier(enabled).prepare(samples)
+    if len(enabled) < 2:  # no choice to make: nothing is identified
+        return
+    # a batch with no text to identify still replaces the last one, which is then not kept
+    _identifier(enabled).prepare(
+        [sample for sample in (_sample(text, enabled) for text in texts) if sample]
+    )
 
 
 def _sample(text: str, enabled: tuple[str, ...]) -> str | None:
