@@ -26,7 +26,14 @@ from bot.core.replies import CrisisReplies
 from bot.crisis.answers import Answer, AnswerReader, default_answers
 from bot.crisis.wording import Wording
 from bot.engine.engine import BUTTON_PREFIX, FlowEngine, FlowStep
-from bot.gate import UNSURE_KIND, AdviceGuard, Assessment, CrisisGate
+from bot.gate import (
+    UNSURE_KIND,
+    AdviceGuard,
+    AdviceMatch,
+    Assessment,
+    CrisisGate,
+    LexiconReading,
+)
 from bot.gate.signals import CRISIS_KIND_PREFIX, MEANS_KIND
 from bot.i18n import SOURCE_LANGUAGE, language_name
 from bot.model import (
@@ -101,9 +108,23 @@ class Core:
         return self.gate.compile_all(between) + self.advice.compile_all(between)
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Do ahead, in batches, the costly work of reading ``texts`` (encoding them, naming
-        their language): a cache only, :meth:`process` decides the same with or without it."""
-        self.gate.prepare(texts)
+        """Do ahead, in batches, the costly work of reading ``texts`` (the lexicon's and the
+        advice guard's reading, encoding them, naming their language): a cache only,
+        :meth:`process` decides the same with or without it."""
+        # the lexicon and the guard first, each text by both in turn (the guard reuses the
+        # gate's normalised text, kept for a few recent texts only), back to back while their
+        # tables are in the processor's caches, before the encoder's batch pushes them out
+        gate, advice = self.gate, self.advice
+        readings: dict[str, LexiconReading] = {}
+        matches: dict[str, AdviceMatch | None] = {}
+        for text in dict.fromkeys(texts):
+            if text and not text.isspace():
+                readings[text] = gate.read(text)
+                if len(text) <= MAX_MATCH_CHARS:  # longer text is not matched to a topic
+                    matches[text] = advice.match(text)
+        gate.keep_readings(readings)
+        advice.keep_matches(matches)
+        gate.prepare(texts)
         self.engine.prepare(texts)
         # the reply language's model product too, so that it does not run, and push the
         # lexicon's tables out of the processor's caches, between one message and the next

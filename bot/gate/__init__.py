@@ -12,7 +12,7 @@ rules alone. :func:`normalize` is the shared text normaliser.
 
 from bot.gate.advice import AdviceGuard, AdviceMatch
 from bot.gate.defaults import default_gate
-from bot.gate.gate import UNSURE_KIND, Assessment, CrisisGate
+from bot.gate.gate import UNSURE_KIND, Assessment, CrisisGate, LexiconReading
 from bot.gate.lexicon import Lexicon
 from bot.gate.lexicon_load import load_lexicon
 from bot.gate.normalize import normalize
@@ -24,6 +24,7 @@ __all__ = [
     "Assessment",
     "CrisisGate",
     "Lexicon",
+    "LexiconReading",
     "default_gate",
     "load_lexicon",
     "normalize",

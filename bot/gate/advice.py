@@ -71,6 +71,8 @@ class AdviceGuard:
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in exemptions)
         share_anchors(self._rule_set, self._exemption_set)
         self._corrector = TokenCorrector(fuzzy_keys)
+        self._kept: dict[str, AdviceMatch | None] = {}
+        """The matches of the batch being checked (:meth:`keep_matches`)."""
 
     def read_after(self, gate: CrisisGate) -> None:
         """Find anchors with one vocabulary for the gate's phrases and the guard's.
@@ -94,6 +96,16 @@ class AdviceGuard:
         """The first advice rule ``text`` matches (outside exemptions), or ``None``."""
         if not text or text.isspace():
             return None
+        kept = self._kept
+        return kept[text] if text in kept else self.match(text)
+
+    def keep_matches(self, matches: dict[str, AdviceMatch | None]) -> None:
+        """Keep what :meth:`match` (of this guard) gave for the texts about to be checked, in
+        place of the last batch's: :meth:`check` then answers from them, the same answers."""
+        self._kept = matches
+
+    def match(self, text: str) -> AdviceMatch | None:
+        """:meth:`check` of a text that is not blank, worked out now."""
         # The gate read this text just before: its normalised tokens are reused (views.draft),
         # and only the typo repair with the guard's own key words is done again.
         gate_text = build_gate_text(text, self._corrector)

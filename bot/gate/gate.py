@@ -35,7 +35,7 @@ from bot.gate.matcher import Hit, PhraseSet, share_anchors
 from bot.gate.phrases import compile_phrase
 from bot.gate.semantic import SemanticDetector, SemanticVerdict, shared_detector
 from bot.gate.signals import CRISIS_KIND_PREFIX, accumulate, lone_loss
-from bot.gate.terms import CrisisTerms, shipped_terms
+from bot.gate.terms import CrisisTerms, TermRule, shipped_terms
 from bot.gate.views import GateText, build_gate_text, main_spans
 from bot.model import GateOutcome, Risk, Signal
 
@@ -108,6 +108,16 @@ class _Finding:
         return _overlap(self.hit, other.hit)
 
 
+@dataclass(frozen=True, slots=True)
+class LexiconReading:
+    """What the lexicon finds in one text alone, before its history and its meaning are read
+    (:meth:`CrisisGate.read`)."""
+
+    findings: tuple[_Finding, ...]  # rule hits kept after exemptions, negation and requires
+    signals: tuple[tuple[str, float], ...]  # the weak signals found: kind and weight each
+    term: TermRule | None  # a crisis term of a script the views cannot read (without findings)
+
+
 def _overlap(first: Hit, second: Hit) -> bool:
     return first.view == second.view and first.start < second.end and second.start < first.end
 
@@ -138,6 +148,8 @@ class CrisisGate:
         self._signal_set = PhraseSet((s.id, s.phrases, s.patterns) for s in lexicon.signals)
         self._exemption_set = PhraseSet((e.id, e.phrases, e.patterns) for e in lexicon.exemptions)
         share_anchors(self._rule_set, self._signal_set, self._exemption_set)
+        self._readings: dict[str, LexiconReading] = {}
+        """The lexicon's reading of each text of the last prepared batch."""
         self._corrector = TokenCorrector(
             lexicon.fuzzy.keys,
             lexicon.fuzzy.masked_keys,
@@ -165,6 +177,22 @@ class CrisisGate:
         """
         self.semantic.prepare(texts)
 
+    def read(self, text: str) -> LexiconReading:
+        """The lexicon's reading of ``text`` alone: what :meth:`assess` starts from."""
+        gate_text = build_gate_text(text, self._corrector)
+        findings = self._findings(gate_text)
+        signals = self._signals_of(gate_text, findings)
+        return LexiconReading(tuple(findings), signals, None if findings else self.terms.find(text))
+
+    def keep_readings(self, readings: dict[str, LexiconReading]) -> None:
+        """Keep the readings (:meth:`read`, of this gate) of the texts about to be assessed, in
+        place of the last batch's: :meth:`assess` then starts from them, with the same verdicts.
+
+        Read back to back, a batch's texts find the lexicon's tables in the processor's caches;
+        read one per update, each would find them pushed out by the rest of the update's work.
+        """
+        self._readings = readings
+
     def assess(
         self,
         text: str,
@@ -181,10 +209,10 @@ class CrisisGate:
         """
         if not text or text.isspace():
             return _CLEAR
-        gate_text = build_gate_text(text, self._corrector)
-        findings = self._findings(gate_text)
-        signals = self._signals_of(gate_text, findings, now)
-        term = None if findings else self.terms.find(text)
+        reading = self._readings.get(text) or self.read(text)
+        findings = reading.findings
+        signals = tuple(Signal(at=now, kind=kind, weight=w) for kind, w in reading.signals)
+        term = reading.term
         verdict = (
             None
             if findings or term is not None
@@ -350,14 +378,15 @@ class CrisisGate:
         return self._negation.search(view[max(0, start - 80) : start]) is not None
 
     def _signals_of(
-        self, gate_text: GateText, findings: list[_Finding], now: float
-    ) -> tuple[Signal, ...]:
-        signals: list[Signal] = []
+        self, gate_text: GateText, findings: list[_Finding]
+    ) -> tuple[tuple[str, float], ...]:
+        """The weak signals (kind, weight) found, and one per crisis category found."""
+        signals: list[tuple[str, float]] = []
         for entry_id, count in _distinct_hits(self._signal_set.find(gate_text)).items():
             spec = self._signals[entry_id]
-            signals.extend(Signal(at=now, kind=spec.kind, weight=spec.weight) for _ in range(count))
+            signals.extend((spec.kind, spec.weight) for _ in range(count))
         for category in dict.fromkeys(finding.category for finding in findings):
-            signals.append(Signal(at=now, kind=CRISIS_KIND_PREFIX + category, weight=1.0))
+            signals.append((CRISIS_KIND_PREFIX + category, 1.0))
         return tuple(signals)
 
 
@@ -390,4 +419,5 @@ __all__ = [
     "SEMANTIC_RISK",
     "Assessment",
     "CrisisGate",
+    "LexiconReading",
 ]

@@ -9,9 +9,10 @@ import pytest
 
 from bot.app import build_core
 from bot.config import load_config
+from bot.core.pipeline import MAX_MATCH_CHARS, Core
 from bot.embedding import shared_encoder
 from bot.i18n.choice import _identifier
-from bot.model import Inbound, InboundKind
+from bot.model import Inbound, InboundKind, Route
 from tests.auxil.cli_runs import EXAMPLE_CONFIG
 
 
@@ -39,3 +40,57 @@ def test_a_core_prepares_the_reply_language_and_decides_the_same(
     monkeypatch.setattr(_identifier(core._enabled), "_probabilities", unread)
     prepared = core.process(None, Inbound("tg:1", InboundKind.TEXT, text=spanish, received_at=1e9))
     assert prepared.record.detected_language == alone.record.detected_language == "es"
+
+
+def _outcome_of(core: Core, text: str) -> tuple[object, ...]:
+    outcome = core.process(None, Inbound("tg:1", InboundKind.TEXT, text=text, received_at=1e9))
+    return outcome.route, outcome.replies, outcome.rule, outcome.record.signals
+
+
+def test_a_core_reads_a_batch_with_the_lexicon_and_the_guard_ahead_and_decides_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lexicon's reading and the advice guard's match of each text are done in the batch:
+    deciding then reads neither again, and each message gets the outcome it gets alone."""
+    texts = [
+        "I want to kill myself tonight",  # crisis
+        "how many mg of ketamine should I take",  # advice
+        "what is a ketamine session like",  # a topic
+        "this traffic is killing me lol",  # figurative
+        "I lost my job today",  # a weak signal
+    ]
+    alone = [_outcome_of(build_core(load_config(EXAMPLE_CONFIG)), text) for text in texts]
+    core = build_core(load_config(EXAMPLE_CONFIG))
+    core.prepare(texts)
+
+    def read_again(text: str) -> object:
+        raise AssertionError(f"read again: {text!r}")
+
+    monkeypatch.setattr(core.gate, "read", read_again)
+    monkeypatch.setattr(core.advice, "match", read_again)
+    assert [_outcome_of(core, text) for text in texts] == alone
+    assert alone[0][0] is Route.CRISIS
+    assert alone[1][0] is Route.MEDICAL_ADVICE
+
+
+def test_text_too_long_for_a_topic_is_read_by_the_lexicon_ahead_but_not_matched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Text longer than topic matching takes is still read by the lexicon in the batch (the gate
+    reads every text in full), but the guard does no work it would never be asked for."""
+    core = build_core(load_config(EXAMPLE_CONFIG))
+    long_text = "how much should I take " * (MAX_MATCH_CHARS // 20)
+    read: list[str] = []
+    real_read = core.gate.read
+
+    def recorded(text: str) -> object:
+        read.append(text)
+        return real_read(text)
+
+    def matched(text: str) -> object:
+        raise AssertionError(f"matched ahead: {len(text)} characters")
+
+    monkeypatch.setattr(core.gate, "read", recorded)
+    monkeypatch.setattr(core.advice, "match", matched)
+    core.prepare([long_text, "  ", ""])
+    assert read == [long_text]

@@ -103,3 +103,24 @@ def test_every_reason_the_guard_gives_has_its_own_clinician_line() -> None:
     rules = load_yaml_file(ADVICE_PATH)["rules"]
     reasons = {rule["reason"] for rule in rules}
     assert reasons <= set(default_wording().advice.reasons) - {"general"}
+
+
+def test_checking_from_kept_matches_gives_the_answers_of_matching_alone() -> None:
+    """The guard answers the same whether it matched each text when asked or ahead, with the
+    batch; it takes a kept match as it is, and forgets it when the next batch is kept."""
+    own = AdviceGuard.default()  # a guard of its own: what it keeps reaches no other test
+    texts = [case.text for case in load_cases("advice", "advice_languages", "faq", "figurative")]
+    alone = [own.check(text) for text in texts]
+    own.keep_matches({text: own.match(text) for text in texts})
+    assert [own.check(text) for text in texts] == alone
+    assert any(alone)
+    assert not all(alone)
+
+    question = "what is ketamine"
+    dose = own.match("how much ketamine should I take")
+    assert dose is not None
+    own.keep_matches({question: dose})
+    assert own.check(question) == dose
+    own.keep_matches({})
+    assert own.check(question) is None
+    assert own.check("   ") is None
