@@ -118,10 +118,14 @@ class Core:
         readings: dict[str, LexiconReading] = {}
         matches: dict[str, AdviceMatch | None] = {}
         for text in dict.fromkeys(texts):
-            if text and not text.isspace():
+            if not text or text.isspace():
+                continue
+            try:
                 readings[text] = gate.read(text)
                 if len(text) <= MAX_MATCH_CHARS:  # longer text is not matched to a topic
                     matches[text] = advice.match(text)
+            except Exception:  # noqa: S112 - only a cache: process reads the text again, and
+                continue  # a failure there is that update's to handle (and rescue), not the batch's
         gate.keep_readings(readings)
         advice.keep_matches(matches)
         gate.prepare(texts)

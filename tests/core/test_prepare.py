@@ -94,3 +94,34 @@ def test_text_too_long_for_a_topic_is_read_by_the_lexicon_ahead_but_not_matched(
     monkeypatch.setattr(core.advice, "match", matched)
     core.prepare([long_text, "  ", ""])
     assert read == [long_text]
+
+
+def test_a_text_the_lexicon_fails_to_read_ahead_leaves_the_rest_of_the_batch_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Preparing is only a cache: a text whose reading raises is left for deciding to read (and
+    to handle the failure as that update's), while the others keep their readings and the
+    batch is still encoded together."""
+    core = build_core(load_config(EXAMPLE_CONFIG))
+    broken = f"{uuid.uuid4().hex} a text the lexicon cannot read"
+    fine = f"{uuid.uuid4().hex} what is a ketamine session like"
+    real_read = core.gate.read
+
+    def read(text: str) -> object:
+        if text == broken:
+            raise RuntimeError("unreadable")
+        return real_read(text)
+
+    monkeypatch.setattr(core.gate, "read", read)
+    core.prepare([broken, fine])
+    assert shared_encoder().holds(fine)
+    assert shared_encoder().holds(broken)
+    monkeypatch.setattr(core.gate, "read", real_read)
+    monkeypatch.setattr(core.advice, "match", _never)
+    assert _outcome_of(core, fine)[0] in {Route.ANSWER, Route.FALLBACK}  # matched ahead
+    with pytest.raises(AssertionError, match="matched again"):
+        _outcome_of(core, broken)
+
+
+def _never(text: str) -> object:
+    raise AssertionError(f"matched again: {text!r}")
