@@ -121,8 +121,10 @@ class Core:
             if not text or text.isspace():
                 continue
             try:
-                readings[text] = gate.read(text)
-                if len(text) <= MAX_MATCH_CHARS:  # longer text is not matched to a topic
+                reading = readings[text] = gate.read(text)
+                # the guard reads what may reach the flows: not a crisis, nor longer text than
+                # is matched to a topic
+                if not reading.crisis and len(text) <= MAX_MATCH_CHARS:
                     matches[text] = advice.match(text)
             except Exception:  # noqa: S112 - only a cache: process reads the text again, and
                 continue  # a failure there is that update's to handle (and rescue), not the batch's

@@ -117,6 +117,11 @@ class LexiconReading:
     signals: tuple[tuple[str, float], ...]  # the weak signals found: kind and weight each
     term: TermRule | None  # a crisis term of a script the views cannot read (without findings)
 
+    @property
+    def crisis(self) -> bool:
+        """Whether this text alone is a crisis, whatever came before it and its meaning."""
+        return bool(self.findings) or self.term is not None
+
 
 def _overlap(first: Hit, second: Hit) -> bool:
     return first.view == second.view and first.start < second.end and second.start < first.end

@@ -73,13 +73,15 @@ def test_a_core_reads_a_batch_with_the_lexicon_and_the_guard_ahead_and_decides_t
     assert alone[1][0] is Route.MEDICAL_ADVICE
 
 
-def test_text_too_long_for_a_topic_is_read_by_the_lexicon_ahead_but_not_matched(
+def test_text_that_cannot_reach_the_flows_is_read_by_the_lexicon_ahead_but_not_matched(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Text longer than topic matching takes is still read by the lexicon in the batch (the gate
-    reads every text in full), but the guard does no work it would never be asked for."""
+    """The gate reads every text in the batch, in full; the guard does no work it would never
+    be asked for: not for a crisis the lexicon found, nor for text longer than topic matching
+    takes."""
     core = build_core(load_config(EXAMPLE_CONFIG))
     long_text = "how much should I take " * (MAX_MATCH_CHARS // 20)
+    crisis = "how much of my pills would it take to kill myself"
     read: list[str] = []
     real_read = core.gate.read
 
@@ -88,12 +90,13 @@ def test_text_too_long_for_a_topic_is_read_by_the_lexicon_ahead_but_not_matched(
         return real_read(text)
 
     def matched(text: str) -> object:
-        raise AssertionError(f"matched ahead: {len(text)} characters")
+        raise AssertionError(f"matched ahead: {text[:60]!r}")
 
     monkeypatch.setattr(core.gate, "read", recorded)
     monkeypatch.setattr(core.advice, "match", matched)
-    core.prepare([long_text, "  ", ""])
-    assert read == [long_text]
+    core.prepare([long_text, crisis, "  ", ""])
+    assert read == [long_text, crisis]
+    assert _outcome_of(core, crisis)[0] is Route.CRISIS
 
 
 def test_a_text_the_lexicon_fails_to_read_ahead_leaves_the_rest_of_the_batch_prepared(

@@ -129,3 +129,19 @@ def test_a_kept_reading_is_what_the_gate_starts_from_until_the_next_batch(
     assert own.assess(question, now=T0) == own.assess(question, now=T0)
     assert not own.assess(question, now=T0).crisis
     assert not own.assess(question, now=T0).signals
+
+
+def test_a_reading_with_a_crisis_finding_or_term_is_a_crisis_whatever_came_before(
+    gate: CrisisGate,
+) -> None:
+    """What the core skips the advice guard for: a reading that is crisis on its own is crisis
+    in every assessment, and one that is not depends on more than the text."""
+    found, term = gate.read("I want to kill myself"), gate.read("私は死にたい")
+    assert found.findings
+    assert term.term is not None
+    assert not term.findings
+    for text, reading in (("I want to kill myself", found), ("私は死にたい", term)):
+        assert reading.crisis
+        assert gate.assess(text).crisis
+    assert not gate.read("what is a ketamine session like").crisis
+    assert not gate.read("I lost my job today").crisis
