@@ -29,6 +29,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from bot.errors import StorageError
+from bot.storage.driver import Sql
 
 #: Execution option read by the SQLite ``begin`` hook: ``True`` opens ``BEGIN IMMEDIATE``.
 WRITE_OPTION = "crisisbot_write"
@@ -150,10 +151,14 @@ def _sqlite_on_connect(*, wal: bool) -> Callable[[Any, ConnectionPoolEntry], Non
     return on_connect
 
 
+_BEGIN_WRITE = Sql("BEGIN IMMEDIATE")
+_BEGIN_READ = Sql("BEGIN")
+
+
 def _sqlite_begin(connection: Any) -> None:
     """Open write transactions with the write lock taken at once; reads stay deferred."""
     write = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    (_BEGIN_WRITE if write else _BEGIN_READ).run(connection, {}).close()
 
 
 def _postgres_engine(url: URL, shown: str) -> EngineSetup:
