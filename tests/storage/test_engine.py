@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.errors import StorageError
-from bot.storage import Storage
+from bot.storage import Storage, engine
 from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, redact_url
 
 PASSWORD = "invented-Secret-77"
@@ -128,3 +128,31 @@ def test_postgres_url_spellings_use_psycopg(postgres_url: str, scheme: str) -> N
         assert storage._engine.dialect.driver == "psycopg"
     finally:
         storage.close()
+
+
+def test_a_write_transaction_takes_the_write_lock_at_its_begin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's BEGIN IMMEDIATE: a second writer waits at its BEGIN (here past a short busy
+    timeout, and is refused with a StorageError that says what to check), while a reader runs
+    beside the writer."""
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "crisisbot.db"
+    holder = Storage.from_url(f"sqlite:///{path}")
+    other = Storage.from_url(f"sqlite:///{path}")
+    try:
+        holder.ensure_schema()
+        with holder.transaction(write=True):
+            with other.transaction(write=False) as connection:
+                assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            with (
+                pytest.raises(StorageError, match="database is locked") as caught,
+                other.transaction(write=True),
+            ):
+                pytest.fail("the second writer got past its BEGIN")
+        assert "no other program holds the database" in str(caught.value)
+        with other.transaction(write=True) as connection:  # the lock is free again
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    finally:
+        holder.close()
+        other.close()
