@@ -20,6 +20,9 @@ Order of work for one message:
    steps 2-6 decided is not read by meaning: the read could add only a score, not change the
    route, risk or category.
 
+Steps 1-5 depend on the text alone (:meth:`CrisisGate.read`): the core reads a batch's texts so
+ahead of deciding them (:meth:`CrisisGate.keep_readings`), and step 6 adds each one's history.
+
 A figurative idiom, a ketamine FAQ or plain low mood matches nothing and is clear.
 """
 
