@@ -222,11 +222,9 @@ class CrisisGate:
         signals = tuple(Signal(at=now, kind=kind, weight=w) for kind, w in reading.signals)
         term = reading.term
         verdict = (
-            None
-            if findings or term is not None
-            else accumulate(history, signals, now, self.lexicon.accumulation)
+            None if reading.crisis else accumulate(history, signals, now, self.lexicon.accumulation)
         )
-        if verdict is not None or findings or term is not None:
+        if verdict is not None or reading.crisis:
             # The route, risk and category are decided; reading by meaning only adds the score
             # and whether the detector spoke too. A long message skips that read (it costs as
             # much as the lexicon's); a short one reads only the whole message when the lexicon
