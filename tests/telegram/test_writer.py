@@ -7,6 +7,7 @@ its own error raised; a batch never fails the updates in it that were stored.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -87,3 +88,39 @@ async def test_a_service_that_raises_fails_the_whole_batch_and_the_writer_goes_o
     with pytest.raises(ConnectionError):
         await writer.handle(said(1, "explode"), deliver_to="1")
     assert await writer.handle(said(2, "hello"), deliver_to="2") is not None
+
+
+async def test_a_cancelled_handler_leaves_its_batch_written_and_the_others_answered() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    class Held(BatchRecorder):
+        """Holds its first batch until the test lets it go."""
+
+        def handle_many(
+            self, requests: Sequence[tuple[Inbound, str | None]]
+        ) -> list[Outcome | Exception | None]:
+            if not self.batches:
+                entered.set()
+                release.wait(timeout=60)
+            return super().handle_many(requests)
+
+    service = Held()
+    writer = UpdateWriter(service)
+    handlers = [
+        asyncio.create_task(writer.handle(said(chat, f"m{chat}"), deliver_to=str(chat)))
+        for chat in range(3)
+    ]
+    await asyncio.to_thread(entered.wait, 60)
+    handlers[1].cancel()
+    release.set()
+    async with asyncio.timeout(60):  # a batch that stopped at the cancelled one never answers
+        results = await asyncio.gather(*handlers, return_exceptions=True)
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert [r.replies[0].text for r in (results[0], results[2]) if isinstance(r, Outcome)] == [
+        "m0",
+        "m2",
+    ]
+    assert service.batches == [["m0", "m1", "m2"]]  # the cancelled one was written all the same
+    later = await writer.handle(said(4, "after"), deliver_to="4")
+    assert later is not None
+    assert later.replies[0].text == "after"
