@@ -58,6 +58,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.model import MESSAGE_LIMIT, Reply
 from bot.storage.outbox import Delivery
 from bot.storage.parts import split_reply
+from bot.telegram.batching import Batches
 from bot.telegram.outgoing import keyboard_for
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
@@ -69,6 +70,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: The longest a worker thread waits for a direct (unstored) crisis reply to go out.
 DIRECT_SEND_TIMEOUT = 30.0
+#: The most delivery results recorded in one transaction (a round claims 50 chats by default).
+MAX_RECORDED = 256
 #: ``sendMessage`` as the outbox sends it. The Bot API's method names are case-insensitive; this
 #: spelling is none of python-telegram-bot's own method names, so ``do_api_request`` sends it as
 #: given (no warning that ``Bot.send_message`` exists) and returns the raw answer.
@@ -318,32 +321,44 @@ class OutboxSender:
 class _Recorder:
     """Writes delivery results in as few transactions as possible (group commit).
 
-    :meth:`record` returns once the result is committed, or raises what storage raised.
+    :meth:`record` returns once the result is committed, or raises what storage raised. The
+    results handed in while one transaction is written go in the next, together (see
+    :class:`~bot.telegram.batching.Batches`).
     """
 
     def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
         self._storage = storage
         self._clock = clock
-        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
-        self._writing = asyncio.Lock()
+        self._batches = Batches(self._write, _not_recorded, max_batch=MAX_RECORDED)
 
     async def record(self, delivery: Delivery) -> None:
         """Commit ``delivery`` together with whatever else is waiting."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((delivery, done))
-        async with self._writing:
-            if not done.done():  # an earlier writer did not take it: write everything waiting
-                batch, self._waiting = self._waiting, []
-                try:
-                    await asyncio.to_thread(
-                        self._storage.record_deliveries,
-                        [item for item, _ in batch],
-                        now=self._clock(),
-                    )
-                except Exception as error:
-                    for _, future in batch:
-                        future.set_exception(error)
-                else:
-                    for _, future in batch:
-                        future.set_result(None)
-        await done
+        self._batches.add((delivery, done))
+        await done  # a cancelled caller cancels only its own future; the batch is written
+
+    async def _write(self, batch: list[tuple[Delivery, asyncio.Future[None]]]) -> None:
+        try:
+            await asyncio.to_thread(
+                self._storage.record_deliveries,
+                [delivery for delivery, _ in batch],
+                now=self._clock(),
+            )
+        except Exception as error:
+            _settle(batch, error)
+        else:
+            _settle(batch, None)
+
+
+def _not_recorded(batch: list[tuple[Delivery, asyncio.Future[None]]]) -> None:
+    _settle(batch, RuntimeError("the outbox sender stopped before the result was recorded"))
+
+
+def _settle(batch: list[tuple[Delivery, asyncio.Future[None]]], error: Exception | None) -> None:
+    for _, future in batch:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -13,9 +13,10 @@ from sqlalchemy import text as sql
 from telegram import Bot
 from telegram.error import RetryAfter
 
+from bot.errors import StorageError
 from bot.model import Button, Reply
 from bot.storage import Priority, Storage
-from bot.storage.outbox import reply_to_json
+from bot.storage.outbox import Delivery, reply_to_json
 from bot.telegram.sender import (
     OutboxSender,
     SenderSettings,
@@ -261,3 +262,47 @@ async def test_a_crisis_reply_goes_out_in_the_first_round_ahead_of_a_backlog(
     assert await sender.send_due() == 10
     assert standin.sent_texts(7) == ["crisis lines"]
     assert sum(1 for chat_id in range(100, 130) if standin.sent_texts(chat_id)) == 9
+
+
+async def test_a_rounds_results_are_recorded_together_in_few_transactions(
+    sender: OutboxSender,
+    sqlite_storage: Storage,
+    standin: BotApiStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    written: list[int] = []
+    record = sqlite_storage.record_deliveries
+
+    def counted(deliveries: Sequence[Delivery], *, now: float) -> None:
+        record(deliveries, now=now)
+        written.append(len(deliveries))
+
+    monkeypatch.setattr(sqlite_storage, "record_deliveries", counted)
+    for chat in range(1, 21):
+        enqueue(sqlite_storage, chat, Reply(f"hello {chat}"))
+    assert await sender.send_due() == 20
+    assert sum(written) == 20
+    assert len(written) < 20  # results that waited together went in one transaction
+    assert sqlite_storage.outbox_depth() == 0
+    assert all(standin.sent_messages(chat) for chat in range(1, 21))
+
+
+async def test_results_that_cannot_be_recorded_leave_the_messages_to_be_claimed_again(
+    sender: OutboxSender,
+    sqlite_storage: Storage,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def down(deliveries: Sequence[Delivery], *, now: float) -> None:
+        raise StorageError("storage unreachable (test)")
+
+    for chat in range(1, 4):
+        enqueue(sqlite_storage, chat, Reply(f"hello {chat}"))
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_storage, "record_deliveries", down)
+        assert await sender.send_due() == 3  # each send's failure is logged, not raised
+    assert sqlite_storage.outbox_depth() == 3  # not marked sent: sent again after the lease
+    assert await sender.send_due() == 0  # still leased
+    clock.now += sender.settings.lease_seconds + 1
+    assert await sender.send_due() == 3
+    assert sqlite_storage.outbox_depth() == 0
