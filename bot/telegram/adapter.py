@@ -96,12 +96,19 @@ def _cleaned(adapted: Adapted) -> Adapted:
     """``adapted`` with every text in it cleaned (see the module's docstring)."""
     if isinstance(adapted, ToCore):
         inbound = adapted.inbound
+        text = clean_text(inbound.text)
+        command = clean_optional(inbound.command)
+        button = clean_optional(inbound.button)
+        language_code = clean_optional(inbound.language_code)
+        if (
+            text is inbound.text
+            and command is inbound.command
+            and button is inbound.button
+            and language_code is inbound.language_code
+        ):
+            return adapted  # nearly always: nothing to clean, nothing to copy
         clean = replace(
-            inbound,
-            text=clean_text(inbound.text),
-            command=clean_optional(inbound.command),
-            button=clean_optional(inbound.button),
-            language_code=clean_optional(inbound.language_code),
+            inbound, text=text, command=command, button=button, language_code=language_code
         )
         return replace(adapted, inbound=clean)
     if isinstance(adapted, GroupNotice | ToDesk):
