@@ -38,7 +38,7 @@ from sqlalchemy import Connection, text
 
 from bot.model import ConversationRecord, Reply
 from bot.storage import outbox as outbox_queries
-from bot.storage.driver import ListSql, Sql, pipelined, rows_of
+from bot.storage.driver import ListSql, Sql, compact_json, pipelined, rows_of
 from bot.storage.outbox import Outgoing, Priority
 
 _LOAD = Sql("SELECT record FROM conversations WHERE conversation_id = :conversation_id")
@@ -265,7 +265,7 @@ class SqlConversationTx:
         self._read_ahead = _NOT_READ
         values = {
             "conversation_id": record.conversation_id,
-            "record": json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
+            "record": compact_json(record.to_dict()),
             "flow": record.flow,
             "state": record.state,
             "updated_at": record.updated_at,

@@ -29,6 +29,14 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` built once: ``dumps`` with
+#: options builds a new encoder on every call (about 1 µs of CPU; two calls per update).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(value: Any) -> str:
+    """``value`` as the compact JSON text stored in a column (non-ASCII kept as it is)."""
+    return _COMPACT.encode(value)
 
 
 class Sql:
@@ -189,4 +197,4 @@ class ListSql:
         return json.dumps(list(values), ensure_ascii=False)
 
 
-__all__ = ["ListSql", "Sql", "pipelined", "rows_of"]
+__all__ = ["ListSql", "Sql", "compact_json", "pipelined", "rows_of"]

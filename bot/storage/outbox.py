@@ -33,7 +33,7 @@ from sqlalchemy import Connection, TextClause, func, select, text
 
 from bot.errors import StorageError
 from bot.model import Button, Reply
-from bot.storage.driver import Sql, rows_of
+from bot.storage.driver import Sql, compact_json, rows_of
 from bot.storage.parts import split_reply
 from bot.storage.tables import is_pending, outbox
 
@@ -136,7 +136,7 @@ def reply_to_json(reply: Reply) -> str:
     data: dict[str, Any] = {"text": reply.text}
     if reply.buttons:
         data["buttons"] = [[button.label, button.action] for button in reply.buttons]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return compact_json(data)
 
 
 def reply_from_json(payload: str) -> Reply:

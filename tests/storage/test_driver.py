@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import Storage
-from bot.storage.driver import ListSql, Sql
+from bot.storage.driver import ListSql, Sql, compact_json
 
 
 def test_named_parameters_become_psycopg_placeholders_and_casts_stay() -> None:
@@ -49,3 +51,15 @@ def test_many_rows_and_lists_of_values(storage: Storage) -> None:
     with storage.transaction(write=False) as connection:
         values = {"values": ListSql.bind(connection, [3, 4, 1])}
         assert found.on(connection).all(connection, values) == [(1,), (3,)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": "Línea de crisis ☎ 024", "buttons": [["Sí", "ci:yes"]]},
+        {"turns": 3, "updated_at": 1700000000.25, "crisis": None, "signals": ()},
+        ["a\u2028b", 'quote " and \\ backslash', "\ud83d\ude00"],
+    ],
+)
+def test_compact_json_writes_what_json_dumps_writes_with_the_same_options(value: object) -> None:
+    assert compact_json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
