@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.gate.semantic.detector import SemanticDetector, SemanticVerdict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from instructions import per_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,38 +72,6 @@ def read_lines(tree: Path, count: int) -> None:
         core.advice.check(text)
 
 
-def instructions(tree: Path, count: int) -> int:
-    """What valgrind counts for the measured process reading ``count`` lines of ``tree``."""
-    # one thread each for the numerical libraries: a pool's threads spin for as long as the
-    # scheduler lets them, which would add instructions that vary from run to run
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(tree),
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
-    command = [
-        "valgrind",
-        "--tool=cachegrind",
-        "--cache-sim=no",
-        "--cachegrind-out-file=/dev/null",
-        sys.executable,
-        __file__,
-        "--inner",
-        str(tree),
-        "--lines",
-        str(count),
-    ]
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
-    for line in done.stderr.splitlines():
-        if "I" in line and "refs:" in line:
-            return int(line.rsplit(maxsplit=1)[-1].replace(",", ""))
-    raise SystemExit(f"valgrind printed no instruction count for {tree}:\n{done.stderr[-2000:]}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="*", type=Path, default=[ROOT])
@@ -113,16 +82,8 @@ def main() -> None:
         read_lines(args.inner, args.lines)
         return
     for tree in args.trees:
-        # Each process reads the tree's bytecode ready-made: where it is missing (a fresh
-        # ``git archive``), the first of the pair to import a module would compile and write it
-        # and the other read it, so the difference would count compiling on one side only.
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(tree.resolve() / "bot")], check=True
-        )
-        with ThreadPoolExecutor(2) as pool:
-            reading = pool.submit(instructions, tree.resolve(), args.lines)
-            start = pool.submit(instructions, tree.resolve(), 0)
-            per_line = (reading.result() - start.result()) / args.lines
+        lines = ["--lines", str(args.lines)]
+        per_line = per_unit(Path(__file__), tree, lines, ["--lines", "0"], args.lines)
         print(f"{tree}: {per_line / 1e6:.3f} M instructions per fresh message ({args.lines} lines)")
 
 

@@ -163,9 +163,14 @@ async def run_ch(application: AnyApplication, payloads: list[dict[str, Any]]) ->
     """CPU seconds to process ``payloads`` one after another."""
     updates = [Update.de_json(p, application.bot) for p in payloads]
     started = time.process_time()
+    await process_each(application, updates)
+    return time.process_time() - started
+
+
+async def process_each(application: AnyApplication, updates: list[Update]) -> None:
+    """The ``ConversationHandler``'s round: each update through the Application in turn."""
     for update in updates:
         await application.process_update(update)
-    return time.process_time() - started
 
 
 #: The most updates one getUpdates call returns (the poller stores a call's updates together).
@@ -181,6 +186,14 @@ async def run_inbox(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
     """
     updates = [Update.de_json(p, bot.application.bot) for p in payloads]
     started = time.process_time()
+    await accept_and_decide(bot, updates, payloads)
+    return time.process_time() - started
+
+
+async def accept_and_decide(
+    bot: TelegramBot, updates: list[Update], payloads: list[dict[str, Any]]
+) -> None:
+    """The inbox's round: ``updates`` stored in the poller's batches, decided, replies sent."""
     for first in range(0, len(updates), POLL_BATCH):
         batch = range(first, min(first + POLL_BATCH, len(updates)))
         # the poller keeps each update's JSON as it reads it, and the inbox stores that
@@ -191,7 +204,6 @@ async def run_inbox(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
         assert all(stored), "every update must be stored"
     await bot.decider.until_idle()
     await bot.sender.flush(timeout=3600)
-    return time.process_time() - started
 
 
 async def run_bot(bot: TelegramBot, payloads: list[dict[str, Any]]) -> float:
