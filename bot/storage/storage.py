@@ -94,6 +94,12 @@ class Storage:
     def __repr__(self) -> str:
         return f"Storage({self._setup.shown_url!r})"
 
+    @property
+    def embedded(self) -> bool:
+        """Whether the database is a file in this process (SQLite), not a server: its calls
+        wait on no network."""
+        return self._engine.dialect.name == "sqlite"
+
     # -- schema -------------------------------------------------------------------------------
 
     def upgrade(self) -> None:

@@ -45,6 +45,7 @@ from bot.storage.outbox import Outgoing, Priority
 from bot.storage.parts import split_reply
 from bot.telegram.adapter import conversation_id_for
 from bot.telegram.batching import Batches
+from bot.telegram.offload import Offload
 from bot.telegram.stuck import failure_notice
 
 if TYPE_CHECKING:
@@ -117,8 +118,10 @@ class InboxWriter:
         *,
         on_commit: Callable[[Sequence[Update]], None] = lambda updates: None,
         max_batch: int = MAX_ARRIVALS,
+        offload: Offload | None = None,
     ) -> None:
         self._storage = storage
+        self._offload = offload or Offload.for_storage(storage)
         #: Called with the updates of each committed write (the decider keeps them, read).
         self.on_commit = on_commit
         self._batches = Batches(self._write, _not_stored, max_batch=max_batch)
@@ -144,7 +147,7 @@ class InboxWriter:
     async def _write(self, batch: list[_Waiting]) -> None:
         stored = True
         try:
-            await asyncio.to_thread(self._storage.put_inbox, [item.arrival for item in batch])
+            await self._offload.run(self._storage.put_inbox, [item.arrival for item in batch])
         except Exception as error:
             _LOGGER.error(
                 "storing %s arriving updates failed (%s); they are offered again",
@@ -195,9 +198,11 @@ class Decider:
         arrivals: Callable[[], Awaitable[None]] | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        offload: Offload | None = None,
     ) -> None:
         """``arrivals`` returns once no arriving update waits to be stored (see BUSY_BATCH)."""
         self._storage = storage
+        self._offload = offload or Offload.for_storage(storage)
         self._bot = bot
         self._decide = decide
         self._service = service
@@ -257,7 +262,7 @@ class Decider:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.settings.tick_seconds)
         if self._settle:
             with contextlib.suppress(Exception):  # left rows are found decided next time
-                await asyncio.to_thread(self._storage.settle_inbox, self._settle)
+                await self._offload.run(self._storage.settle_inbox, self._settle)
 
     async def decide_due(self) -> int:
         """One round: claim what is due, decide it (chats concurrently); return how many."""
@@ -269,7 +274,7 @@ class Decider:
             if time.perf_counter() - waited > 0.001:  # updates were arriving: a short round
                 limit = min(limit, self.settings.busy_batch_size)
         settle = self._settle
-        rows = await asyncio.to_thread(
+        rows = await self._offload.run(
             self._storage.claim_inbox,
             now=self._clock(),
             claimer=self._claimer,

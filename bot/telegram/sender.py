@@ -59,6 +59,7 @@ from bot.model import MESSAGE_LIMIT, Reply
 from bot.storage.outbox import Delivery
 from bot.storage.parts import split_reply
 from bot.telegram.batching import Batches
+from bot.telegram.offload import Offload
 from bot.telegram.outgoing import keyboard_for
 from bot.telegram.ratelimit import SendLimits, SendPacer
 
@@ -126,16 +127,18 @@ class OutboxSender:
         *,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
+        offload: Offload | None = None,
     ) -> None:
         self._bot = bot
         self._storage = storage
+        self._offload = offload or Offload.for_storage(storage)
         self.settings = settings or SenderSettings()
         self._clock = clock
         self._jitter = jitter
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._recorder = _Recorder(storage, clock)
+        self._recorder = _Recorder(storage, clock, self._offload)
         limits = self.settings.limits
         self._pacer = SendPacer.for_storage(storage, limits) if limits is not None else None
 
@@ -171,7 +174,7 @@ class OutboxSender:
 
     async def send_due(self) -> int:
         """One round: claim what is due, send it chat by chat concurrently; return how many."""
-        messages = await asyncio.to_thread(
+        messages = await self._offload.run(
             self._storage.claim_outbox,
             now=self._clock(),
             limit=self.settings.batch_size,
@@ -326,8 +329,9 @@ class _Recorder:
     :class:`~bot.telegram.batching.Batches`).
     """
 
-    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float], offload: Offload) -> None:
         self._storage = storage
+        self._offload = offload
         self._clock = clock
         self._batches = Batches(self._write, _not_recorded, max_batch=MAX_RECORDED)
 
@@ -339,7 +343,7 @@ class _Recorder:
 
     async def _write(self, batch: list[tuple[Delivery, asyncio.Future[None]]]) -> None:
         try:
-            await asyncio.to_thread(
+            await self._offload.run(
                 self._storage.record_deliveries,
                 [delivery for delivery, _ in batch],
                 now=self._clock(),

@@ -90,6 +90,26 @@ async def test_a_service_that_raises_fails_the_whole_batch_and_the_writer_goes_o
     assert await writer.handle(said(2, "hello"), deliver_to="2") is not None
 
 
+async def test_every_batch_runs_on_a_worker_thread_however_short() -> None:
+    # A batch's rescue of an unstored crisis reply sends through the loop and waits for it, so a
+    # batch on the loop's own thread would wait on itself: unlike the short storage calls
+    # (bot.telegram.offload), the writer never runs one there.
+    threads: list[int] = []
+
+    class Noted(BatchRecorder):
+        def handle_many(
+            self, requests: Sequence[tuple[Inbound, str | None]]
+        ) -> list[Outcome | Exception | None]:
+            threads.append(threading.get_ident())
+            return super().handle_many(requests)
+
+    writer = UpdateWriter(Noted())
+    for chat in range(5):
+        assert await writer.handle(said(chat, f"m{chat}"), deliver_to=str(chat)) is not None
+    assert len(threads) == 5
+    assert threading.get_ident() not in threads
+
+
 async def test_a_cancelled_handler_leaves_its_batch_written_and_the_others_answered() -> None:
     entered, release = threading.Event(), threading.Event()
 
