@@ -3,10 +3,9 @@
 Every storage call of the Telegram layer blocks, so each used to go through
 ``asyncio.to_thread``. On SQLite most of them (storing what arrives, claiming the inbox and the
 outbox, recording what was sent) take well under a millisecond, and the hand-off costs more
-than the call: while the worker runs, the two threads trade the GIL at every SQLite call, and
-the worker runs on the other CPU with cold caches. Measured in ``bench/machinery_bench.py``,
-these calls on the loop's thread take about a tenth off the machinery's CPU per update
-(docs/benchmarks.md).
+than the call: while the worker runs, the two threads trade the GIL at every SQLite call.
+Measured in ``bench/machinery_bench.py``, these calls on the loop's thread took 1-8% off the
+machinery's CPU per update in four of five pairs (docs/benchmarks.md).
 
 An :class:`Offload` runs a call on the loop's thread when the same call's recent runs were
 shorter than the interpreter's switch interval (5 ms unless changed): no longer than a worker
