@@ -198,11 +198,10 @@ class Decider:
         arrivals: Callable[[], Awaitable[None]] | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
-        offload: Offload | None = None,
     ) -> None:
         """``arrivals`` returns once no arriving update waits to be stored (see BUSY_BATCH)."""
         self._storage = storage
-        self._offload = offload or Offload.for_storage(storage)
+        self._offload = Offload.for_storage(storage)
         self._bot = bot
         self._decide = decide
         self._service = service

@@ -127,11 +127,10 @@ class OutboxSender:
         *,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
-        offload: Offload | None = None,
     ) -> None:
         self._bot = bot
         self._storage = storage
-        self._offload = offload or Offload.for_storage(storage)
+        self._offload = Offload.for_storage(storage)
         self.settings = settings or SenderSettings()
         self._clock = clock
         self._jitter = jitter
